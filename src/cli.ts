@@ -1,0 +1,28 @@
+// The podgate command. Exit codes: 0 success, 1 runtime failure, 2 bad usage or config.
+import { Command, CommanderError } from "commander";
+import { ConfigError } from "./config/load.ts";
+import { serveCommand } from "./cli/serve.ts";
+
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+const program = new Command("podgate")
+  .description("Admission webhooks and a scheduler extender for Kubernetes")
+  .version("0.1.0")
+  .showHelpAfterError()
+  .exitOverride();
+program.addCommand(serveCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help" ? 0 : EXIT_USAGE;
+  } else if (error instanceof ConfigError) {
+    process.stderr.write(`podgate: ${error.message}\n`);
+    process.exitCode = EXIT_USAGE;
+  } else {
+    process.stderr.write(`podgate: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = EXIT_FAILURE;
+  }
+}

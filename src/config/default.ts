@@ -1,0 +1,28 @@
+// The embedded default config ships in the package as config/default.yaml;
+// command-line flags override the server section before validation.
+import { readFile } from "node:fs/promises";
+import { buildConfig, decodeYaml, readConfigFile, type ConfigRegistry, type LoadedConfig } from "./load.ts";
+
+export const DEFAULT_CONFIG_PATH = new URL("../../config/default.yaml", import.meta.url).pathname;
+
+export async function defaultConfigText(): Promise<string> {
+  return readFile(DEFAULT_CONFIG_PATH, "utf8");
+}
+
+export interface ConfigSource {
+  /** A config file; the embedded default when absent. */
+  readonly path?: string;
+  /** Keys of the server section set on the command line. */
+  readonly serverOverrides?: Readonly<Record<string, unknown>>;
+}
+
+export async function loadConfig(source: ConfigSource, registry: ConfigRegistry): Promise<LoadedConfig> {
+  const name = source.path ?? "(embedded default config)";
+  const raw = source.path ? await readConfigFile(source.path) : decodeYaml(await defaultConfigText(), name);
+  const overrides = Object.fromEntries(Object.entries(source.serverOverrides ?? {}).filter(([, v]) => v !== undefined));
+  if (Object.keys(overrides).length === 0) return buildConfig(raw, registry, name);
+  const base = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
+  const server = (typeof base["server"] === "object" && base["server"] !== null ? base["server"] : {}) as Record<string, unknown>;
+  const metrics = { ...(server["metrics"] as object | undefined), ...(overrides["metrics"] as object | undefined) };
+  return buildConfig({ ...base, server: { ...server, ...overrides, metrics } }, registry, name);
+}

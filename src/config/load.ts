@@ -1,0 +1,107 @@
+// Loading the config: YAML text -> validated config with webhook handlers
+// built. Every error names the key path; unknown keys are errors.
+import { readFile } from "node:fs/promises";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import type { AdmissionHandler } from "../admission/handler.ts";
+import { describeIssue } from "../admission/review.ts";
+import { configShape, type ServerConfig, type WebhookEntry, type WebhookType } from "./schema.ts";
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(source: string, problems: readonly string[]) {
+    super(`invalid config ${source}:\n  ${problems.join("\n  ")}`);
+    this.problems = problems;
+  }
+}
+
+/** What the wiring registers: webhook types, and schemas for extra top-level sections. */
+export interface ConfigRegistry {
+  readonly webhookTypes: readonly WebhookType[];
+  readonly sections: Readonly<Record<string, z.ZodType>>;
+}
+
+export interface LoadedConfig {
+  readonly server: ServerConfig;
+  readonly entries: { readonly mutating: readonly WebhookEntry[]; readonly validating: readonly WebhookEntry[] };
+  readonly mutating: readonly AdmissionHandler[];
+  readonly validating: readonly AdmissionHandler[];
+  /** Validated extra sections, by name (e.g. "extender"). */
+  readonly sections: Readonly<Record<string, unknown>>;
+}
+
+export function zodProblems(error: z.ZodError, prefix = ""): string[] {
+  return error.issues.map((issue) => {
+    // An unknown key is reported on its parent; name the key itself.
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => describeIssue({ ...issue, path: [...issue.path, key] }, prefix).field + ": unknown key").join("\n  ");
+    }
+    return describeIssue(issue, prefix).message;
+  });
+}
+
+function buildHandlers(kind: "mutating" | "validating", entries: readonly WebhookEntry[], registry: ConfigRegistry, problems: string[]) {
+  const handlers: AdmissionHandler[] = [];
+  const names = new Set<string>();
+  entries.forEach((entry, index) => {
+    const at = `admission.${kind}[${index}]`;
+    if (names.has(entry.name)) problems.push(`${at}.name: duplicate webhook name "${entry.name}"`);
+    names.add(entry.name);
+    const candidates = registry.webhookTypes.filter((t) => t.kind === kind);
+    const type = candidates.find((t) => t.type === entry.type);
+    if (!type) {
+      problems.push(`${at}.type: unknown ${kind} webhook type "${entry.type}"; expected one of: ${candidates.map((t) => t.type).join(", ") || "(none)"}`);
+      return;
+    }
+    const settings = type.settings.safeParse(entry.settings ?? {});
+    if (!settings.success) {
+      problems.push(...zodProblems(settings.error, `${at}.settings`));
+      return;
+    }
+    if (!entry.enabled) return;
+    try {
+      handlers.push(type.create({ name: entry.name, failurePolicy: entry.failurePolicy, timeoutSeconds: entry.timeoutSeconds }, settings.data));
+    } catch (error) {
+      problems.push(`${at}.settings: ${(error as Error).message}`);
+    }
+  });
+  return handlers;
+}
+
+/** Validates an already-decoded config object. */
+export function buildConfig(raw: unknown, registry: ConfigRegistry, source = "(config)"): LoadedConfig {
+  const schema = z.strictObject({
+    ...configShape,
+    ...Object.fromEntries(Object.entries(registry.sections).map(([name, s]) => [name, s])),
+  });
+  const parsed = schema.safeParse(raw ?? {});
+  if (!parsed.success) throw new ConfigError(source, zodProblems(parsed.error));
+  const data = parsed.data as z.output<typeof schema> & Record<string, unknown>;
+  const problems: string[] = [];
+  const mutating = buildHandlers("mutating", data.admission.mutating, registry, problems);
+  const validating = buildHandlers("validating", data.admission.validating, registry, problems);
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  const sections = Object.fromEntries(Object.keys(registry.sections).map((name) => [name, data[name]]));
+  return { server: data.server, entries: data.admission, mutating, validating, sections };
+}
+
+/** Decodes YAML (duplicate keys are errors) without validating it. */
+export function decodeYaml(text: string, source = "(config)"): unknown {
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (document.errors.length > 0) throw new ConfigError(source, document.errors.map((e) => e.message.split("\n")[0] ?? e.message));
+  return document.toJS();
+}
+
+export function parseConfig(text: string, registry: ConfigRegistry, source = "(config)"): LoadedConfig {
+  return buildConfig(decodeYaml(text, source), registry, source);
+}
+
+export async function readConfigFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(path, [(error as Error).message]);
+  }
+  return decodeYaml(text, path);
+}

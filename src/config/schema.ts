@@ -1,0 +1,74 @@
+// The config file's schema. Webhook settings and extra sections (the extender)
+// are validated by schemas their own modules provide, registered at wiring.
+import { z } from "zod";
+import type { AdmissionHandler, FailurePolicy, WebhookKind } from "../admission/handler.ts";
+
+const MiB = 1024 * 1024;
+
+export const serverConfig = z.strictObject({
+  host: z.string().min(1).default("127.0.0.1"),
+  port: z.number().int().min(1).max(65535).default(8443),
+  /** tls.crt + tls.key; generated with a local CA (ca.crt) when absent. */
+  tlsDir: z.string().min(1).default(".podgate/tls"),
+  /** Names for a generated certificate. */
+  tlsHosts: z.array(z.string().min(1)).min(1).default(["localhost", "127.0.0.1", "::1"]),
+  /** When set, webhook and extender routes require a client certificate signed by this CA. */
+  clientCA: z.string().min(1).optional(),
+  /** A 3 MiB object plus its oldObject, base64-free JSON, with room to spare. */
+  bodyLimitBytes: z.number().int().min(1024).default(8 * MiB),
+  requestTimeoutSeconds: z.number().positive().max(300).default(30),
+  headersTimeoutSeconds: z.number().positive().max(300).default(10),
+  keepAliveTimeoutSeconds: z.number().positive().max(600).default(75),
+  /** Seconds to stay up, not ready, after SIGTERM, so endpoints drop the pod before it stops listening. */
+  shutdownDelaySeconds: z.number().min(0).max(120).default(0),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  metrics: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: z.string().min(1).default("127.0.0.1"),
+      port: z.number().int().min(0).max(65535).default(9090),
+    })
+    .prefault({}),
+});
+export type ServerConfig = z.infer<typeof serverConfig>;
+
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label: lowercase letters, digits and '-'")
+  .max(63);
+
+/** What every webhook entry has, whatever its type. */
+export const webhookEntry = z.strictObject({
+  name: dnsLabel,
+  type: z.string().min(1),
+  enabled: z.boolean().default(true),
+  failurePolicy: z.enum(["Fail", "Ignore"]).default("Fail"),
+  timeoutSeconds: z.number().int().min(1).max(30).default(10),
+  settings: z.unknown().optional(),
+});
+export type WebhookEntry = z.infer<typeof webhookEntry>;
+
+export interface WebhookIdentity {
+  readonly name: string;
+  readonly failurePolicy: FailurePolicy;
+  readonly timeoutSeconds: number;
+}
+
+/** A kind of webhook that config entries can instantiate, e.g. "sidecar". */
+export interface WebhookType<S extends z.ZodType = z.ZodType> {
+  readonly type: string;
+  readonly kind: WebhookKind;
+  readonly description: string;
+  readonly settings: S;
+  create(identity: WebhookIdentity, settings: z.output<S>): AdmissionHandler;
+}
+
+export const configShape = {
+  server: serverConfig.prefault({}),
+  admission: z
+    .strictObject({
+      mutating: z.array(webhookEntry).default([]),
+      validating: z.array(webhookEntry).default([]),
+    })
+    .prefault({}),
+};

@@ -1,0 +1,27 @@
+// Readiness as a set of named checks, so each part (certificates, caches)
+// reports for itself and /readyz says which one is not ready.
+export type ReadinessCheck = () => string | undefined;
+
+export class Readiness {
+  private readonly checks = new Map<string, ReadinessCheck>();
+  private draining = false;
+
+  /** A check returns undefined when ready, or why not. */
+  add(name: string, check: ReadinessCheck): void {
+    this.checks.set(name, check);
+  }
+
+  /** Once shutdown starts, readiness turns false so endpoints drop the pod before it stops. */
+  drain(): void {
+    this.draining = true;
+  }
+
+  failures(): string[] {
+    const failures = this.draining ? ["shutting down"] : [];
+    for (const [name, check] of this.checks) {
+      const reason = check();
+      if (reason !== undefined) failures.push(`${name}: ${reason}`);
+    }
+    return failures;
+  }
+}

@@ -1,0 +1,100 @@
+// Starting and stopping the server: certificates, listeners, reload, drain.
+import type { Server } from "node:http";
+import type { Server as HttpsServer } from "node:https";
+import { readFile } from "node:fs/promises";
+import type { FastifyInstance, FastifyPluginAsync } from "fastify";
+import type { LoadedConfig } from "../config/load.ts";
+import { buildApp } from "./app.ts";
+import { Metrics, serveMetrics } from "./metrics.ts";
+import { Readiness } from "./readiness.ts";
+import { ensureLocalCertificates, loadTls, watchTlsDir, type TlsMaterial } from "./tls.ts";
+
+/** What the wiring hands the server besides the config: extra routes and their readiness checks. */
+export interface Extension {
+  readonly name: string;
+  readonly plugin?: FastifyPluginAsync;
+  /** Starts background work (informers); returns a stop function. */
+  start?(context: { readiness: Readiness; metrics: Metrics; log: FastifyInstance["log"] }): Promise<() => Promise<void>>;
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly metricsUrl?: string;
+  readonly metrics: Metrics;
+  readonly readiness: Readiness;
+  /** Re-reads the TLS directory now; resolves to whether the certificate changed. */
+  reloadTls(): Promise<boolean>;
+  /** Not ready, wait shutdownDelaySeconds, stop accepting, finish in-flight requests. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: LoadedConfig, extensions: readonly Extension[] = []): Promise<RunningServer> {
+  const server = config.server;
+  const metrics = new Metrics();
+  const readiness = new Readiness();
+  const generated = await ensureLocalCertificates(server.tlsDir, server.tlsHosts);
+  let tls: TlsMaterial = await loadTls(server.tlsDir);
+  metrics.certificateExpiry.set(tls.notAfter.getTime() / 1000);
+  readiness.add("certificate", () => (tls.notAfter.getTime() > Date.now() ? undefined : `serving certificate expired at ${tls.notAfter.toISOString()}`));
+  const clientCA = server.clientCA ? await readFile(server.clientCA, "utf8") : undefined;
+
+  const app = await buildApp({
+    server,
+    tls,
+    ...(clientCA ? { clientCA } : {}),
+    mutating: config.mutating,
+    validating: config.validating,
+    metrics,
+    readiness,
+    plugins: extensions.flatMap((e) => (e.plugin ? [e.plugin] : [])),
+  });
+  if (generated) app.log.info({ tlsDir: server.tlsDir }, "generated a local CA and serving certificate (trust ca.crt)");
+
+  const stops: Array<() => Promise<void>> = [];
+  for (const extension of extensions) {
+    if (extension.start) stops.push(await extension.start({ readiness, metrics, log: app.log.child({ extension: extension.name }) }));
+  }
+
+  const reloadTls = async (): Promise<boolean> => {
+    let next: TlsMaterial;
+    try {
+      next = await loadTls(server.tlsDir);
+    } catch (error) {
+      // A half-written rotation: keep serving the old certificate and try again on the next event.
+      metrics.certificateReloads.inc({ result: "error" });
+      app.log.warn({ err: error }, "serving certificate reload failed; keeping the current one");
+      return false;
+    }
+    if (next.cert === tls.cert && next.key === tls.key) return false;
+    // Existing connections keep their session; new handshakes get the new certificate.
+    (app.server as unknown as HttpsServer).setSecureContext({ cert: next.cert, key: next.key, minVersion: "TLSv1.2", ...(clientCA ? { ca: clientCA } : {}) });
+    tls = next;
+    metrics.certificateExpiry.set(tls.notAfter.getTime() / 1000);
+    metrics.certificateReloads.inc({ result: "ok" });
+    app.log.info({ notAfter: tls.notAfter.toISOString() }, "serving certificate reloaded");
+    return true;
+  };
+  const watcher = watchTlsDir(server.tlsDir, () => void reloadTls());
+
+  const address = await app.listen({ host: server.host, port: server.port });
+  let metricsServer: Server | undefined;
+  if (server.metrics.enabled) metricsServer = await serveMetrics(metrics, server.metrics.host, server.metrics.port);
+  const metricsAddress = metricsServer?.address();
+  const metricsUrl = metricsAddress && typeof metricsAddress === "object" ? `http://${server.metrics.host}:${metricsAddress.port}/metrics` : undefined;
+  app.log.info({ url: address, metrics: metricsUrl, mutating: config.mutating.map((h) => h.name), validating: config.validating.map((h) => h.name) }, "podgate serving");
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      readiness.drain();
+      app.log.info({ delaySeconds: server.shutdownDelaySeconds }, "shutting down: not ready, draining");
+      if (server.shutdownDelaySeconds > 0) await new Promise((r) => setTimeout(r, server.shutdownDelaySeconds * 1000));
+      watcher.close();
+      await app.close();
+      for (const stop of stops) await stop();
+      await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+    })());
+
+  return { app, url: address, ...(metricsUrl ? { metricsUrl } : {}), metrics, readiness, reloadTls, close };
+}
