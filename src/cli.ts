@@ -13,6 +13,11 @@ const program = new Command("podgate")
   .exitOverride();
 program.addCommand(serveCommand());
 
+// addCommand does not pass these settings down; apply them to every subcommand so usage errors exit 2.
+(function inherit(command: Command) {
+  for (const sub of command.commands) inherit(sub.exitOverride().showHelpAfterError());
+})(program);
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

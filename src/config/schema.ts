@@ -7,7 +7,7 @@ const MiB = 1024 * 1024;
 
 export const serverConfig = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
-  port: z.number().int().min(1).max(65535).default(8443),
+  port: z.number().int().min(0).max(65535).default(8443),
   /** tls.crt + tls.key; generated with a local CA (ca.crt) when absent. */
   tlsDir: z.string().min(1).default(".podgate/tls"),
   /** Names for a generated certificate. */

@@ -7,6 +7,7 @@ import type { AdmissionHandler } from "../admission/handler.ts";
 import { ADMISSION_API_VERSION, parseAdmissionReview, uidOf, type AdmissionRequest, type AdmissionResponse } from "../admission/review.ts";
 import { runMutating, runValidating, type RunResult } from "../admission/run.ts";
 import type { ServerConfig } from "../config/schema.ts";
+import { parseJsonBody } from "./json-body.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Readiness } from "./readiness.ts";
 import type { TlsMaterial } from "./tls.ts";
@@ -58,7 +59,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.server.headersTimeout = server.headersTimeoutSeconds * 1000;
   // Only JSON is an AdmissionReview or extender call: anything else is 415.
-  app.removeContentTypeParser("text/plain");
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 
   if (options.clientCA) {
     app.addHook("onRequest", async (request, reply) => {
@@ -91,10 +99,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.code(404).send({ statusCode: 404, error: "Not Found", message: `no route ${request.method} ${request.url}` }),
   );
 
-  app.get("/healthz", async () => "ok");
-  app.get("/readyz", async (_request, reply) => {
+  app.get("/healthz", (_request, reply) => reply.send("ok"));
+  app.get("/readyz", (_request, reply) => {
     const failures = options.readiness.failures();
-    if (failures.length === 0) return "ok";
+    if (failures.length === 0) return reply.send("ok");
     return reply.code(503).send(`not ready:\n${failures.join("\n")}\n`);
   });
 

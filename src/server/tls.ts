@@ -39,7 +39,7 @@ export async function loadTls(dir: string): Promise<TlsMaterial> {
   try {
     x509 = new X509Certificate(cert);
   } catch (error) {
-    throw new Error(`${certPath}: not a PEM certificate (${(error as Error).message})`);
+    throw new Error(`${certPath}: not a PEM certificate (${(error as Error).message})`, { cause: error });
   }
   if (!x509.checkPrivateKey(createPrivateKey(key))) throw new Error(`${keyPath}: does not match the certificate in ${certPath}`);
   return { cert, key, notAfter: new Date(x509.validTo) };
