@@ -3,9 +3,11 @@
 import type { ConfigRegistry } from "./config/load.ts";
 import type { Extension } from "./server/serve.ts";
 import type { LoadedConfig } from "./config/load.ts";
+import { policyWebhookType } from "../webhooks/policy/webhook.ts";
+export * as policyTools from "../webhooks/policy/tools.ts";
 
 export const registry: ConfigRegistry = {
-  webhookTypes: [],
+  webhookTypes: [policyWebhookType],
   sections: {},
 };
 

@@ -2,6 +2,9 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "./config/load.ts";
 import { serveCommand } from "./cli/serve.ts";
+import { testCommand } from "./cli/test.ts";
+import { applyCommand } from "./cli/apply.ts";
+import { exportCommand } from "./cli/export.ts";
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -12,6 +15,9 @@ const program = new Command("podgate")
   .showHelpAfterError()
   .exitOverride();
 program.addCommand(serveCommand());
+program.addCommand(testCommand());
+program.addCommand(applyCommand());
+program.addCommand(exportCommand());
 
 // addCommand does not pass these settings down; apply them to every subcommand so usage errors exit 2.
 (function inherit(command: Command) {

@@ -1,0 +1,38 @@
+// podgate apply: evaluates policies against manifests offline and prints verdicts.
+import { readFile } from "node:fs/promises";
+import { text } from "node:stream/consumers";
+import { Command, Option } from "commander";
+import { policyTools } from "../builtins.ts";
+import { loadPolicies, usageErrors, withPolicyOptions, type PolicyFlags } from "./policy-options.ts";
+
+async function readManifests(command: Command, paths: readonly string[]) {
+  const documents: unknown[] = [];
+  for (const path of paths) {
+    if (path === "-") {
+      const stdin = await text(process.stdin);
+      documents.push(...usageErrors(command, () => policyTools.readYamlDocuments("(stdin)", stdin)));
+      continue;
+    }
+    const files = usageErrors(command, () => policyTools.yamlFiles(path));
+    for (const file of files) {
+      const source = await readFile(file, "utf8");
+      documents.push(...usageErrors(command, () => policyTools.readYamlDocuments(file, source)));
+    }
+  }
+  return policyTools.flattenManifests(documents);
+}
+
+export function applyCommand(): Command {
+  const command = withPolicyOptions(new Command("apply").description("Evaluate policies against manifests; workloads are evaluated through their pod templates"))
+    .requiredOption("-f, --filename <path...>", "manifest files, directories (their *.yaml) or - for stdin")
+    .addOption(new Option("--operation <op>", "the admission operation to evaluate").choices(["CREATE", "UPDATE", "DELETE"]).default("CREATE"))
+    .addHelpText("after", "\nExamples:\n  podgate apply -l pss-baseline -f deploy.yaml\n  kubectl get pods -A -o yaml | podgate apply -p policies/ -f -\n\nExit status 1 when any object would be denied.\n")
+    .action(async (flags: PolicyFlags & { filename: string[]; operation: "CREATE" | "UPDATE" | "DELETE" }) => {
+      const policies = loadPolicies(command, flags);
+      const manifests = await readManifests(command, flags.filename);
+      const results = policyTools.evaluateManifests(policies, manifests, flags.operation);
+      process.stdout.write(`${policyTools.formatApply(results)}\n`);
+      if (results.some((r) => !policyTools.decide(r.outcomes).allowed)) process.exitCode = 1;
+    });
+  return command;
+}

@@ -1,0 +1,60 @@
+// podgate export: policies as Kubernetes objects (ValidatingAdmissionPolicy, or
+// the ValidatingWebhookConfiguration that routes requests to podgate).
+import { readFile } from "node:fs/promises";
+import { Command, InvalidArgumentError } from "commander";
+import { stringify } from "yaml";
+import { policyTools } from "../builtins.ts";
+import { loadConfig } from "../config/default.ts";
+import { registry } from "../builtins.ts";
+import { loadPolicies, usageErrors, withPolicyOptions, type PolicyFlags } from "./policy-options.ts";
+
+const yamlStream = (objects: readonly unknown[]) => objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+
+function service(value: string): { namespace: string; name: string } {
+  const [namespace, name, ...rest] = value.split("/");
+  if (!namespace || !name || rest.length > 0) throw new InvalidArgumentError("expected <namespace>/<name>");
+  return { namespace, name };
+}
+
+function vapCommand(): Command {
+  const command = withPolicyOptions(new Command("vap").description("Emit ValidatingAdmissionPolicy + Binding objects (admissionregistration.k8s.io/v1) for declarative policies"))
+    .addHelpText("after", "\nExamples:\n  podgate export vap -l pss-baseline > pss-baseline-vap.yaml\n  podgate export vap -p policies/ | kubectl apply -f -\n")
+    .action((flags: PolicyFlags) => {
+      const { objects, skipped } = policyTools.exportVap(loadPolicies(command, flags));
+      for (const s of skipped) process.stderr.write(`podgate: skipped policy ${s.policy}: ${s.reason}\n`);
+      if (objects.length > 0) process.stdout.write(yamlStream(objects));
+    });
+  return command;
+}
+
+function webhooksCommand(): Command {
+  const command = new Command("webhooks")
+    .description("Emit the ValidatingWebhookConfiguration for the config's policy webhooks, with rules and selectors compiled from the policies' matchConstraints")
+    .option("-c, --config <file>", "config file (YAML); the embedded default when omitted")
+    .option("--url <url>", "podgate's base URL, e.g. https://127.0.0.1:8443")
+    .option("--service <namespace/name>", "podgate's Service (port 443)", service)
+    .option("--ca-bundle-file <file>", "PEM of the CA that signed podgate's serving certificate")
+    .option("--name <name>", "the configuration's metadata.name", "podgate-policies")
+    .addHelpText("after", "\nExamples:\n  podgate export webhooks --service podgate/podgate --ca-bundle-file ca.crt\n  podgate export webhooks -c podgate.yaml --url https://127.0.0.1:8443 --ca-bundle-file .podgate/tls/ca.crt\n")
+    .action(async (flags: { config?: string; url?: string; service?: { namespace: string; name: string }; caBundleFile?: string; name: string }) => {
+      if ((flags.url === undefined) === (flags.service === undefined)) command.error("podgate: give exactly one of --url and --service", { exitCode: 2, code: "podgate.usage" });
+      const config = await loadConfig(flags.config ? { path: flags.config } : {}, registry);
+      const entries = config.entries.validating
+        .filter((e) => e.type === "policy" && e.enabled)
+        .map((entry) => ({ entry, policies: usageErrors(command, () => policyTools.policiesFor(policyTools.policySettings.parse(entry.settings ?? {}))) }));
+      if (entries.length === 0) command.error("podgate: the config enables no policy webhook", { exitCode: 2, code: "podgate.usage" });
+      const caBundle = flags.caBundleFile ? Buffer.from(await readFile(flags.caBundleFile)).toString("base64") : undefined;
+      const configuration = policyTools.webhookConfiguration(entries, {
+        target: flags.url ? { url: flags.url } : { service: flags.service! },
+        ...(caBundle ? { caBundle } : {}),
+        excludeNamespaces: [...new Set(["kube-system", ...(flags.service ? [flags.service.namespace] : [])])],
+        configurationName: flags.name,
+      });
+      process.stdout.write(yamlStream([configuration]));
+    });
+  return command;
+}
+
+export function exportCommand(): Command {
+  return new Command("export").description("Export policies as Kubernetes objects").addCommand(vapCommand()).addCommand(webhooksCommand());
+}

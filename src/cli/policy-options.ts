@@ -1,0 +1,36 @@
+// Options shared by the policy commands (apply, export vap): which policies to load.
+import type { Command } from "commander";
+import { policyTools } from "../builtins.ts";
+
+export interface PolicyFlags {
+  policy?: string[];
+  library?: string[];
+  module?: string[];
+}
+
+export function withPolicyOptions(command: Command): Command {
+  return command
+    .option("-p, --policy <path...>", "policy YAML files or directories")
+    .option("-l, --library <name...>", "built-in policies or sets (pss-baseline, pss-restricted, best-practices)")
+    .option("-m, --module <path...>", "TypeScript policy modules (default export: definePolicy(...))");
+}
+
+/** Loads the named policies; a policy problem is a usage error (exit 2) naming policy, field and position. */
+export function loadPolicies(command: Command, flags: PolicyFlags) {
+  if (!flags.policy?.length && !flags.library?.length && !flags.module?.length) {
+    command.error("podgate: name policies with --policy, --library or --module", { exitCode: 2, code: "podgate.usage" });
+  }
+  return usageErrors(command, () =>
+    policyTools.policiesFor(policyTools.policySettings.parse({ files: flags.policy ?? [], library: flags.library ?? [], modules: flags.module ?? [] })),
+  );
+}
+
+/** Runs `load`, turning a PolicyError into a usage error with every problem listed. */
+export function usageErrors<T>(command: Command, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof policyTools.PolicyError) command.error(`podgate: ${error.problems.join("\n  ")}`, { exitCode: 2, code: "podgate.usage" });
+    throw error;
+  }
+}

@@ -1,0 +1,22 @@
+// podgate test: runs policy test suites (podgate-test.yaml) and compares verdicts.
+import { writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { Command } from "commander";
+import { policyTools } from "../builtins.ts";
+
+export function testCommand(): Command {
+  const command = new Command("test")
+    .description("Run policy test suites (podgate-test.yaml files) and report every mismatch")
+    .argument("<path>", "a directory searched for podgate-test.yaml files, or one suite file")
+    .option("--junit <file>", "also write the results as JUnit XML")
+    .addHelpText("after", "\nExamples:\n  podgate test policies/library/tests\n  podgate test my-policies/ --junit results.xml\n")
+    .action(async (path: string, flags: { junit?: string }) => {
+      if (!existsSync(path)) command.error(`podgate: ${path}: no such file or directory`, { exitCode: 2, code: "podgate.usage" });
+      const suites = policyTools.findSuites(path).map((file) => policyTools.runSuite(file));
+      if (suites.length === 0) command.error(`podgate: no podgate-test.yaml under ${path}`, { exitCode: 2, code: "podgate.usage" });
+      process.stdout.write(`${policyTools.formatSuites(suites)}\n`);
+      if (flags.junit) await writeFile(flags.junit, policyTools.junitXml(suites));
+      if (!suites.every(policyTools.suitePassed)) process.exitCode = 1;
+    });
+  return command;
+}

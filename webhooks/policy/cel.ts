@@ -1,0 +1,119 @@
+// CEL for policies, on @marcbachmann/cel-js (chosen by bench/cel.ts: it is the
+// one of the two that parses VAP's optional `?.` syntax, and the faster one).
+// Every expression is parsed and type-checked once, at load.
+import { Environment, type ASTNode, type ParseResult } from "@marcbachmann/cel-js";
+
+/** The variables a policy expression may use, as in ValidatingAdmissionPolicy. */
+export const CEL_VARIABLES = ["object", "oldObject", "request", "params", "namespaceObject", "variables"] as const;
+export type CelVariable = (typeof CEL_VARIABLES)[number];
+export type CelBindings = Partial<Record<CelVariable, unknown>>;
+
+const environment = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false });
+for (const name of CEL_VARIABLES) environment.registerVariable(name, "dyn");
+
+export interface CelProgram {
+  readonly source: string;
+  /** `variables.<name>` the expression reads, so a failed variable fails only what uses it. */
+  readonly variableRefs: ReadonlySet<string>;
+  readonly usesParams: boolean;
+  run(bindings: CelBindings): unknown;
+}
+
+export class CelCompileError extends Error {
+  readonly line: number;
+  readonly column: number;
+  constructor(summary: string, line: number, column: number) {
+    super(`${summary} (at line ${line}, column ${column})`);
+    this.line = line;
+    this.column = column;
+  }
+}
+
+interface CelLibraryError {
+  summary?: string;
+  message: string;
+  range?: { start: number };
+}
+
+function position(source: string, offset: number): { line: number; column: number } {
+  const before = source.slice(0, offset).split("\n");
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+}
+
+function compileError(source: string, error: CelLibraryError): CelCompileError {
+  const { line, column } = position(source, error.range?.start ?? 0);
+  return new CelCompileError((error.summary ?? error.message).split("\n")[0] ?? "invalid expression", line, column);
+}
+
+function walk(node: ASTNode, visit: (node: ASTNode) => void): void {
+  visit(node);
+  const args: unknown = node.args;
+  const children = Array.isArray(args) ? args.flat() : [args];
+  for (const child of children) if (isNode(child)) walk(child, visit);
+}
+
+function isNode(value: unknown): value is ASTNode {
+  return typeof value === "object" && value !== null && "op" in value && "args" in value;
+}
+
+function references(ast: ASTNode) {
+  const variableRefs = new Set<string>();
+  let usesParams = false;
+  walk(ast, (node) => {
+    if (node.op === "id" && node.args === "params") usesParams = true;
+    if ((node.op === "." || node.op === ".?") && node.args[0].op === "id" && node.args[0].args === "variables") variableRefs.add(node.args[1]);
+  });
+  return { variableRefs, usesParams };
+}
+
+/**
+ * Parses and type-checks an expression; `expect` is the type its value must
+ * have (dyn always passes: object fields are only known at run time).
+ */
+export function compileCel(source: string, expect: "bool" | "string" | "any"): CelProgram {
+  let parsed: ParseResult;
+  try {
+    parsed = environment.parse(source);
+  } catch (error) {
+    throw compileError(source, error as CelLibraryError);
+  }
+  const checked = parsed.check();
+  if (!checked.valid) throw compileError(source, checked.error ?? { message: "type error" });
+  if (expect !== "any" && checked.type !== expect && checked.type !== "dyn") {
+    throw new CelCompileError(`expression must evaluate to ${expect}, but it is ${checked.type}`, 1, 1);
+  }
+  return {
+    source,
+    ...references(parsed.ast),
+    run: (bindings) => parsed(bindings),
+  };
+}
+
+/** The first line of an evaluation error, without the library's source excerpt. */
+export function celErrorMessage(error: unknown): string {
+  if (error instanceof Error) return ((error as CelLibraryError).summary ?? error.message).split("\n")[0] ?? error.message;
+  return String(error);
+}
+
+/** Kubernetes reads JSON integers as CEL int; the evaluator wants bigint for that. */
+export function toCel(value: unknown): unknown {
+  if (typeof value === "number") return Number.isInteger(value) ? BigInt(value) : value;
+  if (Array.isArray(value)) return value.map(toCel);
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toCel(v);
+    return out;
+  }
+  return value;
+}
+
+/** The reverse, for values shown to people (messages, audit annotations). */
+export function fromCel(value: unknown): unknown {
+  if (typeof value === "bigint") return Number(value);
+  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), fromCel(v)]));
+  if (Array.isArray(value)) return value.map(fromCel);
+  if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromCel(v)]));
+  }
+  return value;
+}

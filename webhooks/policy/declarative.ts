@@ -1,0 +1,179 @@
+// A policy document compiled once into a runnable Policy: every expression is
+// parsed and type-checked here, and every problem is reported with its field path.
+import type { KubeObject } from "../../src/admission/review.ts";
+import { celErrorMessage, compileCel, fromCel, toCel, type CelBindings, type CelProgram } from "./cel.ts";
+import { matchesConstraints, labelsOf } from "./match.ts";
+import type { Policy, PolicyInput, PolicyOverrides, Verdict, Violation } from "./policy.ts";
+import type { PolicyDocument } from "./schema.ts";
+
+export class PolicyError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(problems.join("\n"));
+    this.problems = problems;
+  }
+}
+
+interface CompiledValidation {
+  readonly expression: CelProgram;
+  readonly message?: string;
+  readonly messageExpression?: CelProgram;
+  readonly reason: Violation["reason"];
+}
+
+/** Compiles each expression, collecting every error rather than stopping at the first. */
+class Compiler {
+  readonly problems: string[] = [];
+  readonly where: string;
+  constructor(where: string) {
+    this.where = where;
+  }
+  cel(field: string, source: string, expect: "bool" | "string" | "any", knownVariables: ReadonlySet<string>): CelProgram | undefined {
+    try {
+      const program = compileCel(source, expect);
+      for (const name of program.variableRefs) {
+        if (!knownVariables.has(name)) this.problems.push(`${this.where}: ${field}: variables.${name} is not defined ${knownVariables.size ? "before this point" : "(spec.variables is empty)"}`);
+      }
+      return program;
+    } catch (error) {
+      this.problems.push(`${this.where}: ${field}: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+}
+
+/** VAP's fallback when a validation has neither message nor a usable messageExpression. */
+const defaultMessage = (source: string) => `failed expression: ${source}`;
+
+export function compilePolicy(document: PolicyDocument, origin: string, overrides: PolicyOverrides = {}): Policy {
+  const name = document.metadata.name;
+  const spec = document.spec;
+  const compiler = new Compiler(`policy "${name}" (${origin})`);
+  const matchConditions = (spec.matchConditions ?? []).map((c, i) => ({
+    name: c.name,
+    program: compiler.cel(`spec.matchConditions[${i}].expression`, c.expression, "bool", new Set()),
+  }));
+  const defined = new Set<string>();
+  const variables = (spec.variables ?? []).map((v, i) => {
+    if (defined.has(v.name)) compiler.problems.push(`${compiler.where}: spec.variables[${i}].name: duplicate variable "${v.name}"`);
+    const program = compiler.cel(`spec.variables[${i}].expression`, v.expression, "any", new Set(defined));
+    defined.add(v.name);
+    return { name: v.name, program };
+  });
+  const validations = spec.validations.map((v, i): CompiledValidation | undefined => {
+    const expression = compiler.cel(`spec.validations[${i}].expression`, v.expression, "bool", defined);
+    const messageExpression = v.messageExpression === undefined ? undefined : compiler.cel(`spec.validations[${i}].messageExpression`, v.messageExpression, "string", defined);
+    if (!expression || (v.messageExpression !== undefined && !messageExpression)) return undefined;
+    return { expression, reason: v.reason, ...(v.message ? { message: v.message } : {}), ...(messageExpression ? { messageExpression } : {}) };
+  });
+  if (compiler.problems.length > 0) throw new PolicyError(compiler.problems);
+
+  const params = overrides.params ?? spec.params;
+  const celParams = params === undefined ? null : toCel(params);
+  const programs = { matchConditions, variables, validations: validations as CompiledValidation[] };
+  const labels = document.metadata.labels ?? {};
+  return {
+    name,
+    origin,
+    labels,
+    failurePolicy: spec.failurePolicy,
+    validationActions: overrides.validationActions ?? spec.validationActions,
+    match: spec.matchConstraints,
+    document: overrides.params === undefined ? document : { ...document, spec: { ...spec, params: { ...overrides.params } } },
+    evaluate: (input) => evaluate(programs, spec.matchConstraints, celParams, input),
+  };
+}
+
+/** Converted once per request, however many policies read it. */
+const converted = new WeakMap<PolicyInput, CelBindings>();
+
+function bindingsFor(input: PolicyInput, params: unknown): CelBindings {
+  let shared = converted.get(input);
+  if (!shared) {
+    const { object, oldObject, ...request } = input.request;
+    shared = {
+      object: toCel(object ?? null),
+      oldObject: toCel(oldObject ?? null),
+      request: toCel(request),
+      namespaceObject: toCel(input.namespaceObject ?? null),
+    };
+    converted.set(input, shared);
+  }
+  return { ...shared, params };
+}
+
+type Programs = {
+  matchConditions: readonly { name: string; program?: CelProgram | undefined }[];
+  variables: readonly { name: string; program?: CelProgram | undefined }[];
+  validations: readonly CompiledValidation[];
+};
+
+function evaluate(programs: Programs, match: PolicyDocument["spec"]["matchConstraints"], params: unknown, input: PolicyInput): Verdict {
+  const namespaceLabels = input.namespaceObject ? labelsOf(input.namespaceObject as KubeObject) : undefined;
+  if (!matchesConstraints(match, input.request, namespaceLabels)) return { result: "skip" };
+  const bindings = bindingsFor(input, params);
+  // Match conditions: any false skips the policy; an error matters only if none is false (as the apiserver does).
+  let conditionError: string | undefined;
+  for (const { name, program } of programs.matchConditions) {
+    try {
+      if (program!.run(bindings) !== true) return { result: "skip" };
+    } catch (error) {
+      conditionError ??= `matchConditions "${name}": ${celErrorMessage(error)}`;
+    }
+  }
+  if (conditionError) return { result: "error", error: conditionError };
+
+  // Variables are evaluated in order; a failed one fails only the validations that read it.
+  const values: Record<string, unknown> = {};
+  const failedVariables = new Map<string, string>();
+  const scope = { ...bindings, variables: values };
+  for (const { name, program } of programs.variables) {
+    const broken = [...program!.variableRefs].find((ref) => failedVariables.has(ref));
+    if (broken) {
+      failedVariables.set(name, failedVariables.get(broken)!);
+      continue;
+    }
+    try {
+      values[name] = program!.run(scope);
+    } catch (error) {
+      failedVariables.set(name, `variables.${name}: ${celErrorMessage(error)}`);
+    }
+  }
+
+  const violations: Violation[] = [];
+  const errors: string[] = [];
+  programs.validations.forEach((v, index) => {
+    const broken = [...v.expression.variableRefs].find((ref) => failedVariables.has(ref));
+    if (broken) {
+      errors.push(`validations[${index}]: ${failedVariables.get(broken)}`);
+      return;
+    }
+    let ok: unknown;
+    try {
+      ok = v.expression.run(scope);
+    } catch (error) {
+      errors.push(`validations[${index}] (${v.expression.source}): ${celErrorMessage(error)}`);
+      return;
+    }
+    if (typeof ok !== "boolean") {
+      errors.push(`validations[${index}] (${v.expression.source}): expected a bool, got ${typeof ok}`);
+      return;
+    }
+    if (!ok) violations.push({ message: messageOf(v, scope), reason: v.reason, expressionIndex: index });
+  });
+  if (errors.length > 0) return { result: "error", error: errors.join("; ") };
+  return violations.length > 0 ? { result: "fail", violations } : { result: "pass" };
+}
+
+/** messageExpression wins when it yields a non-empty single-line string; otherwise message, as VAP does. */
+function messageOf(v: CompiledValidation, scope: CelBindings): string {
+  if (v.messageExpression) {
+    try {
+      const text = fromCel(v.messageExpression.run(scope));
+      if (typeof text === "string" && text.trim() !== "" && !text.includes("\n")) return text.trim();
+    } catch {
+      // VAP falls back to the static message when messageExpression fails.
+    }
+  }
+  return v.message ?? defaultMessage(v.expression.source);
+}

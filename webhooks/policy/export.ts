@@ -1,0 +1,131 @@
+// Policies as Kubernetes objects: native ValidatingAdmissionPolicy + Binding for
+// declarative policies, and the ValidatingWebhookConfiguration whose rules and
+// selectors let the apiserver skip calls no policy could match.
+import { isDeepStrictEqual } from "node:util";
+import type { WebhookEntry } from "../../src/config/schema.ts";
+import { compileCel } from "./cel.ts";
+import type { Policy } from "./policy.ts";
+import type { LabelSelector, PolicyDocument, RuleWithOperations } from "./schema.ts";
+
+const ADMISSIONREGISTRATION = "admissionregistration.k8s.io/v1";
+
+export interface Skipped {
+  readonly policy: string;
+  readonly reason: string;
+}
+
+function expressionsOf(document: PolicyDocument): string[] {
+  const spec = document.spec;
+  return [
+    ...(spec.matchConditions ?? []).map((c) => c.expression),
+    ...(spec.variables ?? []).map((v) => v.expression),
+    ...spec.validations.flatMap((v) => [v.expression, ...(v.messageExpression ? [v.messageExpression] : [])]),
+  ];
+}
+
+/** Why a policy cannot run in-tree, or undefined when it can. */
+export function notExportable(policy: Policy): string | undefined {
+  if (!policy.document) return "written in TypeScript";
+  // podgate binds params from its config; in-tree they would need a paramKind resource and a paramRef.
+  if (expressionsOf(policy.document).some((e) => compileCel(e, "any").usesParams)) return "reads params (podgate supplies them from its config; VAP needs a paramKind resource)";
+  return undefined;
+}
+
+/** ValidatingAdmissionPolicy + ValidatingAdmissionPolicyBinding per exportable policy. */
+export function exportVap(policies: readonly Policy[]): { objects: Record<string, unknown>[]; skipped: Skipped[] } {
+  const objects: Record<string, unknown>[] = [];
+  const skipped: Skipped[] = [];
+  for (const policy of policies) {
+    const reason = notExportable(policy);
+    if (reason || !policy.document) {
+      skipped.push({ policy: policy.name, reason: reason ?? "no document" });
+      continue;
+    }
+    const { metadata, spec } = policy.document;
+    const { validationActions: _actions, params: _params, ...vapSpec } = spec;
+    objects.push(
+      { apiVersion: ADMISSIONREGISTRATION, kind: "ValidatingAdmissionPolicy", metadata, spec: vapSpec },
+      {
+        apiVersion: ADMISSIONREGISTRATION,
+        kind: "ValidatingAdmissionPolicyBinding",
+        metadata: { name: `${metadata.name}-binding`, ...(metadata.labels ? { labels: metadata.labels } : {}) },
+        spec: { policyName: metadata.name, validationActions: policy.validationActions },
+      },
+    );
+  }
+  return { objects, skipped };
+}
+
+export type ClientTarget = { readonly url: string } | { readonly service: { readonly namespace: string; readonly name: string; readonly port?: number } };
+
+export interface WebhookExportOptions {
+  readonly target: ClientTarget;
+  readonly caBundle?: string;
+  /** Never sent to the webhook: kube-system, and podgate's own namespace, so the cluster cannot lock itself out. */
+  readonly excludeNamespaces: readonly string[];
+  readonly configurationName?: string;
+}
+
+/** Webhook rules have no resourceNames and no excludes: those stay with podgate (a superset is safe). */
+function webhookRules(policies: readonly Policy[]): Omit<RuleWithOperations, "resourceNames">[] {
+  const rules: Omit<RuleWithOperations, "resourceNames">[] = [];
+  for (const policy of policies) {
+    for (const { resourceNames: _names, ...rule } of policy.match.resourceRules) {
+      if (!rules.some((r) => isDeepStrictEqual(r, rule))) rules.push(rule);
+    }
+  }
+  return rules;
+}
+
+/** One selector for all policies when they agree; none (everything) otherwise. */
+function shared(selectors: readonly (LabelSelector | undefined)[]): LabelSelector {
+  const [first = {}, ...rest] = selectors.map((s) => s ?? {});
+  return rest.every((s) => isDeepStrictEqual(s, first)) ? first : {};
+}
+
+/** Policies' match conditions ORed: the webhook is called when any policy's conditions all hold. */
+function matchConditions(policies: readonly Policy[]): { name: string; expression: string }[] {
+  const perPolicy = policies.map((p) => p.document?.spec.matchConditions ?? []);
+  if (perPolicy.some((c) => c.length === 0)) return [];
+  if (perPolicy.length === 1) return perPolicy[0]!;
+  const conjunction = (conditions: readonly { expression: string }[]) => conditions.map((c) => `(${c.expression})`).join(" && ");
+  return [{ name: "any-policy", expression: perPolicy.map((c) => `(${conjunction(c)})`).join(" || ") }];
+}
+
+export function webhookConfiguration(entries: readonly { entry: WebhookEntry; policies: readonly Policy[] }[], options: WebhookExportOptions): Record<string, unknown> {
+  const clientConfig = (path: string) => ({
+    ...("url" in options.target
+      ? { url: `${options.target.url.replace(/\/+$/, "")}${path}` }
+      : { service: { namespace: options.target.service.namespace, name: options.target.service.name, path, port: options.target.service.port ?? 443 } }),
+    ...(options.caBundle ? { caBundle: options.caBundle } : {}),
+  });
+  return {
+    apiVersion: ADMISSIONREGISTRATION,
+    kind: "ValidatingWebhookConfiguration",
+    metadata: { name: options.configurationName ?? "podgate-policies" },
+    webhooks: entries.map(({ entry, policies }) => {
+      const namespaceSelector = shared(policies.map((p) => p.match.namespaceSelector));
+      const objectSelector = shared(policies.map((p) => p.match.objectSelector));
+      const conditions = matchConditions(policies);
+      return {
+        name: `${entry.name}.policy.podgate.dev`,
+        admissionReviewVersions: ["v1"],
+        sideEffects: "None",
+        failurePolicy: entry.failurePolicy,
+        timeoutSeconds: entry.timeoutSeconds,
+        matchPolicy: "Equivalent",
+        clientConfig: clientConfig(`/validate/${entry.name}`),
+        rules: webhookRules(policies),
+        namespaceSelector: {
+          ...namespaceSelector,
+          matchExpressions: [
+            ...(namespaceSelector.matchExpressions ?? []),
+            { key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...options.excludeNamespaces] },
+          ],
+        },
+        ...(Object.keys(objectSelector).length > 0 ? { objectSelector } : {}),
+        ...(conditions.length > 0 ? { matchConditions: conditions } : {}),
+      };
+    }),
+  };
+}

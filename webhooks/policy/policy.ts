@@ -1,0 +1,43 @@
+// What the engine runs: a policy, declarative (CEL) or written in TypeScript,
+// reduced to one shape. Evaluating never throws: errors are part of the verdict.
+import type { FailurePolicy } from "../../src/admission/handler.ts";
+import type { AdmissionRequest, KubeObject } from "../../src/admission/review.ts";
+import type { MatchConstraints, PolicyDocument, Reason, ValidationAction } from "./schema.ts";
+
+export interface Violation {
+  readonly message: string;
+  readonly reason: Reason;
+  /** Which validation failed (its index), for audit annotations; absent for TypeScript policies. */
+  readonly expressionIndex?: number;
+}
+
+export interface PolicyInput {
+  readonly request: AdmissionRequest;
+  /** The request's Namespace object; null for cluster-scoped requests, undefined when unknown. */
+  readonly namespaceObject?: KubeObject | null;
+}
+
+export type Verdict =
+  | { readonly result: "skip" }
+  | { readonly result: "pass" }
+  | { readonly result: "fail"; readonly violations: readonly Violation[] }
+  /** An expression or the policy's code failed; failurePolicy decides what that means. */
+  | { readonly result: "error"; readonly error: string };
+
+export interface Policy {
+  readonly name: string;
+  /** Where it came from: a file, a module, or the built-in library. */
+  readonly origin: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly failurePolicy: FailurePolicy;
+  readonly validationActions: readonly ValidationAction[];
+  readonly match: MatchConstraints;
+  /** The source document of a declarative policy (what `export vap` emits); absent for TypeScript policies. */
+  readonly document?: PolicyDocument;
+  evaluate(input: PolicyInput): Verdict;
+}
+
+export interface PolicyOverrides {
+  readonly validationActions?: readonly ValidationAction[] | undefined;
+  readonly params?: Readonly<Record<string, unknown>> | undefined;
+}

@@ -1,0 +1,107 @@
+// Policy test suites (`podgate test`), in the manner of `kyverno test`: policies,
+// resources, and the verdict each policy must give each resource.
+import { readdirSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { z } from "zod";
+import { describeIssue } from "../../src/admission/review.ts";
+import { PolicyError } from "./declarative.ts";
+import { loadPolicyFiles, loadPolicyModules, readYamlDocuments, assertUniqueNames, loadLibrary } from "./load.ts";
+import { evaluateManifests, flattenManifests, messagesOf, worst } from "./offline.ts";
+import { POLICY_API_VERSION } from "./schema.ts";
+
+export const SUITE_FILE = "podgate-test.yaml";
+
+const expectation = z.strictObject({
+  policy: z.string().min(1),
+  /** metadata.name of the resources; a workload's name covers its pod template too. */
+  resources: z.array(z.string().min(1)).min(1),
+  result: z.enum(["pass", "fail", "skip", "error"]),
+  /** A text every failure message of this policy must include (for fail and error). */
+  message: z.string().min(1).optional(),
+});
+
+export const suiteDocument = z.strictObject({
+  apiVersion: z.literal(POLICY_API_VERSION),
+  kind: z.literal("PolicyTest"),
+  metadata: z.strictObject({ name: z.string().min(1) }),
+  /** Paths are relative to the suite file. */
+  policies: z.array(z.string().min(1)).default([]),
+  library: z.array(z.string().min(1)).default([]),
+  modules: z.array(z.string().min(1)).default([]),
+  resources: z.array(z.string().min(1)).min(1),
+  operation: z.enum(["CREATE", "UPDATE", "DELETE", "CONNECT"]).default("CREATE"),
+  results: z.array(expectation).min(1),
+});
+export type SuiteDocument = z.infer<typeof suiteDocument>;
+
+export interface CaseResult {
+  readonly policy: string;
+  readonly resource: string;
+  readonly expected: string;
+  readonly actual: string;
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+export interface SuiteResult {
+  readonly name: string;
+  readonly file: string;
+  readonly cases: readonly CaseResult[];
+  /** Set when the suite could not run at all (bad file, policy load error). */
+  readonly error?: string;
+}
+
+/** Suite files under a directory (recursively), or the file itself. */
+export function findSuites(path: string): string[] {
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path, { recursive: true, encoding: "utf8" })
+    .filter((entry) => basename(entry) === SUITE_FILE)
+    .sort()
+    .map((entry) => join(path, entry));
+}
+
+function readSuite(file: string): SuiteDocument {
+  const [raw, ...more] = readYamlDocuments(file);
+  if (more.length > 0) throw new PolicyError([`${file}: one PolicyTest per file`]);
+  const parsed = suiteDocument.safeParse(raw);
+  if (!parsed.success) throw new PolicyError(parsed.error.issues.map((issue) => `${file}: ${describeIssue(issue).message}`));
+  return parsed.data;
+}
+
+export function runSuite(file: string): SuiteResult {
+  let suite: SuiteDocument;
+  try {
+    suite = readSuite(file);
+    const dir = dirname(file);
+    const here = (p: string) => resolve(dir, p);
+    const policies = [
+      ...loadLibrary(suite.library.map((name) => ({ name }))),
+      ...loadPolicyFiles(suite.policies.map(here)),
+      ...loadPolicyModules(suite.modules.map(here)),
+    ];
+    assertUniqueNames(policies);
+    const manifests = flattenManifests(suite.resources.map(here).flatMap((p) => readYamlDocuments(p)));
+    const results = evaluateManifests(policies, manifests, suite.operation);
+    const known = new Set(policies.map((p) => p.name));
+    const names = new Set(results.map((r) => r.target.name));
+    const cases = suite.results.flatMap((e) =>
+      e.resources.map((resource): CaseResult => {
+        const base = { policy: e.policy, resource, expected: e.result };
+        if (!known.has(e.policy)) return { ...base, actual: "-", ok: false, detail: `no policy "${e.policy}" in this suite` };
+        if (!names.has(resource)) return { ...base, actual: "-", ok: false, detail: `no resource named "${resource}" in this suite` };
+        const verdict = worst(results.filter((r) => r.target.name === resource).flatMap((r) => r.outcomes.filter((o) => o.policy.name === e.policy).map((o) => o.verdict)));
+        const messages = messagesOf(verdict);
+        const messageOk = e.message === undefined || (messages.length > 0 && messages.every((m) => m.includes(e.message!)));
+        const ok = verdict.result === e.result && messageOk;
+        const detail = messageOk ? messages.join("; ") : `expected a message containing "${e.message}"; got: ${messages.join("; ") || "(none)"}`;
+        return { ...base, actual: verdict.result, ok, ...(detail ? { detail } : {}) };
+      }),
+    );
+    return { name: suite.metadata.name, file, cases };
+  } catch (error) {
+    if (!(error instanceof PolicyError)) throw error;
+    return { name: basename(dirname(file)), file, cases: [], error: error.message };
+  }
+}
+
+export const suitePassed = (suite: SuiteResult) => suite.error === undefined && suite.cases.every((c) => c.ok);

@@ -1,0 +1,104 @@
+// Offline admission requests from manifests: a manifest is admitted as itself,
+// and a workload (Deployment, StatefulSet, ...) also through its pod template,
+// as the Pod its controller would create.
+import type { AdmissionRequest, KubeObject, Operation } from "../../src/admission/review.ts";
+
+/** Where a workload keeps its pod template. */
+const TEMPLATES: Readonly<Record<string, readonly string[]>> = {
+  Deployment: ["spec", "template"],
+  StatefulSet: ["spec", "template"],
+  DaemonSet: ["spec", "template"],
+  ReplicaSet: ["spec", "template"],
+  ReplicationController: ["spec", "template"],
+  Job: ["spec", "template"],
+  CronJob: ["spec", "jobTemplate", "spec", "template"],
+};
+
+const CLUSTER_SCOPED = new Set(["Namespace", "Node", "PersistentVolume", "StorageClass", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass", "RuntimeClass", "IngressClass"]);
+
+export interface Target {
+  /** What is admitted, for people: "Pod default/web" or "Deployment default/web (spec.template)". */
+  readonly label: string;
+  /** The name test suites use: the manifest's metadata.name. */
+  readonly name: string;
+  readonly request: AdmissionRequest;
+}
+
+const metadataOf = (o: KubeObject) => (typeof o["metadata"] === "object" && o["metadata"] !== null ? (o["metadata"] as Record<string, unknown>) : {});
+const str = (v: unknown) => (typeof v === "string" ? v : "");
+
+function pluralResource(kind: string): string {
+  const lower = kind.toLowerCase();
+  if (lower.endsWith("y")) return `${lower.slice(0, -1)}ies`;
+  if (lower.endsWith("s")) return `${lower}es`;
+  return `${lower}s`;
+}
+
+function groupVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.lastIndexOf("/");
+  return slash < 0 ? { group: "", version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+export function requestFor(object: KubeObject, operation: Operation = "CREATE", uid = "podgate-offline"): AdmissionRequest {
+  const kind = str(object["kind"]);
+  const { group, version } = groupVersion(str(object["apiVersion"]) || "v1");
+  const metadata = metadataOf(object);
+  const namespace = CLUSTER_SCOPED.has(kind) ? undefined : str(metadata["namespace"]) || "default";
+  const name = str(metadata["name"]);
+  const withNamespace = namespace && !metadata["namespace"] ? { ...object, metadata: { ...metadata, namespace } } : object;
+  return {
+    uid,
+    kind: { group, version, kind },
+    resource: { group, version, resource: pluralResource(kind) },
+    requestKind: { group, version, kind },
+    requestResource: { group, version, resource: pluralResource(kind) },
+    ...(name ? { name } : {}),
+    ...(namespace ? { namespace } : {}),
+    operation,
+    userInfo: { username: "podgate-offline" },
+    object: operation === "DELETE" ? null : withNamespace,
+    oldObject: operation === "CREATE" ? null : withNamespace,
+    dryRun: true,
+    options: null,
+  };
+}
+
+function at(object: KubeObject, path: readonly string[]): KubeObject | undefined {
+  let value: unknown = object;
+  for (const key of path) value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as KubeObject) : undefined;
+}
+
+/** The Pod a workload's controller would create from its template (generateName, no name, as the apiserver sees it). */
+export function podFromTemplate(workload: KubeObject): { pod: KubeObject; path: string } | undefined {
+  const path = TEMPLATES[str(workload["kind"])];
+  const template = path && at(workload, path);
+  if (!path || !template) return undefined;
+  const owner = metadataOf(workload);
+  const templateMeta = metadataOf(template);
+  const namespace = str(owner["namespace"]);
+  const pod: KubeObject = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { ...templateMeta, generateName: `${str(owner["name"])}-`, ...(namespace ? { namespace } : {}) },
+    spec: template["spec"] ?? {},
+  };
+  return { pod, path: path.join(".") };
+}
+
+function describe(object: KubeObject, request: AdmissionRequest): string {
+  const name = request.namespace ? `${request.namespace}/${request.name ?? ""}` : (request.name ?? "");
+  return `${str(object["kind"]) || "(no kind)"} ${name}`;
+}
+
+/** Every admission a manifest stands for. */
+export function targetsOf(object: KubeObject, operation: Operation = "CREATE"): Target[] {
+  const request = requestFor(object, operation);
+  const name = str(metadataOf(object)["name"]);
+  const targets: Target[] = [{ label: describe(object, request), name, request }];
+  const template = podFromTemplate(object);
+  if (template) {
+    targets.push({ label: `${describe(object, request)} (${template.path})`, name, request: requestFor(template.pod, operation) });
+  }
+  return targets;
+}
