@@ -1,0 +1,17 @@
+// The policy file's JSON Schema, generated from the zod schema so editors check
+// what podgate checks. `node webhooks/policy/json-schema.ts` rewrites the published copy.
+import { writeFileSync } from "node:fs";
+import { z } from "zod";
+import { policyDocument } from "./schema.ts";
+
+export const SCHEMA_PATH = new URL("../../schemas/policy.schema.json", import.meta.url).pathname;
+
+export function policyJsonSchemaText(): string {
+  const schema = z.toJSONSchema(policyDocument, { io: "input", target: "draft-2020-12" });
+  return `${JSON.stringify({ ...schema, $id: "https://podgate.dev/schemas/policy.schema.json", title: "podgate Policy" }, null, 2)}\n`;
+}
+
+if (import.meta.main) {
+  writeFileSync(SCHEMA_PATH, policyJsonSchemaText());
+  process.stdout.write(`wrote ${SCHEMA_PATH}\n`);
+}
