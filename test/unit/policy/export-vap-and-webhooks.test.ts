@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { compilePolicy } from "../../../webhooks/policy/declarative.ts";
+import { exportVap, webhookConfiguration } from "../../../webhooks/policy/export.ts";
+import { loadLibrary } from "../../../webhooks/policy/load.ts";
+import { typedPolicy } from "../../../webhooks/policy/typed.ts";
+import { webhookEntry } from "../../../src/config/schema.ts";
+import { policy } from "./requests.ts";
+
+test("declarative policies export as ValidatingAdmissionPolicy + Binding; params and TypeScript are skipped with the reason", () => {
+  const policies = [...loadLibrary([{ name: "pss-baseline-privileged" }, { name: "require-labels" }]), typedPolicy({ name: "ts", validate: () => undefined }, "m.ts")];
+  const { objects, skipped } = exportVap(policies);
+  assert.deepEqual(objects.map((o) => o["kind"]), ["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]);
+  const [vap, binding] = objects as [{ spec: Record<string, unknown> }, { spec: Record<string, unknown> }];
+  assert.equal(vap.spec["validationActions"], undefined);
+  assert.ok(vap.spec["matchConstraints"] && vap.spec["validations"] && vap.spec["variables"]);
+  assert.deepEqual(binding.spec, { policyName: "pss-baseline-privileged", validationActions: ["Deny"] });
+  assert.deepEqual(skipped.map((s) => s.policy), ["require-labels", "ts"]);
+  assert.match(skipped[0]!.reason, /params/);
+});
+
+const rule = (resources: string[], operations = ["CREATE"]) => ({ apiGroups: [""], apiVersions: ["v1"], resources, operations });
+
+test("the webhook configuration unions rules, excludes system namespaces, and ORs match conditions", () => {
+  const a = compilePolicy(policy("a", { matchConstraints: { resourceRules: [rule(["pods"])], objectSelector: { matchLabels: { x: "1" } } }, matchConditions: [{ name: "c1", expression: "true" }], validations: [{ expression: "true" }] }), "t");
+  const b = compilePolicy(policy("b", { matchConstraints: { resourceRules: [rule(["pods"]), rule(["pods/ephemeralcontainers"], ["UPDATE"])] }, matchConditions: [{ name: "c2", expression: "false" }], validations: [{ expression: "true" }] }), "t");
+  const entry = webhookEntry.parse({ name: "policies", type: "policy", timeoutSeconds: 5 });
+  const config = webhookConfiguration([{ entry, policies: [a, b] }], { target: { service: { namespace: "podgate", name: "podgate" } }, caBundle: "Q0E=", excludeNamespaces: ["kube-system", "podgate"] }) as {
+    webhooks: Record<string, unknown>[];
+  };
+  const [webhook] = config.webhooks;
+  assert.equal(webhook?.["name"], "policies.policy.podgate.dev");
+  assert.deepEqual(webhook["clientConfig"], { service: { namespace: "podgate", name: "podgate", path: "/validate/policies", port: 443 }, caBundle: "Q0E=" });
+  assert.deepEqual(webhook["rules"], [{ ...rule(["pods"]), scope: "*" }, { ...rule(["pods/ephemeralcontainers"], ["UPDATE"]), scope: "*" }]);
+  assert.deepEqual(webhook["namespaceSelector"], { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system", "podgate"] }] });
+  // The object selectors differ, so the apiserver cannot filter on them: podgate does.
+  assert.equal(webhook["objectSelector"], undefined);
+  assert.deepEqual(webhook["matchConditions"], [{ name: "any-policy", expression: "((true)) || ((false))" }]);
+  assert.equal(webhook["timeoutSeconds"], 5);
+  assert.equal(webhook["sideEffects"], "None");
+});
