@@ -82,7 +82,7 @@ const marc: Engine = {
   input: toCel(pod, false),
   compile(expression) {
     const run = marcEnv.parse(expression);
-    return (vars) => run(vars);
+    return (vars): unknown => run(vars) as unknown;
   },
 };
 

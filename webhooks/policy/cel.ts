@@ -85,7 +85,7 @@ export function compileCel(source: string, expect: "bool" | "string" | "any"): C
   return {
     source,
     ...references(parsed.ast),
-    run: (bindings) => parsed(bindings),
+    run: (bindings): unknown => parsed(bindings) as unknown,
   };
 }
 

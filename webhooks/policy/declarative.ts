@@ -1,6 +1,5 @@
 // A policy document compiled once into a runnable Policy: every expression is
 // parsed and type-checked here, and every problem is reported with its field path.
-import type { KubeObject } from "../../src/admission/review.ts";
 import { celErrorMessage, compileCel, fromCel, toCel, type CelBindings, type CelProgram } from "./cel.ts";
 import { matchesConstraints, labelsOf } from "./match.ts";
 import type { Policy, PolicyInput, PolicyOverrides, Verdict, Violation } from "./policy.ts";
@@ -109,7 +108,7 @@ type Programs = {
 };
 
 function evaluate(programs: Programs, match: PolicyDocument["spec"]["matchConstraints"], params: unknown, input: PolicyInput): Verdict {
-  const namespaceLabels = input.namespaceObject ? labelsOf(input.namespaceObject as KubeObject) : undefined;
+  const namespaceLabels = input.namespaceObject ? labelsOf(input.namespaceObject) : undefined;
   if (!matchesConstraints(match, input.request, namespaceLabels)) return { result: "skip" };
   const bindings = bindingsFor(input, params);
   // Match conditions: any false skips the policy; an error matters only if none is false (as the apiserver does).
