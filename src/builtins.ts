@@ -5,9 +5,10 @@ import type { Extension } from "./server/serve.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { policyWebhookType } from "../webhooks/policy/webhook.ts";
 export * as policyTools from "../webhooks/policy/tools.ts";
+import { sidecarWebhook } from "../webhooks/sidecar/index.ts";
 
 export const registry: ConfigRegistry = {
-  webhookTypes: [policyWebhookType],
+  webhookTypes: [policyWebhookType, sidecarWebhook],
   sections: {},
 };
 
