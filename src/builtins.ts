@@ -5,10 +5,11 @@ import type { Extension } from "./server/serve.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { policyWebhookType } from "../webhooks/policy/webhook.ts";
 export * as policyTools from "../webhooks/policy/tools.ts";
+import { defaultsWebhook } from "../webhooks/defaults/index.ts";
 import { sidecarWebhook } from "../webhooks/sidecar/index.ts";
 
 export const registry: ConfigRegistry = {
-  webhookTypes: [policyWebhookType, sidecarWebhook],
+  webhookTypes: [policyWebhookType, sidecarWebhook, defaultsWebhook],
   sections: {},
 };
 
