@@ -1,17 +1,12 @@
 // Applying selected templates to a pod: a pure function from pod to pod and
 // the status record of exactly what was added.
-import { z } from "zod";
 import { addMissing } from "../pod/named.ts";
-import { container, named, type Container, type Pod } from "../pod/shape.ts";
+import type { Container, Pod } from "../pod/shape.ts";
 import { STATUS } from "./annotations.ts";
 import type { Selection } from "./select.ts";
 import type { InjectionStatus } from "./status.ts";
 
 export type Injection = { readonly ok: true; readonly pod: Pod; readonly status: InjectionStatus } | { readonly ok: false; readonly reason: string };
-
-const containers = z.array(container);
-const items = z.array(named);
-const mounts = z.array(z.looseObject({ name: z.string(), mountPath: z.string() }));
 
 /** A pod that already has a container of a sidecar's name is left alone (hand-made or injected by someone else). */
 function conflict(pod: Pod, selections: readonly Selection[]): string | undefined {
@@ -36,18 +31,18 @@ export function inject(pod: Pod, selections: readonly Selection[]): Injection {
   for (const { name, template, native, rendered } of selections) {
     status.templates.push(name);
     status.native ||= native;
-    setup.push(...containers.parse(rendered.initContainers));
-    const sidecars = containers.parse(native ? rendered.containers.map((c) => ({ ...c, restartPolicy: "Always" })) : rendered.containers);
+    setup.push(...rendered.initContainers);
+    const sidecars = native ? rendered.containers.map((c) => ({ ...c, restartPolicy: "Always" })) : rendered.containers;
     (template.holdApplicationUntilStarted ? first : last)[native ? "init" : "app"].push(...sidecars);
-    const volumes = addMissing(spec.volumes, items.parse(rendered.volumes));
+    const volumes = addMissing(spec.volumes, rendered.volumes);
     if (volumes.list) spec.volumes = volumes.list;
     status.volumes.push(...volumes.added);
-    const secrets = addMissing(spec.imagePullSecrets, items.parse(rendered.imagePullSecrets));
+    const secrets = addMissing(spec.imagePullSecrets, rendered.imagePullSecrets);
     if (secrets.list) spec.imagePullSecrets = secrets.list;
     status.imagePullSecrets.push(...secrets.added);
     for (const app of apps) {
-      const env = addMissing(app.env, items.parse(rendered.env));
-      const volumeMounts = addMissing(app.volumeMounts, mounts.parse(rendered.volumeMounts), (m, e) => m.name === e.name || m.mountPath === e.mountPath);
+      const env = addMissing(app.env, rendered.env);
+      const volumeMounts = addMissing(app.volumeMounts, rendered.volumeMounts, (m, e) => m.name === e.name || m.mountPath === e.mountPath);
       if (env.list) app.env = env.list;
       if (volumeMounts.list) app.volumeMounts = volumeMounts.list;
       if (env.added.length > 0) (status.env[app.name] ??= []).push(...env.added);

@@ -3,6 +3,7 @@
 // validating the result against the Kubernetes API types.
 import { z } from "zod";
 import { kubeModelSchema } from "../../src/kube/schema.ts";
+import type { Container, Named } from "../pod/shape.ts";
 import { referencesIn, render, stringsIn, type RenderContext } from "./render.ts";
 import { checkDefault, CONVENTIONAL_TYPES, valueSpec, type Value } from "./values.ts";
 
@@ -82,7 +83,14 @@ type Part = keyof typeof schemas;
 const PARTS = Object.keys(schemas) as Part[];
 
 /** What a template adds once rendered: Kubernetes objects, each with a name. */
-export type Rendered = Record<Part, Array<Record<string, unknown> & { name: string }>>;
+export interface Rendered {
+  readonly containers: Container[];
+  readonly initContainers: Container[];
+  readonly volumes: Named[];
+  readonly env: Named[];
+  readonly volumeMounts: Array<Named & { mountPath: string }>;
+  readonly imagePullSecrets: Named[];
+}
 export interface Issue {
   readonly path: (string | number)[];
   readonly message: string;
@@ -131,5 +139,6 @@ export function renderTemplate(template: Template, context: RenderContext): { ok
     });
   }
   issues.push(...nameIssues(rendered));
-  return issues.length === 0 ? { ok: true, rendered: rendered as Rendered } : { ok: false, issues };
+  // Checked just above against the Kubernetes types and for names, so the narrower type holds.
+  return issues.length === 0 ? { ok: true, rendered: rendered as unknown as Rendered } : { ok: false, issues };
 }
