@@ -20,14 +20,16 @@ function quantityNanos(text: string): bigint | string {
 
 const quantityText = z.string().refine((text) => typeof quantityNanos(text) === "bigint", { message: "expected a quantity, e.g. 100m, 128Mi, 1Gi" });
 
-const validRegex = z.string().refine((source) => {
+/** The whole value must match; undefined for a pattern that does not compile. */
+function anchored(pattern: string): RegExp | undefined {
   try {
-    new RegExp(source, "u");
-    return true;
+    return new RegExp(`^(?:${pattern})$`, "u");
   } catch {
-    return false;
+    return undefined;
   }
-}, "expected a valid regular expression");
+}
+
+const validRegex = z.string().refine((source) => anchored(source) !== undefined, "expected a valid regular expression");
 
 export const valueSpec = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("string"), default: z.string(), pattern: validRegex.optional(), enum: z.array(z.string()).min(1).optional() }),
@@ -43,7 +45,8 @@ export const CONVENTIONAL_TYPES: Readonly<Record<string, ValueSpec["type"]>> = {
 
 function parseString(spec: Extract<ValueSpec, { type: "string" }>, text: string): Parsed {
   if (spec.enum && !spec.enum.includes(text)) return { ok: false, message: `expected one of ${spec.enum.join(", ")}` };
-  if (spec.pattern !== undefined && !new RegExp(`^(?:${spec.pattern})$`, "u").test(text)) return { ok: false, message: `expected to match ${spec.pattern}` };
+  // A pattern that does not compile is reported at load by its own schema.
+  if (spec.pattern !== undefined && anchored(spec.pattern)?.test(text) !== true) return { ok: false, message: `expected to match ${spec.pattern}` };
   return { ok: true, value: text };
 }
 
@@ -51,8 +54,11 @@ function parseQuantityValue(spec: Extract<ValueSpec, { type: "quantity" }>, text
   const nanos = quantityNanos(text);
   if (typeof nanos === "string") return { ok: false, message: "expected a quantity, e.g. 100m, 128Mi, 1Gi" };
   if (nanos < 0n) return { ok: false, message: "expected a quantity >= 0" };
-  if (spec.min !== undefined && nanos < parseQuantityNanos(spec.min)) return { ok: false, message: `expected at least ${spec.min}` };
-  if (spec.max !== undefined && nanos > parseQuantityNanos(spec.max)) return { ok: false, message: `expected at most ${spec.max}` };
+  // A malformed bound is reported by its own schema; here it just bounds nothing.
+  const min = spec.min === undefined ? undefined : quantityNanos(spec.min);
+  const max = spec.max === undefined ? undefined : quantityNanos(spec.max);
+  if (typeof min === "bigint" && nanos < min) return { ok: false, message: `expected at least ${spec.min}` };
+  if (typeof max === "bigint" && nanos > max) return { ok: false, message: `expected at most ${spec.max}` };
   return { ok: true, value: text };
 }
 
