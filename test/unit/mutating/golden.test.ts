@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { parse, stringify } from "yaml";
 import { registry } from "../../../src/builtins.ts";
 import { parseConfig } from "../../../src/config/load.ts";
-import { mutatePod } from "../../helpers/admission.ts";
+import { mutatePod } from "../../support/admission.ts";
 
 const dir = new URL("../../fixtures/mutating/", import.meta.url);
 const config = parseConfig(readFileSync(new URL("config.yaml", dir), "utf8"), registry, "config.yaml");

@@ -7,7 +7,7 @@ import { handleSidecar } from "../../../webhooks/sidecar/index.ts";
 import { sidecarSettings } from "../../../webhooks/sidecar/settings.ts";
 import { handleDefaults } from "../../../webhooks/defaults/index.ts";
 import { defaultsSettings } from "../../../webhooks/defaults/settings.ts";
-import { podRequest } from "../../helpers/admission.ts";
+import { podRequest } from "../../support/admission.ts";
 
 const settings = sidecarSettings.parse({
   defaultTemplate: "proxy",

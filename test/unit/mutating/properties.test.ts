@@ -10,7 +10,7 @@ import { cloneObject } from "../../../src/admission/patch.ts";
 import type { KubeObject } from "../../../src/admission/review.ts";
 import { registry } from "../../../src/builtins.ts";
 import { parseConfig } from "../../../src/config/load.ts";
-import { mutatePod, podRequest } from "../../helpers/admission.ts";
+import { mutatePod, podRequest } from "../../support/admission.ts";
 
 const config = parseConfig(readFileSync(new URL("../../fixtures/mutating/config.yaml", import.meta.url), "utf8"), registry);
 
