@@ -57,6 +57,9 @@ export const pod = z.looseObject({
 });
 export type Pod = z.infer<typeof pod>;
 
+/** Namespaces both mutators leave alone unless configured otherwise. */
+export const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
+
 /** The pod's namespace: its own, else the request's (objects being created may omit it). */
 export function namespaceOf(value: Pod, requestNamespace: string | undefined): string {
   return value.metadata.namespace ?? requestNamespace ?? "default";
