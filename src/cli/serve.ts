@@ -1,6 +1,7 @@
 // podgate serve: the HTTPS admission (and extender) server.
 import { Command, InvalidArgumentError } from "commander";
 import { extensionsFor, registry } from "../builtins.ts";
+import { certificatesOf } from "../certs/config.ts";
 import { loadConfig } from "../config/default.ts";
 import { startServer } from "../server/serve.ts";
 
@@ -42,7 +43,7 @@ export function serveCommand(): Command {
         },
         registry,
       );
-      const running = await startServer(config, extensionsFor(config));
+      const running = await startServer(config, extensionsFor(config), { generateCertificates: certificatesOf(config.sections).mode === "local" });
       const stop = (signal: string) => {
         running.app.log.info({ signal }, "signal received");
         running.close().then(
