@@ -74,6 +74,7 @@ export function servingProblem(stored: StoredCertificates, policy: CertificatePo
   const missing = policy.hosts.filter((h) => !names.has(h));
   if (missing.length > 0) return `serving certificate does not cover ${missing.join(", ")}`;
   const notAfter = new Date(cert.validTo);
+  if (notAfter.getTime() <= now.getTime()) return `serving certificate expired at ${notAfter.toISOString()}`;
   if (notAfter.getTime() - now.getTime() <= policy.renewBeforeDays * DAY_MS) {
     return `serving certificate expires at ${notAfter.toISOString()}, within the ${policy.renewBeforeDays}-day renewal window`;
   }
@@ -128,13 +129,15 @@ export function caCommonName(now: Date): string {
 /** The stored material after carrying out a decision. */
 export function apply(stored: StoredCertificates, decision: Decision, policy: CertificatePolicy, now: Date, generate: Generators = forgeGenerators): StoredCertificates {
   const bits = policy.keyBits !== undefined ? { bits: policy.keyBits } : {};
+  // forge writes CRLF; stored files use LF so a bundle is byte-for-byte the CA it holds.
+  const lf = (pair: KeyPairPem): KeyPairPem => ({ cert: pair.cert.replace(/\r\n/g, "\n"), key: pair.key.replace(/\r\n/g, "\n") });
   const ca: KeyPairPem =
     decision.ca.kind === "create"
-      ? generate.createCa({ commonName: caCommonName(now), days: policy.caValidityDays, now, ...bits })
+      ? lf(generate.createCa({ commonName: caCommonName(now), days: policy.caValidityDays, now, ...bits }))
       : { cert: stored.ca!, key: stored.caKey! };
   let serving = { cert: stored.cert, key: stored.key };
   if (decision.serving.kind === "issue") {
-    const issued = generate.createServingCert({ ca, hosts: policy.hosts, days: policy.servingValidityDays, now, ...bits });
+    const issued = lf(generate.createServingCert({ ca, hosts: policy.hosts, days: policy.servingValidityDays, now, ...bits }));
     // The chain ends with the issuing CA, as ensureLocalCertificates writes it.
     serving = { cert: issued.cert + splitPem(ca.cert).join(""), key: issued.key };
   }

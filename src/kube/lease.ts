@@ -68,23 +68,28 @@ export class LeaderElector {
 
   /** One round: create, renew or take over the lease if this replica may; resolves to whether it leads now. */
   async tryLead(): Promise<boolean> {
+    try {
+      return (this.#leader = await this.#round());
+    } catch (error) {
+      // A leader that cannot renew must not act as one: another replica may take over meanwhile.
+      this.#leader = false;
+      // Another replica wrote first: it leads this round.
+      if (statusOf(error) === 409) return false;
+      throw error;
+    }
+  }
+
+  async #round(): Promise<boolean> {
     const { identity, durationSeconds } = this.#options;
     const now = (this.#options.now ?? (() => new Date()))();
     const current = await this.#api.read();
     if (current && current.version !== this.#observed?.version) this.#observed = { version: current.version, at: now };
     const step = leaseStep(current?.record, identity, this.#observed?.at ?? now, now, durationSeconds);
-    if (step.action === "follow") return (this.#leader = false);
+    if (step.action === "follow") return false;
     const record = nextRecord(step, current?.record, identity, now, durationSeconds);
-    try {
-      if (current) await this.#api.replace(record, current.version);
-      else await this.#api.create(record);
-    } catch (error) {
-      // Another replica wrote first: it leads this round.
-      if (statusOf(error) === 409) return (this.#leader = false);
-      this.#leader = false;
-      throw error;
-    }
-    return (this.#leader = true);
+    if (current) await this.#api.replace(record, current.version);
+    else await this.#api.create(record);
+    return true;
   }
 
   /** Gives the lease up so another replica need not wait for it to expire. */
