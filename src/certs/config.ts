@@ -67,6 +67,15 @@ export function certificatesOf(sections: Readonly<Record<string, unknown>>): Cer
   return certificatesSection.parse(sections["certificates"]);
 }
 
+/** The config with certificates.mode set from the command line (a kustomize component switches modes by flag, not by copying the config). */
+export function withCertificatesMode<C extends { readonly sections: Readonly<Record<string, unknown>> }>(config: C, mode: CertificatesSettings["mode"] | undefined): C {
+  if (!mode || certificatesOf(config.sections).mode === mode) return config;
+  const current = config.sections["certificates"] as Record<string, unknown> | undefined;
+  // Switching to secret keeps the section's names; switching away drops them (local and files take none).
+  const section = mode === "secret" ? { ...current, mode } : { mode };
+  return { ...config, sections: { ...config.sections, certificates: certificatesSection.parse(section) } };
+}
+
 export interface PolicyInput {
   readonly service: string;
   readonly namespace: string;
