@@ -7,13 +7,16 @@ import { policyWebhookType } from "../webhooks/policy/webhook.ts";
 export * as policyTools from "../webhooks/policy/tools.ts";
 import { defaultsWebhook } from "../webhooks/defaults/index.ts";
 import { sidecarWebhook } from "../webhooks/sidecar/index.ts";
+import { certificatesOf, certificatesSection } from "./certs/config.ts";
+import { rotationExtension } from "./certs/rotation.ts";
 
 export const registry: ConfigRegistry = {
   webhookTypes: [policyWebhookType, sidecarWebhook, defaultsWebhook],
-  sections: {},
+  sections: { certificates: certificatesSection },
 };
 
 /** Extensions (extra routes, background work) that the loaded config enables. */
-export function extensionsFor(_config: LoadedConfig): Extension[] {
-  return [];
+export function extensionsFor(config: LoadedConfig): Extension[] {
+  const certificates = certificatesOf(config.sections);
+  return [...(certificates.mode === "secret" ? [rotationExtension(certificates)] : [])];
 }
