@@ -34,17 +34,17 @@ PIDS=()   # name:pid, started in this order; stopped in reverse
 teardown() {
   local rc=$?
   set +e
+  local td0; td0=$(date +%s.%N)
   if [ "$rc" -ne 0 ]; then
     echo "up.sh: FAILED (exit $rc). Last log lines:" >&2
     for f in "$LOGS"/*.log; do [ -f "$f" ] && { echo "--- $(basename "$f")" >&2; tail -n 15 "$f" >&2; }; done
   fi
+  # stop in reverse start order, each fully before the next: clients first,
+  # then kube-apiserver, etcd last (an apiserver whose etcd is gone hangs).
   local i entry name pid
   for (( i=${#PIDS[@]}-1; i>=0; i-- )); do
     entry="${PIDS[$i]}"; name="${entry%%:*}"; pid="${entry##*:}"
     kill -TERM "$pid" 2>/dev/null
-  done
-  for entry in "${PIDS[@]}"; do
-    name="${entry%%:*}"; pid="${entry##*:}"
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     if kill -0 "$pid" 2>/dev/null; then
       echo "up.sh: $name ($pid) ignored SIGTERM for 10s; SIGKILL" >&2
@@ -54,7 +54,7 @@ teardown() {
   done
   local left=0
   for entry in "${PIDS[@]}"; do kill -0 "${entry##*:}" 2>/dev/null && left=1; done
-  [ "$left" = 0 ] && [ "${#PIDS[@]}" -gt 0 ] && echo "[up] teardown: all ${#PIDS[@]} processes stopped"
+  [ "$left" = 0 ] && [ "${#PIDS[@]}" -gt 0 ] && echo "[up] teardown: all ${#PIDS[@]} processes stopped in $(python3 -c "import sys;print('%.1fs' % (float(sys.argv[1]) - float(sys.argv[2])))" "$(date +%s.%N)" "$td0")"
   if [ "${PODGATE_CP_KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
     echo "[up] kept $WORK" >&2
   else
@@ -151,6 +151,7 @@ start kube-apiserver "$BIN/kube-apiserver" \
 API_START=$(date +%s.%N)
 wait_for "kube-apiserver /readyz" 120 curl -fsS --cacert "$PKI/ca.crt" \
   --cert "$PKI/admin.crt" --key "$PKI/admin.key" "https://127.0.0.1:$API_PORT/readyz"
+T_READYZ=$(el)
 log "kube-apiserver /readyz ok ($(python3 -c "import sys;print('%.1fs' % (float(sys.argv[1]) - float(sys.argv[2])))" "$(date +%s.%N)" "$API_START") after launch); server $(kubectl version -o json 2>/dev/null | python3 -c 'import json,sys;print(json.load(sys.stdin)["serverVersion"]["gitVersion"])')"
 
 # ---- kube-controller-manager ------------------------------------------------
@@ -163,7 +164,7 @@ start kube-controller-manager "$BIN/kube-controller-manager" \
   --service-account-private-key-file="$PKI/sa.key" \
   --root-ca-file="$PKI/ca.crt" \
   --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
-  --controllers='*' \
+  --controllers='*,-service-lb-controller,-cloud-node-lifecycle-controller,-node-route-controller' \
   --profiling=false
 
 # ---- kube-scheduler ---------------------------------------------------------
@@ -229,6 +230,7 @@ EOF
 } >"$WORK/nodes.yaml"
 kubectl apply -f "$WORK/nodes.yaml" >/dev/null
 wait_for "3 Ready nodes" 90 kubectl wait --for=condition=Ready node -l type=kwok --timeout=1s
+T_NODES=$(el)
 log "3 kwok nodes Ready"
 kubectl get nodes -L topology.kubernetes.io/zone -o wide
 
@@ -266,6 +268,7 @@ pods_running() {
         -o jsonpath='{range .items[?(@.status.phase=="Running")]}{.status.podIP}{"\n"}{end}' | grep -c .)" -eq 2 ]
 }
 wait_for "2 demo pods Running with IPs" 90 pods_running
+T_PODS=$(el)
 log "2 demo pods Running"
 kubectl get pods -n default -l app=demo -o wide
 slice_ready() {
@@ -273,6 +276,7 @@ slice_ready() {
         -o jsonpath='{range .items[*].endpoints[*]}{.addresses[0]}{"\n"}{end}' | grep -c .)" -eq 2 ]
 }
 wait_for "EndpointSlice for demo with 2 endpoints" 60 slice_ready
+T_SLICE=$(el)
 log "EndpointSlice for service demo has 2 endpoints"
 kubectl get endpointslices -n default -l kubernetes.io/service-name=demo
 # the tainted node must not have got a pod
@@ -280,6 +284,7 @@ if kubectl get pods -n default -l app=demo -o jsonpath='{.items[*].spec.nodeName
   echo "up.sh: a demo pod landed on the tainted node kwok-node-c" >&2; exit 1
 fi
 log "SMOKE OK (no pod on tainted kwok-node-c)"
+echo "[up] timings from start: apiserver /readyz $T_READYZ, 3 nodes Ready $T_NODES, 2 pods Running $T_PODS, EndpointSlice $T_SLICE"
 
 if [ "${PODGATE_CP_HOLD:-0}" = 1 ]; then
   echo "KUBECONFIG=$KUBECONFIG  (Ctrl-C to tear down)"
