@@ -15,6 +15,9 @@
 #        GOCACHE / GOMODCACHE are honoured (left global by default so warm
 #        caches survive fresh clones).
 set -euo pipefail
+# The whole script is one { } block: bash parses it before running, so editing
+# this file while it runs (e.g. a git checkout) cannot derail a long build.
+{
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -44,7 +47,7 @@ on_exit() {
   local rc=$?
   [ -n "${TICKER:-}" ] && kill "$TICKER" 2>/dev/null || true
   if [ "$rc" -ne 0 ]; then
-    echo "build.sh: FAILED${CURRENT:+ while building $CURRENT} (exit $rc) after $(fmt $(( $(now) - T0 ))); see the go output above." >&2
+    echo "build.sh: FAILED${CURRENT:+ while $CURRENT} (exit $rc) after $(fmt $(( $(now) - T0 )))${CURRENT:+; see the go output above}." >&2
   fi
 }
 trap on_exit EXIT
@@ -52,7 +55,9 @@ trap on_exit EXIT
 # progress line every 60 s while a long go command runs
 start_ticker() {
   local what=$1 t=$(now)
-  ( while sleep 60; do echo "[controlplane/build] ... still $what ($(fmt $(( $(now) - t ))))"; done ) &
+  # sleep must not inherit stdout: an orphaned sleep would keep a pipe
+  # (| tee, a harness reading our output) open for up to 60 s after we exit.
+  ( while sleep 60 >/dev/null 2>&1 </dev/null; do echo "[controlplane/build] ... still $what ($(fmt $(( $(now) - t ))))"; done ) &
   TICKER=$!
 }
 stop_ticker() { kill "$TICKER" 2>/dev/null || true; wait "$TICKER" 2>/dev/null || true; TICKER=""; }
@@ -123,7 +128,7 @@ for b in "${TODO[@]}"; do
   DONE_MOD[$m]=1
   pkgs=""
   for x in "${TODO[@]}"; do [ "$(module_of "$x")" = "$m" ] && pkgs+=" $(pkg_of "$x")"; done
-  CURRENT="module download for mod/$m"
+  CURRENT="downloading modules for mod/$m"
   t=$(now)
   start_ticker "downloading modules for mod/$m"
   # shellcheck disable=SC2086
@@ -142,7 +147,7 @@ for b in "${TODO[@]}"; do
     [ -z "$KUBE_LDFLAGS" ] && KUBE_LDFLAGS="$(kube_ldflags)"
     ld+="$KUBE_LDFLAGS"
   fi
-  CURRENT="$b"
+  CURRENT="building $b"
   t=$(now)
   log "go build $b ..."
   start_ticker "building $b"
@@ -155,3 +160,5 @@ for b in "${TODO[@]}"; do
 done
 CURRENT=""
 log "done in $(fmt $(( $(now) - T0 )))"
+exit
+}

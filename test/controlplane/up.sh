@@ -10,6 +10,9 @@
 #        PODGATE_CP_KEEP=1   keep the temp dir (certs, kubeconfig, logs)
 #        PODGATE_CP_HOLD=1   keep the cluster up until Ctrl-C (prints KUBECONFIG)
 set -euo pipefail
+# The whole script is one { } block: bash parses it before running, so editing
+# this file while it runs (e.g. a git checkout) cannot derail a long build.
+{
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -309,3 +312,5 @@ if [ "${PODGATE_CP_HOLD:-0}" = 1 ]; then
   echo "KUBECONFIG=$KUBECONFIG  (Ctrl-C to tear down)"
   while alive; do sleep 2; done
 fi
+exit
+}
