@@ -1,0 +1,10 @@
+//go:build tools
+
+// Package tools keeps go.mod honest about the commands build.sh compiles.
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+)
