@@ -80,12 +80,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   // Fastify's own errors (bad JSON, too large, wrong media type) keep their status; the reply names the problem.
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string; uid?: string }, request, reply) => {
     const statusCode = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     metrics.rejectedRequests.inc({ route: request.routeOptions.url ?? request.url, status: String(statusCode) });
     if (statusCode >= 500) request.log.error({ err: error }, "request failed");
     else request.log.warn({ code: error.code, url: request.url, status: statusCode }, error.message);
-    const uid = uidOf(request.body);
+    // A body refused while parsing is not request.body, but its uid may still be known.
+    const uid = uidOf(request.body) ?? error.uid;
     return reply.code(statusCode).send({
       statusCode,
       error: statusCode === 413 ? "Payload Too Large" : statusCode === 415 ? "Unsupported Media Type" : statusCode >= 500 ? "Internal Server Error" : "Bad Request",

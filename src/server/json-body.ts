@@ -1,26 +1,72 @@
 // JSON request bodies: JSON.parse with a message that says where it broke,
+// a bound on nesting (every later step — zod, structuredClone, patch diffing,
+// CEL — recurses, and a stack overflow would turn hostile input into a 500),
 // and a refusal of keys that could reach an object's prototype later.
+import { uidOf } from "../admission/review.ts";
+
+/** Go's encoding/json (what kube-apiserver decodes with) stops at 10000; real objects stay under 50. */
+export const MAX_JSON_DEPTH = 1000;
+
 export class BodyError extends Error {
   readonly statusCode = 400;
   readonly code: string;
-  constructor(code: string, message: string) {
+  /** The request uid when the body parsed far enough to have one, so the 400 can echo it. */
+  readonly uid: string | undefined;
+  constructor(code: string, message: string, uid?: string) {
     super(message);
     this.code = code;
+    this.uid = uid;
   }
 }
 
-/** Where in the document a forbidden key sits, e.g. "request.object.metadata.__proto__". */
-function findForbiddenKey(value: unknown, path: string): string | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  for (const key of Object.keys(value)) {
-    const child = (value as Record<string, unknown>)[key];
-    const at = path ? `${path}.${key}` : key;
-    if (key === "__proto__") return at;
-    if (key === "constructor" && typeof child === "object" && child !== null && "prototype" in child) return `${at}.prototype`;
-    const found = findForbiddenKey(child, at);
-    if (found) return found;
+interface Problem {
+  readonly code: "TOO_DEEP" | "FORBIDDEN_KEY";
+  readonly at: string;
+}
+
+function child(path: string, key: string | number): string {
+  return typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+}
+
+/**
+ * Walks the document without recursion (it may be 100k levels deep) and
+ * reports the first level past maxDepth or the first prototype key, with its path.
+ */
+export function findProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): Problem | undefined {
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value, path: "", depth: 0 }];
+  while (stack.length > 0) {
+    const { value: node, path, depth } = stack.pop()!;
+    if (typeof node !== "object" || node === null) continue;
+    if (depth >= maxDepth) return { code: "TOO_DEEP", at: path || "(root)" };
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push({ value: node[i], path: child(path, i), depth: depth + 1 });
+      continue;
+    }
+    const keys = Object.keys(node);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i]!;
+      const next = (node as Record<string, unknown>)[key];
+      if (key === "__proto__") return { code: "FORBIDDEN_KEY", at: child(path, key) };
+      if (key === "constructor" && typeof next === "object" && next !== null && "prototype" in next) {
+        return { code: "FORBIDDEN_KEY", at: `${child(path, key)}.prototype` };
+      }
+      stack.push({ value: next, path: child(path, key), depth: depth + 1 });
+    }
   }
   return undefined;
+}
+
+/** An upper bound on nesting: no document is deeper than its count of '{' and '['. */
+function mayNestDeeperThan(text: string, limit: number): boolean {
+  let opens = 0;
+  for (let i = text.indexOf("{"); i !== -1 && opens <= limit; i = text.indexOf("{", i + 1)) opens++;
+  for (let i = text.indexOf("["); i !== -1 && opens <= limit; i = text.indexOf("[", i + 1)) opens++;
+  return opens > limit;
+}
+
+/** A path 1000 levels deep is kilobytes long; its start says where. */
+function abbreviate(path: string): string {
+  return path.length > 160 ? `${path.slice(0, 160)}…` : path;
 }
 
 export function parseJsonBody(text: string): unknown {
@@ -31,10 +77,13 @@ export function parseJsonBody(text: string): unknown {
   } catch (error) {
     throw new BodyError("INVALID_JSON", `request body is not valid JSON: ${(error as Error).message}`);
   }
-  // Only pay for the walk when the text could contain such a key.
-  if (text.includes("__proto__") || text.includes("prototype")) {
-    const at = findForbiddenKey(value, "");
-    if (at) throw new BodyError("FORBIDDEN_KEY", `request body has a forbidden prototype key at ${at}`);
+  // Only pay for the walk when the text could hold such a key or such depth.
+  if (text.includes("__proto__") || text.includes("prototype") || mayNestDeeperThan(text, MAX_JSON_DEPTH)) {
+    const problem = findProblem(value);
+    if (problem?.code === "TOO_DEEP") {
+      throw new BodyError("TOO_DEEP", `request body nests deeper than ${MAX_JSON_DEPTH} levels at ${abbreviate(problem.at)}`, uidOf(value));
+    }
+    if (problem) throw new BodyError("FORBIDDEN_KEY", `request body has a forbidden prototype key at ${abbreviate(problem.at)}`, uidOf(value));
   }
   return value;
 }

@@ -1,0 +1,64 @@
+// The JSON body parser refuses what would later blow the stack or reach a
+// prototype, with the path, and never throws anything but a BodyError.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { BodyError, MAX_JSON_DEPTH, findProblem, parseJsonBody } from "../../../src/server/json-body.ts";
+
+const nested = (depth: number, leaf = "1") => "[".repeat(depth) + leaf + "]".repeat(depth);
+
+function refusal(text: string): BodyError {
+  try {
+    parseJsonBody(text);
+  } catch (error) {
+    assert.ok(error instanceof BodyError, `expected a BodyError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail("expected a refusal");
+}
+
+test("100k nested arrays are refused as too deep, not a stack overflow", () => {
+  const error = refusal(nested(100_000));
+  assert.equal(error.code, "TOO_DEEP");
+  assert.match(error.message, /nests deeper than 1000 levels at \[0\]\[0\]/);
+  assert.ok(error.message.length < 300, "the path is abbreviated");
+});
+
+test("deep nesting inside a review is refused with the review's uid and the path", () => {
+  const text = `{"request":{"uid":"u-1","object":{"spec":${"{\"a\":".repeat(50_000)}1${"}".repeat(50_000)}}}}`;
+  const error = refusal(text);
+  assert.equal(error.code, "TOO_DEEP");
+  assert.equal(error.uid, "u-1");
+  assert.match(error.message, /at request\.object\.spec\.a\.a/);
+});
+
+test("nesting up to the limit is accepted", () => {
+  assert.ok(Array.isArray(parseJsonBody(nested(MAX_JSON_DEPTH - 1))));
+});
+
+test("a prototype key under deep nesting is found without recursion", () => {
+  const error = refusal(nested(900, '{"__proto__":{"polluted":true}}'));
+  assert.equal(error.code, "FORBIDDEN_KEY");
+  assert.match(error.message, /\[0\]\[0\]/);
+  assert.equal(({} as Record<string, unknown>)["polluted"], undefined);
+});
+
+test("constructor.prototype is refused with its path, inside arrays too", () => {
+  const error = refusal('{"request":{"uid":"u-2","object":{"items":[{},{"constructor":{"prototype":{"x":1}}}]}}}');
+  assert.equal(error.code, "FORBIDDEN_KEY");
+  assert.equal(error.uid, "u-2");
+  assert.match(error.message, /at request\.object\.items\[1\]\.constructor\.prototype$/);
+});
+
+test("a key named constructor holding a plain value is fine", () => {
+  assert.deepEqual(parseJsonBody('{"constructor":"x","prototype":1}'), { constructor: "x", prototype: 1 });
+});
+
+test("findProblem reports the first depth violation at the exact level", () => {
+  assert.deepEqual(findProblem([[[1]]], 2), { code: "TOO_DEEP", at: "[0][0]" });
+  assert.equal(findProblem([[[1]]], 3), undefined);
+});
+
+test("truncated and empty bodies name the problem", () => {
+  assert.equal(refusal('{"request":{"uid":').code, "INVALID_JSON");
+  assert.equal(refusal("  ").code, "EMPTY_BODY");
+});
