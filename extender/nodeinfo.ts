@@ -1,0 +1,84 @@
+// What a plugin sees of a node: the Node's labels, taints and allocatable,
+// plus what the pods already on it request (from the pod cache).
+import { addTo, parseQuantity, type Resources } from "../src/resources.ts";
+import type { Node, Taint } from "./wire.ts";
+
+/** One pod bound to a node, as far as scheduling cares. */
+export interface PodEntry {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly nodeName: string;
+  readonly requests: Resources;
+  readonly priority: number;
+  /** The controller's uid (ReplicaSet, StatefulSet...), for spreading. */
+  readonly owner: string | undefined;
+}
+
+/** The pods on one node and their summed requests, kept up to date incrementally. */
+export class NodeUsage {
+  readonly pods = new Map<string, PodEntry>();
+  readonly requested: Resources = {};
+  /** Pods per controller uid. */
+  readonly owners = new Map<string, number>();
+
+  add(pod: PodEntry): void {
+    this.remove(pod.uid);
+    this.pods.set(pod.uid, pod);
+    addTo(this.requested, pod.requests);
+    if (pod.owner) this.owners.set(pod.owner, (this.owners.get(pod.owner) ?? 0) + 1);
+  }
+
+  remove(uid: string): PodEntry | undefined {
+    const old = this.pods.get(uid);
+    if (!old) return undefined;
+    this.pods.delete(uid);
+    for (const [name, value] of Object.entries(old.requests)) this.requested[name] = (this.requested[name] ?? 0) - value;
+    if (old.owner) {
+      const left = (this.owners.get(old.owner) ?? 1) - 1;
+      if (left > 0) this.owners.set(old.owner, left);
+      else this.owners.delete(old.owner);
+    }
+    return old;
+  }
+}
+
+export const EMPTY_USAGE: NodeUsage = new NodeUsage();
+
+export interface NodeInfo {
+  readonly name: string;
+  readonly node: Node;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly Taint[];
+  readonly unschedulable: boolean;
+  readonly allocatable: Resources;
+  readonly usage: NodeUsage;
+}
+
+export const ZONE_LABEL = "topology.kubernetes.io/zone";
+
+/** Builds a NodeInfo; an allocatable quantity that does not parse throws a RangeError naming the node. */
+export function nodeInfo(node: Node, usage: NodeUsage = EMPTY_USAGE): NodeInfo {
+  const allocatable: Resources = {};
+  for (const [name, value] of Object.entries(node.status?.allocatable ?? {})) {
+    try {
+      allocatable[name] = parseQuantity(value);
+    } catch (error) {
+      throw new RangeError(`node ${node.metadata.name} status.allocatable.${name}: ${(error as Error).message}`);
+    }
+  }
+  return {
+    name: node.metadata.name,
+    node,
+    labels: node.metadata.labels ?? {},
+    taints: node.spec?.taints ?? [],
+    unschedulable: node.spec?.unschedulable === true,
+    allocatable,
+    usage,
+  };
+}
+
+/** With a pod count of its own: the "pods" resource counts pods, not requests. */
+export function requestedOn(info: NodeInfo, resource: string): number {
+  return resource === "pods" ? info.usage.pods.size : (info.usage.requested[resource] ?? 0);
+}
