@@ -6,7 +6,7 @@ import { zodProblems } from "../src/config/load.ts";
 import type { Framework } from "./framework.ts";
 import { pluginTypes } from "./plugins/index.ts";
 import type { FilterPlugin, ScorePlugin } from "./plugins/plugin.ts";
-import { validateExtenders, type SchedulerExtender } from "./scheduler-config.ts";
+import { kubeSchedulerConfiguration, schedulerConfiguration, validateExtenders, type KubeSchedulerConfiguration, type SchedulerExtender } from "./scheduler-config.ts";
 
 const pluginEntry = z.strictObject({
   name: z.string().min(1),
@@ -100,4 +100,32 @@ export function schedulerExtender(section: Omit<RawSection, "plugins">, url: str
     ...(section.managedResources.length > 0 ? { managedResources: section.managedResources } : {}),
     ignorable: section.ignorable,
   };
+}
+
+export interface SchedulerConfigRequest {
+  /** The full URL of urlPrefix as the scheduler reaches it. */
+  readonly url: string;
+  /** PEM of the CA that signed podgate's serving certificate (inlined as caData). */
+  readonly caPem?: string | undefined;
+  /** Path of that CA on the scheduler's host (caFile); wins over caPem. */
+  readonly caFile?: string | undefined;
+  readonly profileName?: string | undefined;
+  readonly kubeconfig?: string | undefined;
+  /** A decoded KubeSchedulerConfiguration to add podgate's extender to. */
+  readonly base?: unknown;
+}
+
+/** The scheduler configuration for this section, or the problems (key paths included) that the scheduler would refuse. */
+export function podgateSchedulerConfig(section: ExtenderConfig, request: SchedulerConfigRequest): { ok: true; config: KubeSchedulerConfiguration } | { ok: false; problems: string[] } {
+  let base: KubeSchedulerConfiguration | undefined;
+  if (request.base !== undefined) {
+    const parsed = kubeSchedulerConfiguration.safeParse(request.base);
+    if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error, "(merged config)") };
+    base = parsed.data;
+  }
+  const tls = request.caFile ? { caFile: request.caFile } : request.caPem ? { caData: Buffer.from(request.caPem).toString("base64") } : undefined;
+  const extender = { ...schedulerExtender(section, request.url), ...(tls && request.url.startsWith("https:") ? { tlsConfig: tls } : {}) };
+  const config = schedulerConfiguration({ extender, profileName: request.profileName, kubeconfig: request.kubeconfig, base });
+  const problems = validateExtenders(config.extenders ?? []).map((p) => `${p.path.map((s) => (typeof s === "number" ? `[${s}]` : `.${s}`)).join("").slice(1)}: ${p.message}`);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }

@@ -25,8 +25,8 @@ export interface ExtenderDeps {
   /** The informer cache; absent in plain full-NodeList mode. */
   readonly cache?: NodeCache | undefined;
   readonly binder?: Binder | undefined;
-  /** A scorer or preemption check failed; the call goes on without it. */
-  readonly onPluginError: (error: PluginError) => void;
+  /** A plugin failed: filter replies with Error, prioritize and preempt go on without it. */
+  readonly onPluginError: (verb: "filter" | "prioritize" | "preempt", error: PluginError) => void;
 }
 
 /** Counts for metrics and the log line. */
@@ -73,6 +73,7 @@ export function filter(deps: ExtenderDeps, args: ExtenderArgs): { result: Extend
     return { result, outcome: { nodesIn, nodesPassed: passed.length } };
   } catch (error) {
     if (!(error instanceof PluginError)) throw error;
+    deps.onPluginError("filter", error);
     // The scheduler fails this cycle (or skips us when ignorable) rather than trusting a partial answer.
     return { result: { FailedNodes: {}, FailedAndUnresolvableNodes: {}, Error: error.message }, outcome: { nodesIn, nodesPassed: 0, error: error.message } };
   }
@@ -80,7 +81,7 @@ export function filter(deps: ExtenderDeps, args: ExtenderArgs): { result: Extend
 
 export function prioritize(deps: ExtenderDeps, args: ExtenderArgs): { result: HostPriority[]; outcome: Outcome } {
   const { nodes, unknown } = resolve(deps, args);
-  const scores = runScores(deps.framework, podInfo(args.Pod), nodes, deps.onPluginError);
+  const scores = runScores(deps.framework, podInfo(args.Pod), nodes, (error) => deps.onPluginError("prioritize", error));
   const result = nodes.map((n, i) => ({ Host: n.name, Score: scores[i] ?? 0 }));
   for (const name of Object.keys(unknown)) result.push({ Host: name, Score: 0 });
   return { result, outcome: { nodesIn: result.length, nodesPassed: nodes.length } };
@@ -127,7 +128,7 @@ export function preempt(deps: ExtenderDeps, args: ExtenderPreemptionArgs): { res
     } catch (error) {
       if (!(error instanceof PluginError)) throw error;
       // No opinion on this node: the scheduler's own choice stands.
-      deps.onPluginError(error);
+      deps.onPluginError("preempt", error);
     }
     out[name] = { Pods: uids.map((UID) => ({ UID })), NumPDBViolations: pdb };
   }

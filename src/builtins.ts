@@ -5,13 +5,18 @@ import type { Extension } from "./server/serve.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { policyWebhookType } from "../webhooks/policy/webhook.ts";
 export * as policyTools from "../webhooks/policy/tools.ts";
+import { extenderSection, type ExtenderConfig } from "../extender/config.ts";
+import { extenderExtension } from "../extender/extension.ts";
+
+export { podgateSchedulerConfig, type ExtenderConfig } from "../extender/config.ts";
 
 export const registry: ConfigRegistry = {
   webhookTypes: [policyWebhookType],
-  sections: {},
+  sections: { extender: extenderSection },
 };
 
 /** Extensions (extra routes, background work) that the loaded config enables. */
-export function extensionsFor(_config: LoadedConfig): Extension[] {
-  return [];
+export function extensionsFor(config: LoadedConfig): Extension[] {
+  const extender = config.sections["extender"] as ExtenderConfig | undefined;
+  return [...(extender?.enabled ? [extenderExtension(extender)] : [])];
 }

@@ -1,0 +1,62 @@
+// The extender as a server Extension: its routes, and at start the node
+// cache informers (readiness waits for their first list) and the binder.
+import type { Extension } from "../src/server/serve.ts";
+import { loadKubeConfig } from "../src/kube/client.ts";
+import { apiBinder, kubeBindingApi } from "./bind.ts";
+import { startFeed } from "./cache/informers.ts";
+import { NodeCache } from "./cache/node-cache.ts";
+import type { ExtenderConfig } from "./config.ts";
+import { extenderMetrics, type ExtenderMetrics } from "./metrics.ts";
+import { extenderRoutes, type Verb } from "./routes.ts";
+import type { ExtenderDeps } from "./verbs.ts";
+
+export function enabledVerbs(config: ExtenderConfig): Verb[] {
+  const verbs: Verb[] = [];
+  if (config.filter) verbs.push("filter");
+  if (config.prioritize) verbs.push("prioritize");
+  if (config.bind.enabled) verbs.push("bind");
+  if (config.preempt) verbs.push("preempt");
+  return verbs;
+}
+
+export function extenderExtension(config: ExtenderConfig): Extension {
+  let deps: ExtenderDeps | undefined;
+  let metrics: ExtenderMetrics | undefined;
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the extender extension has not started");
+    return value;
+  };
+  return {
+    name: "extender",
+    plugin: extenderRoutes({
+      urlPrefix: config.urlPrefix,
+      verbs: enabledVerbs(config),
+      deps: () => started(deps),
+      metrics: () => started(metrics),
+    }),
+    async start({ readiness, metrics: serverMetrics, log }) {
+      const m = (metrics = extenderMetrics(serverMetrics.registry));
+      const needsCache = config.nodeCacheCapable || config.watchPods;
+      const kubeConfig = needsCache || config.bind.enabled ? loadKubeConfig(config.kubeconfig) : undefined;
+      const cache = needsCache ? new NodeCache() : undefined;
+      const feed =
+        kubeConfig && cache
+          ? startFeed({ kubeConfig, cache, nodes: config.nodeCacheCapable, pods: true, resyncSeconds: config.resyncSeconds, log, metrics: m })
+          : undefined;
+      if (feed) readiness.add("extender-cache", () => feed.notSynced());
+      deps = {
+        framework: config.framework,
+        cache,
+        binder: kubeConfig && config.bind.enabled ? apiBinder(kubeBindingApi(kubeConfig)) : undefined,
+        onPluginError: (verb, error) => {
+          m.pluginErrors.inc({ verb, plugin: error.plugin });
+          log.error({ err: error.cause, verb, plugin: error.plugin }, error.message);
+        },
+      };
+      log.info({ urlPrefix: config.urlPrefix, verbs: enabledVerbs(config), nodeCacheCapable: config.nodeCacheCapable, plugins: config.plugins.filter((p) => p.enabled).map((p) => p.name) }, "scheduler extender enabled");
+      return async () => {
+        await feed?.stop();
+      };
+    },
+  };
+}
