@@ -7,7 +7,7 @@ import type { NodeInfo } from "../nodeinfo.ts";
 import { definePlugin, MAX_NODE_SCORE, type PodInfo, type Rejection } from "./plugin.ts";
 
 /** "team-a" matches exactly; "team-*" matches by prefix; "*" matches every namespace. */
-const namespacePattern = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\*?|\*)$/, "expected a namespace name, optionally ending in *");
+const namespacePattern = z.string().regex(/^(\*|[a-z0-9][-a-z0-9]*\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$/, "expected a namespace name, optionally ending in *");
 
 export const nodeRulesSettings = z.strictObject({
   rules: z
