@@ -60,14 +60,24 @@ function build(section: RawSection, context: z.RefinementCtx): ExtenderSection |
   const scorers: Framework["scorers"][number][] = [];
   const issue = (path: (string | number)[], message: string) => context.addIssue({ code: "custom", path, message });
   const seen = new Set<string>();
+  // Once a plugin entry is wrong, "no plugin filters" would only repeat it.
+  let broken = false;
   section.plugins.forEach((entry, index) => {
     const type = pluginTypes.find((t) => t.name === entry.name);
-    if (!type) return issue(["plugins", index, "name"], `unknown plugin "${entry.name}"; expected one of: ${pluginTypes.map((t) => t.name).join(", ")}`);
+    if (!type) {
+      broken = true;
+      return issue(["plugins", index, "name"], `unknown plugin "${entry.name}"; expected one of: ${pluginTypes.map((t) => t.name).join(", ")}`);
+    }
     if (seen.has(entry.name)) return issue(["plugins", index, "name"], `plugin "${entry.name}" is listed twice`);
     seen.add(entry.name);
     const settings = type.settings.safeParse(entry.settings ?? {});
     if (!settings.success) {
-      for (const problem of zodProblems(settings.error, `plugins[${index}].settings`)) issue([], problem);
+      broken = true;
+      for (const problem of settings.error.issues) {
+        const at = ["plugins", index, "settings", ...problem.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
+        if (problem.code === "unrecognized_keys") for (const key of problem.keys) issue([...at, key], "unknown key");
+        else issue(at, problem.message);
+      }
       return;
     }
     if (!entry.enabled) return;
@@ -75,8 +85,8 @@ function build(section: RawSection, context: z.RefinementCtx): ExtenderSection |
     if (section.filter && plugin.filter) filters.push({ name: entry.name, plugin: plugin as FilterPlugin });
     if (section.prioritize && plugin.score) scorers.push({ name: entry.name, weight: entry.weight, plugin: plugin as ScorePlugin });
   });
-  if (section.filter && filters.length === 0) issue(["filter"], "the filter verb is on but no enabled plugin filters; enable one (resource-fit, node-rules) or set filter: false");
-  if (section.prioritize && scorers.length === 0) issue(["prioritize"], "the prioritize verb is on but no enabled plugin scores; enable one or set prioritize: false");
+  if (!broken && section.filter && filters.length === 0) issue(["filter"], "the filter verb is on but no enabled plugin filters; enable one (resource-fit, node-rules) or set filter: false");
+  if (!broken && section.prioritize && scorers.length === 0) issue(["prioritize"], "the prioritize verb is on but no enabled plugin scores; enable one or set prioritize: false");
   if (section.preempt && !section.nodeCacheCapable) issue(["preempt"], "preempt needs nodeCacheCapable: true: a preemption call carries no Nodes, so podgate must know them from its cache");
   if (section.preempt && !section.filter) issue(["preempt"], "preempt checks candidates with the filter plugins; it needs filter: true");
   for (const problem of validateExtenders([schedulerExtender(section, "https://podgate")])) issue(problem.path.slice(2), problem.message);
