@@ -7,6 +7,7 @@ import { startFeed } from "./cache/informers.ts";
 import { NodeCache } from "./cache/node-cache.ts";
 import type { ExtenderConfig } from "./config.ts";
 import { extenderMetrics, type ExtenderMetrics } from "./metrics.ts";
+import { NodeMemo } from "./nodeinfo.ts";
 import { extenderRoutes, type Verb } from "./routes.ts";
 import type { ExtenderDeps } from "./verbs.ts";
 
@@ -47,6 +48,7 @@ export function extenderExtension(config: ExtenderConfig): Extension {
       deps = {
         framework: config.framework,
         cache,
+        nodes: new NodeMemo(),
         binder: kubeConfig && config.bind.enabled ? apiBinder(kubeBindingApi(kubeConfig)) : undefined,
         onPluginError: (verb, error) => {
           m.pluginErrors.inc({ verb, plugin: error.plugin });

@@ -1,7 +1,7 @@
 // What a plugin sees of a node: the Node's labels, taints and allocatable,
 // plus what the pods already on it request (from the pod cache).
 import { addTo, parseQuantity, type Resources } from "../src/resources.ts";
-import type { Node, Taint } from "./wire.ts";
+import { node as nodeSchema, parseAt, type Node, type NodeRef, type Taint } from "./wire.ts";
 
 /** One pod bound to a node, as far as scheduling cares. */
 export interface PodEntry {
@@ -81,4 +81,47 @@ export function nodeInfo(node: Node, usage: NodeUsage = EMPTY_USAGE): NodeInfo {
 /** With a pod count of its own: the "pods" resource counts pods, not requests. */
 export function requestedOn(info: NodeInfo, resource: string): number {
   return resource === "pods" ? info.usage.pods.size : (info.usage.requested[resource] ?? 0);
+}
+
+/**
+ * NodeInfo for the Nodes of full-NodeList calls, kept per node name and
+ * rebuilt only when the resourceVersion changes: the scheduler sends the
+ * same, mostly unchanged Nodes on every call. Nodes without a
+ * resourceVersion are validated every time. Entries unseen for `keepCalls`
+ * calls are dropped.
+ */
+export class NodeMemo {
+  private readonly entries = new Map<string, { version: string; info: NodeInfo; seen: number }>();
+  private calls = 0;
+  private readonly keepCalls: number;
+
+  constructor(keepCalls = 200) {
+    this.keepCalls = keepCalls;
+  }
+
+  /** Throws WireError (field under `at`) for a Node that is not well formed. */
+  resolve(ref: NodeRef, usage: NodeUsage, at: string): NodeInfo {
+    const name = ref.metadata.name;
+    const version = ref.metadata.resourceVersion;
+    const entry = version ? this.entries.get(name) : undefined;
+    if (entry && entry.version === version) {
+      entry.seen = this.calls;
+      if (entry.info.usage !== usage) entry.info = { ...entry.info, usage };
+      return entry.info;
+    }
+    const info = nodeInfo(parseAt(nodeSchema, ref, at), usage);
+    if (version) this.entries.set(name, { version, info, seen: this.calls });
+    return info;
+  }
+
+  /** Call once per request: ages entries and drops the stale ones now and then. */
+  tick(): void {
+    this.calls++;
+    if (this.calls % this.keepCalls !== 0) return;
+    for (const [name, entry] of this.entries) if (this.calls - entry.seen > this.keepCalls) this.entries.delete(name);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
 }

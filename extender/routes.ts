@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { ExtenderMetrics } from "./metrics.ts";
 import { bind, filter, preempt, prioritize, type ExtenderDeps, type Outcome } from "./verbs.ts";
-import { extenderArgs, extenderBindingArgs, extenderPreemptionArgs, parseWire, type ExtenderArgs } from "./wire.ts";
+import { extenderArgs, extenderBindingArgs, extenderPreemptionArgs, parseWire, WireError, type ExtenderArgs } from "./wire.ts";
 
 export type Verb = "filter" | "prioritize" | "bind" | "preempt";
 
@@ -48,16 +48,18 @@ export function extenderRoutes(context: RouteContext): FastifyPluginAsync {
         metrics.payload.observe({ verb }, bytes);
         const observe = (outcome: string) => metrics.duration.observe({ verb, outcome }, (performance.now() - started) / 1000);
         const parsed = parseWire(schema, request.body);
-        if (!parsed.ok) {
+        const badRequest = (field: string, message: string) => {
           observe("bad_request");
-          request.log.warn({ verb, field: parsed.field, bytes }, `bad extender args: ${parsed.message}`);
-          return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: `not a valid ${verb} request: ${parsed.message}`, field: parsed.field });
-        }
+          request.log.warn({ verb, field, bytes }, `bad extender args: ${message}`);
+          return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: `not a valid ${verb} request: ${message}`, field });
+        };
+        if (!parsed.ok) return badRequest(parsed.field, parsed.message);
         let result: unknown;
         let outcome: Outcome;
         try {
           ({ result, outcome } = await run(context.deps(), parsed.value));
         } catch (error) {
+          if (error instanceof WireError) return badRequest(error.field, error.message);
           observe("error");
           const message = `podgate ${verb} failed: ${(error as Error).message}`;
           request.log.error({ err: error, verb, pod: pod(parsed.value) }, message);

@@ -1,7 +1,7 @@
 // The four verbs as functions of validated args: no HTTP here. Replies keep
 // to what kube-scheduler accepts: filter returns a subset of its input in
 // the input's form, prioritize 0..10 integers, preempt only offered victims.
-import { EMPTY_USAGE, NodeUsage, nodeInfo, type NodeInfo } from "./nodeinfo.ts";
+import { EMPTY_USAGE, NodeMemo, NodeUsage, type NodeInfo } from "./nodeinfo.ts";
 import type { NodeCache } from "./cache/node-cache.ts";
 import { PluginError, podInfo, runFilters, runScores, type Framework } from "./framework.ts";
 import type {
@@ -25,6 +25,8 @@ export interface ExtenderDeps {
   /** The informer cache; absent in plain full-NodeList mode. */
   readonly cache?: NodeCache | undefined;
   readonly binder?: Binder | undefined;
+  /** Validated Nodes of earlier full-NodeList calls. */
+  readonly nodes: NodeMemo;
   /** A plugin failed: filter replies with Error, prioritize and preempt go on without it. */
   readonly onPluginError: (verb: "filter" | "prioritize" | "preempt", error: PluginError) => void;
 }
@@ -47,8 +49,9 @@ interface Resolved {
 function resolve(deps: ExtenderDeps, args: ExtenderArgs): Resolved {
   const unknown: FailedNodesMap = {};
   if (args.Nodes != null) {
+    deps.nodes.tick();
     const items = args.Nodes.items ?? [];
-    return { nodes: items.map((n) => nodeInfo(n, deps.cache?.usage(n.metadata.name) ?? EMPTY_USAGE)), unknown };
+    return { nodes: items.map((n, i) => deps.nodes.resolve(n, deps.cache?.usage(n.metadata.name) ?? EMPTY_USAGE, `Nodes.items[${i}]`)), unknown };
   }
   const nodes: NodeInfo[] = [];
   for (const name of args.NodeNames ?? []) {

@@ -54,8 +54,16 @@ export const node = z.looseObject({
 });
 export type Node = z.infer<typeof node>;
 
+/**
+ * A NodeList item as first read: only its identity. The full Node is
+ * validated by NodeMemo, once per resourceVersion, because validating
+ * thousands of Nodes on every call costs more than parsing them.
+ */
+export const nodeRef = z.looseObject({ metadata: z.looseObject({ name: z.string().min(1), resourceVersion: z.string().optional() }) });
+export type NodeRef = z.infer<typeof nodeRef>;
+
 /** v1.NodeList has json tags ("items"), which Go also matches case-insensitively. */
-const nodeList = z.preprocess(goKeys(["items"]), z.looseObject({ items: z.array(node).nullish() }));
+const nodeList = z.preprocess(goKeys(["items"]), z.looseObject({ items: z.array(nodeRef).nullish() }));
 
 export const extenderArgs = goStruct({
   Pod: pod,
@@ -115,6 +123,23 @@ export interface ExtenderPreemptionResult {
 
 /** MaxExtenderPriority: the scheduler multiplies an extender's score by its weight and by 10. */
 export const MAX_EXTENDER_PRIORITY = 10;
+
+/** Args that passed the first read but are wrong deeper down (a Node's fields): answered with 400 like any bad args. */
+export class WireError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+/** Validates with a schema, throwing a WireError that names the field under `prefix`. */
+export function parseAt<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const { field, message } = result.error.issues[0] ? describeIssue(result.error.issues[0], prefix) : { field: prefix, message: `${prefix}: invalid` };
+  throw new WireError(field, message);
+}
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; field: string; message: string };
 

@@ -77,6 +77,9 @@ describe("extender over HTTPS", () => {
     assert.equal(status, 400);
     assert.equal(json.field, "Nodes.items[0].metadata.name");
     assert.match(json.message, /^not a valid filter request: Nodes\.items\[0\]\.metadata\.name: /);
+    const deep = await post("/extender/prioritize", JSON.stringify({ Pod: {}, Nodes: { items: [{ metadata: { name: "n" }, status: { allocatable: { cpu: "four" } } }] } }));
+    assert.equal(deep.status, 400);
+    assert.equal(deep.json.field, "Nodes.items[0].status.allocatable.cpu");
     const bad = await post("/extender/filter", "{not json");
     assert.equal(bad.status, 400);
     assert.equal((await post("/extender/filter", JSON.stringify(fixture("filter-nodelist.json")))).status, 200);
@@ -89,8 +92,9 @@ describe("extender over HTTPS", () => {
     const text = await server.metrics.registry.metrics();
     assert.match(text, /podgate_extender_duration_seconds_count\{verb="filter",outcome="ok"\} [1-9]/);
     assert.match(text, /podgate_extender_duration_seconds_count\{verb="filter",outcome="bad_request"\} 1/);
+    assert.match(text, /podgate_extender_duration_seconds_count\{verb="prioritize",outcome="bad_request"\} 1/);
     assert.match(text, /podgate_extender_nodes_in_total\{verb="filter"\} [1-9]/);
-    assert.match(text, /podgate_extender_nodes_passed_total\{verb="prioritize"\} 3/);
-    assert.match(text, /podgate_extender_request_bytes_count\{verb="prioritize"\} 1/);
+    assert.match(text, /podgate_extender_nodes_passed_total\{verb="prioritize"\} 3\n/);
+    assert.match(text, /podgate_extender_request_bytes_count\{verb="prioritize"\} 2\n/);
   });
 });

@@ -4,14 +4,15 @@ import fc from "fast-check";
 import { ApiException } from "@kubernetes/client-node";
 import { apiBinder, type BindingApi } from "../../../extender/bind.ts";
 import { NodeCache } from "../../../extender/cache/node-cache.ts";
+import { NodeMemo } from "../../../extender/nodeinfo.ts";
 import type { PluginError } from "../../../extender/framework.ts";
 import { bind, filter, preempt, prioritize, type ExtenderDeps } from "../../../extender/verbs.ts";
-import { extenderArgs, extenderPreemptionArgs } from "../../../extender/wire.ts";
+import { extenderArgs, extenderPreemptionArgs, WireError } from "../../../extender/wire.ts";
 import { fixture, section } from "./support.ts";
 
 function deps(overrides: Partial<ExtenderDeps> = {}): ExtenderDeps & { errors: string[] } {
   const errors: string[] = [];
-  return { framework: section().framework, onPluginError: (verb: string, e: PluginError) => errors.push(`${verb}:${e.plugin}`), errors, ...overrides };
+  return { framework: section().framework, nodes: new NodeMemo(), onPluginError: (verb: string, e: PluginError) => errors.push(`${verb}:${e.plugin}`), errors, ...overrides };
 }
 
 function cached(): NodeCache {
@@ -64,6 +65,33 @@ describe("filter", () => {
         assert.deepEqual(out.sort(), [...nodeNames].sort());
       }),
     );
+  });
+});
+
+describe("full-NodeList Nodes", () => {
+  const args = (items: unknown[]) => extenderArgs.parse({ Pod: {}, Nodes: { items } });
+  const node = (name: string, resourceVersion: string | undefined, cpu = "4") => ({ metadata: { name, ...(resourceVersion ? { resourceVersion } : {}) }, status: { allocatable: { cpu, memory: "1Gi", pods: "10" } } });
+  it("names the field of a malformed Node", () => {
+    assert.throws(
+      () => filter(deps(), args([node("a", "1"), { metadata: { name: "b" }, status: { allocatable: { cpu: "four" } } }])),
+      (e: Error) => e instanceof WireError && e.field === "Nodes.items[1].status.allocatable.cpu",
+    );
+  });
+  it("reuses a Node's validated form while its resourceVersion stays, and re-reads it when it changes", () => {
+    const d = deps();
+    const first = filter(d, args([node("a", "1")])).result.Nodes!.items[0];
+    assert.equal(filter(d, args([node("a", "1", "8")])).result.Nodes!.items[0], first, "same resourceVersion: same object");
+    const changed = filter(d, args([node("a", "2", "8")])).result.Nodes!.items[0];
+    assert.equal(changed?.status?.allocatable?.["cpu"], "8");
+    assert.equal(filter(d, args([node("b", undefined, "8")])).result.Nodes!.items[0]?.status?.allocatable?.["cpu"], "8");
+    assert.equal(d.nodes.size, 1, "nodes without a resourceVersion are not kept");
+  });
+  it("forgets nodes it has not seen for a while", () => {
+    const memo = new NodeMemo(2);
+    const d = deps({ nodes: memo });
+    filter(d, args([node("a", "1")]));
+    for (let i = 0; i < 6; i++) filter(d, args([node("b", "1")]));
+    assert.equal(memo.size, 1);
   });
 });
 
