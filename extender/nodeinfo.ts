@@ -1,7 +1,7 @@
 // What a plugin sees of a node: the Node's labels, taints and allocatable,
 // plus what the pods already on it request (from the pod cache).
 import { addTo, parseQuantity, type Resources } from "../src/resources.ts";
-import { node as nodeSchema, parseAt, type Node, type NodeRef, type Taint } from "./wire.ts";
+import { node as nodeSchema, parseAt, type Node, type Taint } from "./wire.ts";
 
 /** One pod bound to a node, as far as scheduling cares. */
 export interface PodEntry {
@@ -100,17 +100,18 @@ export class NodeMemo {
   }
 
   /** Throws WireError (field under `at`) for a Node that is not well formed. */
-  resolve(ref: NodeRef, usage: NodeUsage, at: string): NodeInfo {
-    const name = ref.metadata.name;
-    const version = ref.metadata.resourceVersion;
-    const entry = version ? this.entries.get(name) : undefined;
-    if (entry && entry.version === version) {
+  resolve(raw: unknown, usageOf: (name: string) => NodeUsage, at: string): NodeInfo {
+    const id = identity(raw);
+    const entry = id ? this.entries.get(id.name) : undefined;
+    if (id && entry && entry.version === id.version) {
       entry.seen = this.calls;
+      const usage = usageOf(id.name);
       if (entry.info.usage !== usage) entry.info = { ...entry.info, usage };
       return entry.info;
     }
-    const info = nodeInfo(parseAt(nodeSchema, ref, at), usage);
-    if (version) this.entries.set(name, { version, info, seen: this.calls });
+    const node = parseAt(nodeSchema, raw, at);
+    const info = nodeInfo(node, usageOf(node.metadata.name));
+    if (id) this.entries.set(id.name, { version: id.version, info, seen: this.calls });
     return info;
   }
 
@@ -124,4 +125,12 @@ export class NodeMemo {
   get size(): number {
     return this.entries.size;
   }
+}
+
+/** A Node's name and resourceVersion when both are non-empty strings; anything else is validated in full. */
+function identity(raw: unknown): { name: string; version: string } | undefined {
+  const metadata = typeof raw === "object" && raw !== null ? (raw as { metadata?: unknown }).metadata : undefined;
+  if (typeof metadata !== "object" || metadata === null) return undefined;
+  const { name, resourceVersion } = metadata as { name?: unknown; resourceVersion?: unknown };
+  return typeof name === "string" && name !== "" && typeof resourceVersion === "string" && resourceVersion !== "" ? { name, version: resourceVersion } : undefined;
 }

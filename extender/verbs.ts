@@ -50,8 +50,8 @@ function resolve(deps: ExtenderDeps, args: ExtenderArgs): Resolved {
   const unknown: FailedNodesMap = {};
   if (args.Nodes != null) {
     deps.nodes.tick();
-    const items = args.Nodes.items ?? [];
-    return { nodes: items.map((n, i) => deps.nodes.resolve(n, deps.cache?.usage(n.metadata.name) ?? EMPTY_USAGE, `Nodes.items[${i}]`)), unknown };
+    const usageOf = (name: string) => deps.cache?.usage(name) ?? EMPTY_USAGE;
+    return { nodes: (args.Nodes.items ?? []).map((raw, i) => deps.nodes.resolve(raw, usageOf, `Nodes.items[${i}]`)), unknown };
   }
   const nodes: NodeInfo[] = [];
   for (const name of args.NodeNames ?? []) {
@@ -62,13 +62,19 @@ function resolve(deps: ExtenderDeps, args: ExtenderArgs): Resolved {
   return { nodes, unknown };
 }
 
+/** The passing Nodes as the scheduler sent them (nodes[i] was read from items[i]). */
+function sent(items: readonly unknown[], nodes: readonly NodeInfo[], passed: readonly NodeInfo[]): unknown[] {
+  const keep = new Set(passed);
+  return items.filter((_, i) => keep.has(nodes[i]!));
+}
+
 export function filter(deps: ExtenderDeps, args: ExtenderArgs): { result: ExtenderFilterResult; outcome: Outcome } {
   const nodesIn = args.Nodes != null ? (args.Nodes.items?.length ?? 0) : (args.NodeNames?.length ?? 0);
   const { nodes, unknown } = resolve(deps, args);
   try {
     const { passed, failed, unresolvable } = runFilters(deps.framework, podInfo(args.Pod), nodes);
     const result: ExtenderFilterResult = {
-      ...(args.Nodes != null ? { Nodes: { items: passed.map((n) => n.node) } } : { NodeNames: passed.map((n) => n.name) }),
+      ...(args.Nodes != null ? { Nodes: { items: sent(args.Nodes.items ?? [], nodes, passed) } } : { NodeNames: passed.map((n) => n.name) }),
       FailedNodes: { ...unknown, ...failed },
       FailedAndUnresolvableNodes: unresolvable,
       Error: "",

@@ -55,15 +55,12 @@ export const node = z.looseObject({
 export type Node = z.infer<typeof node>;
 
 /**
- * A NodeList item as first read: only its identity. The full Node is
- * validated by NodeMemo, once per resourceVersion, because validating
- * thousands of Nodes on every call costs more than parsing them.
+ * v1.NodeList has json tags ("items"), which Go also matches
+ * case-insensitively. Its items are validated by NodeMemo, once per
+ * resourceVersion: validating thousands of Nodes on every call costs more
+ * than parsing them, and the reply sends the very objects that came in.
  */
-export const nodeRef = z.looseObject({ metadata: z.looseObject({ name: z.string().min(1), resourceVersion: z.string().optional() }) });
-export type NodeRef = z.infer<typeof nodeRef>;
-
-/** v1.NodeList has json tags ("items"), which Go also matches case-insensitively. */
-const nodeList = z.preprocess(goKeys(["items"]), z.looseObject({ items: z.array(nodeRef).nullish() }));
+const nodeList = z.preprocess(goKeys(["items"]), z.looseObject({ items: z.array(z.unknown()).nullish() }));
 
 export const extenderArgs = goStruct({
   Pod: pod,
@@ -101,7 +98,8 @@ export type ExtenderPreemptionArgs = z.infer<typeof extenderPreemptionArgs>;
 export type FailedNodesMap = Record<string, string>;
 
 export interface ExtenderFilterResult {
-  Nodes?: { items: Node[] };
+  /** The passing items exactly as they were sent. */
+  Nodes?: { items: unknown[] };
   NodeNames?: string[];
   FailedNodes: FailedNodesMap;
   FailedAndUnresolvableNodes: FailedNodesMap;

@@ -35,15 +35,23 @@ export function leastAllocatedScore(pod: PodInfo, node: NodeInfo, settings: Allo
 
 /** 100 when every resource is equally used after placement, lower the more they diverge (standard deviation). */
 export function balancedAllocationScore(pod: PodInfo, node: NodeInfo, settings: AllocationSettings): number {
-  const fractions: number[] = [];
+  // Two passes instead of an array of fractions: this runs for every node of every call.
+  let count = 0;
+  let sum = 0;
   for (const { name } of settings.resources) {
     const fraction = fractionAfter(pod, node, name);
-    if (fraction !== undefined) fractions.push(fraction);
+    if (fraction === undefined) continue;
+    count++;
+    sum += fraction;
   }
-  if (fractions.length < 2) return MAX_NODE_SCORE;
-  const mean = fractions.reduce((a, b) => a + b, 0) / fractions.length;
-  const variance = fractions.reduce((a, f) => a + (f - mean) ** 2, 0) / fractions.length;
-  return (1 - Math.sqrt(variance)) * MAX_NODE_SCORE;
+  if (count < 2) return MAX_NODE_SCORE;
+  const mean = sum / count;
+  let squares = 0;
+  for (const { name } of settings.resources) {
+    const fraction = fractionAfter(pod, node, name);
+    if (fraction !== undefined) squares += (fraction - mean) ** 2;
+  }
+  return (1 - Math.sqrt(squares / count)) * MAX_NODE_SCORE;
 }
 
 export const leastAllocated = definePlugin({

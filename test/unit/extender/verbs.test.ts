@@ -27,7 +27,7 @@ function cached(): NodeCache {
 describe("filter", () => {
   it("replies with the surviving Nodes in full-NodeList mode and a reason per failed node", () => {
     const { result, outcome } = filter(deps(), extenderArgs.parse(fixture("filter-nodelist.json")));
-    assert.deepEqual(result.Nodes?.items.map((n) => n.metadata.name), ["node-a", "node-gpu"]);
+    assert.deepEqual(result.Nodes?.items.map((n: any) => n.metadata.name), ["node-a", "node-gpu"]);
     assert.equal(result.NodeNames, undefined, "the scheduler reads Nodes when it sent Nodes");
     assert.deepEqual(Object.keys(result.FailedAndUnresolvableNodes), ["node-small"]);
     assert.match(result.FailedAndUnresolvableNodes["node-small"]!, /^Insufficient cpu: pod requests 600m \(100m by injected podgate-proxy\)/);
@@ -76,15 +76,21 @@ describe("full-NodeList Nodes", () => {
       () => filter(deps(), args([node("a", "1"), { metadata: { name: "b" }, status: { allocatable: { cpu: "four" } } }])),
       (e: Error) => e instanceof WireError && e.field === "Nodes.items[1].status.allocatable.cpu",
     );
+    assert.throws(() => prioritize(deps(), args([{ metadata: {} }])), (e: Error) => e instanceof WireError && e.field === "Nodes.items[0].metadata.name");
   });
-  it("reuses a Node's validated form while its resourceVersion stays, and re-reads it when it changes", () => {
+  it("decides on a Node's validated form while its resourceVersion stays, and re-reads it when it changes", () => {
     const d = deps();
-    const first = filter(d, args([node("a", "1")])).result.Nodes!.items[0];
-    assert.equal(filter(d, args([node("a", "1", "8")])).result.Nodes!.items[0], first, "same resourceVersion: same object");
-    const changed = filter(d, args([node("a", "2", "8")])).result.Nodes!.items[0];
-    assert.equal(changed?.status?.allocatable?.["cpu"], "8");
-    assert.equal(filter(d, args([node("b", undefined, "8")])).result.Nodes!.items[0]?.status?.allocatable?.["cpu"], "8");
+    const big = (items: unknown[]) => extenderArgs.parse({ Pod: { spec: { containers: [{ resources: { requests: { cpu: "6" } } }] } }, Nodes: { items } });
+    const passes = (n: unknown) => filter(d, big([n])).result.Nodes!.items.length === 1;
+    assert.equal(passes(node("a", "1")), false);
+    assert.equal(passes(node("a", "1", "8")), false, "same resourceVersion: the Node seen first");
+    assert.equal(passes(node("a", "2", "8")), true);
+    assert.equal(passes(node("b", undefined, "8")), true);
     assert.equal(d.nodes.size, 1, "nodes without a resourceVersion are not kept");
+  });
+  it("replies with the passing Nodes exactly as sent", () => {
+    const sent = [node("a", "1"), { ...node("b", "1"), extra: { kept: true } }];
+    assert.deepEqual(filter(deps(), args(sent)).result.Nodes!.items, sent);
   });
   it("forgets nodes it has not seen for a while", () => {
     const memo = new NodeMemo(2);

@@ -9,10 +9,10 @@ describe("ExtenderArgs as kube-scheduler marshals them", () => {
     const parsed = parseWire(extenderArgs, raw);
     assert.ok(parsed.ok);
     assert.equal(parsed.value.NodeNames, null);
-    assert.deepEqual(parsed.value.Nodes?.items?.map((n) => n.metadata.name), ["node-a", "node-small", "node-gpu"]);
-    assert.deepEqual(parsed.value.Nodes?.items?.[0], raw.Nodes.items[0], "unread node fields pass through");
+    assert.deepEqual(parsed.value.Nodes?.items, raw.Nodes.items, "Nodes pass through as sent");
     assert.equal(parsed.value.Pod.metadata.namespace, "shop");
   });
+  it("leaves a nameless Node to the verb, which names Nodes.items[0].metadata.name", () => assert.ok(parseWire(extenderArgs, { Pod: {}, Nodes: { items: [{ metadata: {} }] } }).ok));
   it("reads node-cache mode (Nodes: null)", () => {
     const parsed = parseWire(extenderArgs, fixture("filter-nodenames.json"));
     assert.ok(parsed.ok);
@@ -25,13 +25,13 @@ describe("ExtenderArgs as kube-scheduler marshals them", () => {
     assert.deepEqual(parsed.value.NodeNames, ["node-a", "node-small"]);
     const upper = parseWire(extenderArgs, { POD: { metadata: { name: "p" } }, NODES: { Items: [{ metadata: { name: "n" } }] } });
     assert.ok(upper.ok);
-    assert.equal(upper.value.Nodes?.items?.[0]?.metadata.name, "n");
+    assert.deepEqual(upper.value.Nodes?.items, [{ metadata: { name: "n" } }]);
   });
   const bad: [string, unknown, string][] = [
     ["no node set", { Pod: { metadata: { name: "p" } }, Nodes: null, NodeNames: null }, "Nodes"],
     ["no pod", { NodeNames: ["a"] }, "Pod"],
     ["NodeNames not strings", { Pod: {}, NodeNames: [1] }, "NodeNames[0]"],
-    ["a node without a name", { Pod: {}, Nodes: { items: [{ metadata: {} }] } }, "Nodes.items[0].metadata.name"],
+    ["Nodes without items as a list", { Pod: {}, Nodes: { items: {} } }, "Nodes.items"],
     ["a bad request", { Pod: { spec: { containers: [{ resources: { requests: { memory: "1 GB" } } }] } }, NodeNames: [] }, "Pod.spec.containers[0].resources.requests.memory"],
     ["not an object", ["Pod"], "(root)"],
   ];
