@@ -35,7 +35,7 @@ export function extenderExtension(config: ExtenderConfig): Extension {
       deps: () => started(deps),
       metrics: () => started(metrics),
     }),
-    async start({ readiness, metrics: serverMetrics, log }) {
+    start({ readiness, metrics: serverMetrics, log }) {
       const m = (metrics = extenderMetrics(serverMetrics.registry));
       const needsCache = config.nodeCacheCapable || config.watchPods;
       const kubeConfig = needsCache || config.bind.enabled ? loadKubeConfig(config.kubeconfig) : undefined;
@@ -56,9 +56,9 @@ export function extenderExtension(config: ExtenderConfig): Extension {
         },
       };
       log.info({ urlPrefix: config.urlPrefix, verbs: enabledVerbs(config), nodeCacheCapable: config.nodeCacheCapable, plugins: config.plugins.filter((p) => p.enabled).map((p) => p.name) }, "scheduler extender enabled");
-      return async () => {
+      return Promise.resolve(async () => {
         await feed?.stop();
-      };
+      });
     },
   };
 }

@@ -64,7 +64,7 @@ export function nodeInfo(node: Node, usage: NodeUsage = EMPTY_USAGE): NodeInfo {
     try {
       allocatable[name] = parseQuantity(value);
     } catch (error) {
-      throw new RangeError(`node ${node.metadata.name} status.allocatable.${name}: ${(error as Error).message}`);
+      throw new RangeError(`node ${node.metadata.name} status.allocatable.${name}: ${(error as Error).message}`, { cause: error });
     }
   }
   return {

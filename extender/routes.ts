@@ -38,7 +38,7 @@ const SPECS: Record<Verb, VerbSpec<z.ZodType>> = {
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
 export function extenderRoutes(context: RouteContext): FastifyPluginAsync {
-  return async (app) => {
+  return (app) => {
     for (const verb of context.verbs) {
       const { schema, run, pod, errorReply } = SPECS[verb];
       app.post(`${context.urlPrefix}/${verb}`, async (request: FastifyRequest, reply: FastifyReply) => {
@@ -76,5 +76,6 @@ export function extenderRoutes(context: RouteContext): FastifyPluginAsync {
         return reply.code(200).send(result);
       });
     }
+    return Promise.resolve();
   };
 }

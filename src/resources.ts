@@ -88,7 +88,7 @@ export function podRequestsBreakdown(spec: PodResourcesSpec): PodRequestsBreakdo
     try {
       return toResources(c.resources?.requests);
     } catch (error) {
-      throw new RangeError(`${where}${c.name ? ` "${c.name}"` : ""}: ${(error as Error).message}`);
+      throw new RangeError(`${where}${c.name ? ` "${c.name}"` : ""}: ${(error as Error).message}`, { cause: error });
     }
   };
   const containers: Resources = {};

@@ -39,7 +39,7 @@ export const MAX_NODE_SCORE = 100;
 
 export type Plugin = Partial<FilterPlugin> & Partial<ScorePlugin>;
 
-/** A kind of plugin the config can enable by name, with its settings schema. */
+/** A kind of plugin the config can enable by name, with its settings schema (create gets the parsed settings). */
 export interface PluginType<S extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly description: string;
@@ -47,8 +47,9 @@ export interface PluginType<S extends z.ZodType = z.ZodType> {
   create(settings: z.output<S>): Plugin;
 }
 
+/** Checks create's parameter against the settings schema, then forgets the schema's type for the registry. */
 export function definePlugin<S extends z.ZodType>(type: PluginType<S>): PluginType {
-  return type as unknown as PluginType;
+  return type;
 }
 
 /** Rescales scores so the best node gets MAX_NODE_SCORE (DefaultNormalizeScore); all-zero stays zero. */

@@ -162,12 +162,12 @@ describe("bind", () => {
   function api(nodeName: string | undefined, createStatus?: number, uid = args.PodUID): BindingApi & { created: number } {
     return {
       created: 0,
-      async createBinding() {
+      createBinding() {
         this.created++;
-        if (createStatus) throw new ApiException(createStatus, "failed", { message: `status ${createStatus}` }, {});
+        return createStatus ? Promise.reject(new ApiException(createStatus, "failed", { message: `status ${createStatus}` }, {})) : Promise.resolve();
       },
-      async readPod() {
-        return nodeName === undefined ? undefined : { uid, nodeName };
+      readPod() {
+        return Promise.resolve(nodeName === undefined ? undefined : { uid, nodeName });
       },
     };
   }
