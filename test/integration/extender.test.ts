@@ -28,8 +28,8 @@ function post(path: string, body: string, contentType = "application/json"): Pro
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "podgate-extender-"));
-  const parsed = parseConfig(
-    `server: {tlsDir: ${join(dir, "tls")}, logLevel: silent}
+  const config = parseConfig(
+    `server: {port: 0, tlsDir: ${join(dir, "tls")}, logLevel: silent, metrics: {port: 0}}
 extender:
   plugins:
   - name: resource-fit
@@ -38,8 +38,6 @@ extender:
   - name: least-allocated`,
     registry,
   );
-  // Port 0 (any free port) is below what the config schema accepts, so it is set after validation.
-  const config = { ...parsed, server: { ...parsed.server, port: 0, metrics: { ...parsed.server.metrics, port: 0 } } };
   server = await startServer(config, extensionsFor(config));
   ca = await readFile(join(dir, "tls", "ca.crt"), "utf8");
 });

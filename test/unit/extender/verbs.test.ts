@@ -172,7 +172,11 @@ describe("bind", () => {
     };
   }
   const run = (binding: BindingApi) => bind(deps({ binder: apiBinder(binding) }), args).then((r) => r.result.Error);
-  it("binds", async () => assert.equal(await run(api("")), ""));
+  it("binds with one API call", async () => {
+    const binding = api("");
+    assert.equal(await run(binding), "");
+    assert.equal(binding.created, 1);
+  });
   it("succeeds again when the pod is already bound to that node (idempotent)", async () => assert.equal(await run(api("node-a", 409)), ""));
   it("fails when the pod is bound elsewhere", async () => assert.equal(await run(api("node-b", 409)), "pod shop/web-7d9f-abcde is already bound to node node-b, not node-a"));
   it("fails when the pod was recreated under the same name", async () => assert.match(await run(api("node-a", 409, "other-uid")), /was recreated/));
