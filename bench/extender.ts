@@ -41,7 +41,7 @@ function makeNode(i: number) {
 }
 
 const pod = {
-  metadata: { name: "web-abc", namespace: "shop", uid: "pod-uid", annotations: { "podgate.io/injected-containers": "podgate-proxy" }, ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web", uid: "rs-web", controller: true }] },
+  metadata: { name: "web-abc", namespace: "shop", uid: "pod-uid", annotations: { "sidecar.podgate.io/status": JSON.stringify({ templates: ["proxy"], native: true, containers: [], initContainers: ["podgate-proxy"] }) }, ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web", uid: "rs-web", controller: true }] },
   spec: {
     initContainers: [{ name: "podgate-proxy", image: "proxy", restartPolicy: "Always", resources: { requests: { cpu: "100m", memory: "64Mi" } } }],
     containers: [{ name: "app", image: "web", resources: { requests: { cpu: "1500m", memory: "1Gi" } } }],

@@ -1,7 +1,7 @@
 // Runs the enabled plugins over a node set: filters in order (first
 // rejection wins), scores weighted and scaled to the extender's 0..10.
-import { podRequestsBreakdown } from "../src/resources.ts";
-import type { NodeInfo } from "./nodeinfo.ts";
+import { parseQuantity, podRequests } from "../src/resources.ts";
+import type { NodeInfo, Resources } from "./nodeinfo.ts";
 import { MAX_NODE_SCORE, type CycleState, type FilterPlugin, type PodInfo, type ScorePlugin } from "./plugins/plugin.ts";
 import { MAX_EXTENDER_PRIORITY, type FailedNodesMap, type Pod } from "./wire.ts";
 
@@ -19,6 +19,13 @@ export class PluginError extends Error {
   }
 }
 
+/** Pod overhead on its own, so a reason can say how much of the request it is. */
+function overheadOf(pod: Pod): Resources {
+  const out: Resources = {};
+  for (const [name, value] of Object.entries(pod.spec.overhead ?? {})) out[name] = parseQuantity(value);
+  return out;
+}
+
 /** Computes the pod's requests once; a quantity that does not parse throws a RangeError naming the container. */
 export function podInfo(pod: Pod): PodInfo {
   const controller = pod.metadata.ownerReferences?.find((o) => o.controller === true);
@@ -26,7 +33,7 @@ export function podInfo(pod: Pod): PodInfo {
     pod,
     namespace: pod.metadata.namespace ?? "default",
     name: pod.metadata.name ?? `${pod.metadata.generateName ?? ""}*`,
-    requests: podRequestsBreakdown(pod.spec),
+    requests: { total: podRequests(pod.spec), overhead: overheadOf(pod) },
     owner: controller?.uid,
   };
 }

@@ -1,7 +1,15 @@
 // What a plugin sees of a node: the Node's labels, taints and allocatable,
 // plus what the pods already on it request (from the pod cache).
-import { addTo, parseQuantity, type Resources } from "../src/resources.ts";
+import { parseQuantity } from "../src/resources.ts";
 import { node as nodeSchema, parseAt, type Node, type Taint } from "./wire.ts";
+
+/** Resource name -> amount in base units (cores, bytes, count). */
+export type Resources = Record<string, number>;
+
+export function addTo(target: Resources, add: Readonly<Resources>): Resources {
+  for (const name in add) target[name] = (target[name] ?? 0) + add[name]!;
+  return target;
+}
 
 /** One pod bound to a node, as far as scheduling cares. */
 export interface PodEntry {

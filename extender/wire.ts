@@ -4,7 +4,7 @@
 // Unset pointers arrive as null ("Nodes":null in node-cache mode).
 import { z } from "zod";
 import { describeIssue } from "../src/admission/review.ts";
-import { podResourcesSpec, resourceList } from "../src/resources.ts";
+import { podSpecResources, quantity } from "../src/resources.ts";
 
 /** Renames keys that match a Go field name case-insensitively; like Go, a later duplicate wins. */
 function goKeys(fields: readonly string[]) {
@@ -18,6 +18,8 @@ function goKeys(fields: readonly string[]) {
 }
 
 const goStruct = <S extends z.ZodRawShape>(shape: S) => z.preprocess(goKeys(Object.keys(shape)), z.object(shape));
+
+const resourceList = z.record(z.string(), quantity);
 
 const labels = z.record(z.string(), z.string()).nullish();
 
@@ -34,7 +36,7 @@ const metadata = z.looseObject({
 /** The pod being scheduled; the fields podgate reads are checked, the rest passes through. */
 export const pod = z.looseObject({
   metadata: metadata.prefault({}),
-  spec: podResourcesSpec
+  spec: podSpecResources
     .extend({
       nodeName: z.string().nullish(),
       priority: z.number().int().nullish(),

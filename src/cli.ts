@@ -5,6 +5,7 @@ import { serveCommand } from "./cli/serve.ts";
 import { testCommand } from "./cli/test.ts";
 import { applyCommand } from "./cli/apply.ts";
 import { exportCommand } from "./cli/export.ts";
+import { certsCommand } from "./cli/certs.ts";
 import { schedulerConfigCommand } from "./cli/scheduler-config.ts";
 
 export const EXIT_FAILURE = 1;
@@ -19,6 +20,7 @@ program.addCommand(serveCommand());
 program.addCommand(testCommand());
 program.addCommand(applyCommand());
 program.addCommand(exportCommand());
+program.addCommand(certsCommand());
 program.addCommand(schedulerConfigCommand());
 
 // addCommand does not pass these settings down; apply them to every subcommand so usage errors exit 2.

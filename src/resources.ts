@@ -1,120 +1,178 @@
-// Kubernetes resource quantities and a pod's effective requests, as the
-// scheduler counts them (k8s.io/component-helpers resource.PodRequests):
-// containers + native sidecars, the largest init step, then pod overhead.
+// Kubernetes resource quantities and a pod's effective requests, exactly as
+// kube-scheduler computes them (k8s.io/component-helpers/resource PodRequests).
+// Arithmetic is done in bigint nano-units so 100m + 200m is 300m, not 0.30000000000000004.
 import { z } from "zod";
 
-/** Resource name -> amount in base units (cores, bytes, count). */
-export type Resources = Record<string, number>;
+const NANO = 1_000_000_000n;
 
-const SUFFIX: Readonly<Record<string, number>> = {
-  n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+/** resource.Quantity suffixes as multipliers of one unit; "" is the plain number. */
+const BINARY: Readonly<Record<string, bigint>> = {
+  Ki: 1n << 10n,
+  Mi: 1n << 20n,
+  Gi: 1n << 30n,
+  Ti: 1n << 40n,
+  Pi: 1n << 50n,
+  Ei: 1n << 60n,
 };
-const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$/;
+/** Decimal SI suffixes as powers of ten. */
+const DECIMAL: Readonly<Record<string, number>> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 
-/** Parses a quantity ("100m", "1.5Gi", "2e3", 4) to base units; throws a RangeError naming the text otherwise. */
-export function parseQuantity(quantity: string | number): number {
-  if (typeof quantity === "number") {
-    if (!Number.isFinite(quantity)) throw new RangeError(`not a quantity: ${quantity}`);
-    return quantity;
-  }
-  const match = QUANTITY.exec(quantity.trim());
-  if (!match) throw new RangeError(`not a quantity: "${quantity}" (expected e.g. 100m, 1.5, 512Mi, 1e3)`);
-  const value = Number(match[1]);
-  return match[2] ? value * 10 ** Number(match[2].slice(1)) : value * (SUFFIX[match[3] ?? ""] ?? 1);
+// <sign><digits>[.<digits>] or <sign>.<digits>, then a binary suffix, a decimal suffix, or e<exponent>.
+const QUANTITY = /^([+-]?)(\d*)(?:\.(\d*))?(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/;
+
+/** Exponents this large are not a resource anyone requests; refusing them keeps bigint math bounded. */
+const MAX_EXPONENT = 60;
+
+export class QuantityError extends Error {}
+
+function pow10(exponent: number): bigint {
+  return 10n ** BigInt(exponent);
 }
 
-/** Formats an amount for messages: cpu in millicores, bytes in Mi/Gi, the rest as is. */
-export function formatQuantity(resource: string, amount: number): string {
-  if (resource === "cpu") return `${Math.round(amount * 1000)}m`;
-  if (resource === "memory" || resource === "ephemeral-storage" || resource.startsWith("hugepages-")) {
-    return amount >= 2 ** 30 ? `${+(amount / 2 ** 30).toFixed(2)}Gi` : `${+(amount / 2 ** 20).toFixed(1)}Mi`;
-  }
-  return String(+amount.toFixed(3));
-}
-
-/** A quantity as it appears in JSON; the format is checked so a bad one is reported with its field. */
-export const quantity = z.union([z.string().regex(QUANTITY, "expected a quantity, e.g. 100m, 1.5, 512Mi, 1e3"), z.number()]);
-export const resourceList = z.record(z.string(), quantity);
-const container = z.looseObject({
-  name: z.string().optional(),
-  restartPolicy: z.string().optional(),
-  resources: z.looseObject({ requests: resourceList.nullish() }).nullish(),
-});
-
-/** The parts of a pod spec that decide its requests; other fields pass through untouched. */
-export const podResourcesSpec = z.looseObject({
-  containers: z.array(container).nullish(),
-  initContainers: z.array(container).nullish(),
-  overhead: resourceList.nullish(),
-  /** Pod-level resources (PodLevelResources): they replace the containers' sum for the resources they name. */
-  resources: z.looseObject({ requests: resourceList.nullish() }).nullish(),
-});
-export type PodResourcesSpec = z.infer<typeof podResourcesSpec>;
-
-function toResources(list: Record<string, string | number> | null | undefined): Resources {
-  const out: Resources = {};
-  for (const [name, value] of Object.entries(list ?? {})) out[name] = parseQuantity(value);
-  return out;
-}
-
-export function addTo(target: Resources, add: Resources): Resources {
-  for (const [name, value] of Object.entries(add)) target[name] = (target[name] ?? 0) + value;
-  return target;
-}
-
-function maxInto(target: Resources, other: Resources): void {
-  for (const [name, value] of Object.entries(other)) if (value > (target[name] ?? 0)) target[name] = value;
-}
-
-export interface PodRequestsBreakdown {
-  /** What the scheduler reserves for the pod. */
-  readonly total: Resources;
-  /** Regular containers plus native sidecars (init containers with restartPolicy Always). */
-  readonly containers: Resources;
-  /** Native sidecars alone: they run for the pod's whole life. */
-  readonly sidecars: Resources;
-  /** The largest init step (a regular init container plus the sidecars started before it). */
-  readonly initPeak: Resources;
-  readonly overhead: Resources;
+/** a / b rounded away from zero, as resource.Quantity rounds values finer than a nano. */
+function divideUp(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b === 0n ? q : a < 0n ? q - 1n : q + 1n;
 }
 
 /**
- * Effective requests of a pod spec. Quantities that do not parse throw a
- * RangeError naming the container and resource.
+ * A quantity in exact nano-units ("100m" -> 100000000n, "1Ki" -> 1024000000000n).
+ * Precision below a nano is rounded up, as kube-apiserver does.
  */
-export function podRequestsBreakdown(spec: PodResourcesSpec): PodRequestsBreakdown {
-  const requestsOf = (c: z.infer<typeof container>, where: string) => {
-    try {
-      return toResources(c.resources?.requests);
-    } catch (error) {
-      throw new RangeError(`${where}${c.name ? ` "${c.name}"` : ""}: ${(error as Error).message}`, { cause: error });
-    }
-  };
-  const containers: Resources = {};
-  for (const c of spec.containers ?? []) addTo(containers, requestsOf(c, "container"));
-  const sidecars: Resources = {};
-  const initPeak: Resources = {};
-  for (const c of spec.initContainers ?? []) {
-    const requests = requestsOf(c, "initContainer");
-    if (c.restartPolicy === "Always") {
-      addTo(containers, requests);
-      addTo(sidecars, requests);
-      maxInto(initPeak, sidecars);
-    } else {
-      maxInto(initPeak, addTo({ ...requests }, sidecars));
-    }
+export function parseQuantityNanos(text: string): bigint {
+  const match = QUANTITY.exec(text);
+  const whole = match?.[2] ?? "";
+  const fraction = match?.[3] ?? "";
+  if (!match || (whole === "" && fraction === "")) {
+    throw new QuantityError(`"${text}" is not a quantity (expected e.g. 100m, 0.5, 128Mi, 1G, 1e3)`);
   }
-  const total: Resources = { ...containers };
-  maxInto(total, initPeak);
-  const podLevel = toResources(spec.resources?.requests);
-  for (const [name, value] of Object.entries(podLevel)) if (name === "cpu" || name === "memory") total[name] = value;
-  const overhead = toResources(spec.overhead);
-  addTo(total, overhead);
-  return { total, containers, sidecars, initPeak, overhead };
+  const sign = match[1] === "-" ? -1n : 1n;
+  const suffix = match[4] ?? "";
+  // The digits as an integer scaled by 10^-fraction.length.
+  const digits = BigInt(`${whole}${fraction}` || "0");
+  let scale = -fraction.length;
+  let multiplier = 1n;
+  if (suffix in BINARY) multiplier = BINARY[suffix]!;
+  else if (suffix in DECIMAL) scale += DECIMAL[suffix]!;
+  else {
+    const exponent = Number(suffix.slice(1));
+    if (Math.abs(exponent) > MAX_EXPONENT) throw new QuantityError(`"${text}": exponent out of range`);
+    scale += exponent;
+  }
+  // value = digits * multiplier * 10^scale; in nanos that is 10^(scale + 9).
+  const nanoScale = scale + 9;
+  const value = digits * multiplier;
+  return sign * (nanoScale >= 0 ? value * pow10(nanoScale) : divideUp(value, pow10(-nanoScale)));
 }
 
-/** What the scheduler reserves for a pod with this spec. */
-export function podRequests(spec: PodResourcesSpec): Resources {
-  return podRequestsBreakdown(spec).total;
+/** Nano-units back to a number of base units (cores, bytes). */
+export function nanosToNumber(nanos: bigint): number {
+  return Number(nanos / NANO) + Number(nanos % NANO) / 1e9;
+}
+
+/** A quantity as a number of base units: "100m" -> 0.1, "128Mi" -> 134217728, "1e3" -> 1000. */
+export function parseQuantity(text: string | number): number {
+  return nanosToNumber(parseQuantityNanos(String(text)));
+}
+
+/** Quantities arrive as strings, or as bare numbers when written unquoted in JSON. */
+export const quantity = z.union([z.string(), z.number()]).superRefine((value, context) => {
+  try {
+    parseQuantityNanos(String(value));
+  } catch (error) {
+    context.addIssue({ code: "custom", message: (error as Error).message });
+  }
+});
+
+const resourceList = z.record(z.string(), quantity);
+
+const containerResources = z.object({
+  name: z.string().optional(),
+  restartPolicy: z.string().optional(),
+  resources: z.object({ requests: resourceList.optional(), limits: resourceList.optional() }).optional(),
+});
+
+/** The parts of a PodSpec that decide its requests; validate at the edge, then call podRequests. */
+export const podSpecResources = z.object({
+  containers: z.array(containerResources).optional(),
+  initContainers: z.array(containerResources).optional(),
+  overhead: resourceList.optional(),
+  resources: z.object({ requests: resourceList.optional(), limits: resourceList.optional() }).optional(),
+});
+export type PodSpecResources = z.infer<typeof podSpecResources>;
+type ContainerResources = z.infer<typeof containerResources>;
+
+/** Exact requests by resource name, in nano-units. */
+export type ResourceNanos = Map<string, bigint>;
+
+/** Resources that pod-level `spec.resources` may set (PodLevelResources). */
+const POD_LEVEL = new Set(["cpu", "memory"]);
+
+function toNanos(list: Readonly<Record<string, string | number>> | undefined, at: string): ResourceNanos {
+  const out: ResourceNanos = new Map();
+  for (const [name, value] of Object.entries(list ?? {})) {
+    try {
+      out.set(name, parseQuantityNanos(String(value)));
+    } catch (error) {
+      throw new QuantityError(`${at}.${name}: ${(error as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/** apiserver defaulting copies a limit into a missing request; do the same for undefaulted pods. */
+function containerRequests(container: ContainerResources, at: string): ResourceNanos {
+  const limits = toNanos(container.resources?.limits, `${at}.resources.limits`);
+  const requests = toNanos(container.resources?.requests, `${at}.resources.requests`);
+  for (const [name, value] of limits) if (!requests.has(name)) requests.set(name, value);
+  return requests;
+}
+
+function add(into: ResourceNanos, list: ResourceNanos): void {
+  for (const [name, value] of list) into.set(name, (into.get(name) ?? 0n) + value);
+}
+
+function max(into: ResourceNanos, list: ResourceNanos): void {
+  for (const [name, value] of list) {
+    const current = into.get(name);
+    if (current === undefined || value > current) into.set(name, value);
+  }
+}
+
+/**
+ * A pod's effective requests in exact nano-units: the sum of app containers and
+ * native sidecars (init containers with restartPolicy Always), or — if larger —
+ * each regular init container's request plus the sidecars started before it;
+ * pod-level requests replace cpu/memory; overhead is added last.
+ * Throws QuantityError naming the field when a quantity is malformed.
+ */
+export function podRequestsNanos(spec: PodSpecResources): ResourceNanos {
+  const requests: ResourceNanos = new Map();
+  (spec.containers ?? []).forEach((c, i) => add(requests, containerRequests(c, `containers[${i}]`)));
+  const sidecars: ResourceNanos = new Map();
+  const initPeak: ResourceNanos = new Map();
+  (spec.initContainers ?? []).forEach((c, i) => {
+    const own = containerRequests(c, `initContainers[${i}]`);
+    if (c.restartPolicy === "Always") {
+      // A native sidecar keeps running beside the app and beside every later init container.
+      add(requests, own);
+      add(sidecars, own);
+      max(initPeak, sidecars);
+    } else {
+      const during: ResourceNanos = new Map(own);
+      add(during, sidecars);
+      max(initPeak, during);
+    }
+  });
+  max(requests, initPeak);
+  for (const [name, value] of toNanos(spec.resources?.requests, "resources.requests")) {
+    if (POD_LEVEL.has(name)) requests.set(name, value);
+  }
+  add(requests, toNanos(spec.overhead, "overhead"));
+  return requests;
+}
+
+/** A pod's effective requests in base units (cores, bytes): { cpu: 0.35, memory: 268435456 }. */
+export function podRequests(spec: PodSpecResources): Record<string, number> {
+  return Object.fromEntries([...podRequestsNanos(spec)].map(([name, nanos]) => [name, nanosToNumber(nanos)]));
 }

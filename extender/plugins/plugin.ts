@@ -1,8 +1,7 @@
 // The plugin interfaces, modelled on the scheduling framework: Filter and
 // Score (+ NormalizeScore), with a per-call state for precomputation.
 import type { z } from "zod";
-import type { PodRequestsBreakdown } from "../../src/resources.ts";
-import type { NodeInfo } from "../nodeinfo.ts";
+import type { NodeInfo, Resources } from "../nodeinfo.ts";
 import type { Pod } from "../wire.ts";
 
 /** The pod being scheduled, with what every plugin needs computed once per call. */
@@ -10,7 +9,7 @@ export interface PodInfo {
   readonly pod: Pod;
   readonly namespace: string;
   readonly name: string;
-  readonly requests: PodRequestsBreakdown;
+  readonly requests: { readonly total: Resources; readonly overhead: Resources };
   readonly owner: string | undefined;
 }
 

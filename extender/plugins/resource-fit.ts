@@ -3,15 +3,19 @@
 // overhead. The reason names the injected share, so `kubectl describe pod`
 // tells the user that the sidecar tipped the node over.
 import { z } from "zod";
-import { formatQuantity, podRequestsBreakdown, type Resources } from "../../src/resources.ts";
-import { requestedOn, type NodeInfo } from "../nodeinfo.ts";
+import { podRequests } from "../../src/resources.ts";
+import { requestedOn, type NodeInfo, type Resources } from "../nodeinfo.ts";
 import { definePlugin, type CycleState, type PodInfo, type Rejection } from "./plugin.ts";
 
 export const resourceFitSettings = z.strictObject({
   /** Resources never checked (e.g. ones another extender manages). */
   ignoredResources: z.array(z.string().min(1)).default([]),
-  /** Pod annotation listing, comma-separated, the containers an admission webhook injected. */
-  injectedAnnotation: z.string().min(1).default("podgate.io/injected-containers"),
+  /**
+   * Pod annotation naming the injected containers: podgate's sidecar status
+   * (JSON with containers and initContainers), or a comma-separated list of
+   * names written by another injector.
+   */
+  injectedAnnotation: z.string().min(1).default("sidecar.podgate.io/status"),
 });
 export type ResourceFitSettings = z.infer<typeof resourceFitSettings>;
 
@@ -29,7 +33,33 @@ function injectedRequests(pod: PodInfo, names: readonly string[]): Resources {
   const spec = pod.pod.spec;
   const pick = <T extends { name?: string | undefined }>(list: readonly T[] | null | undefined) => (list ?? []).filter((c) => c.name !== undefined && names.includes(c.name));
   // The injected containers' own contribution: computed like a pod made of only them.
-  return podRequestsBreakdown({ containers: pick(spec.containers), initContainers: pick(spec.initContainers) }).total;
+  return podRequests({ containers: pick(spec.containers), initContainers: pick(spec.initContainers) });
+}
+
+/** An amount for a reason: cpu in millicores, bytes in Mi/Gi, the rest as is. */
+export function formatQuantity(resource: string, amount: number): string {
+  if (resource === "cpu") return `${Math.round(amount * 1000)}m`;
+  if (resource === "memory" || resource === "ephemeral-storage" || resource.startsWith("hugepages-")) {
+    return amount >= 2 ** 30 ? `${+(amount / 2 ** 30).toFixed(2)}Gi` : `${+(amount / 2 ** 20).toFixed(1)}Mi`;
+  }
+  return String(+amount.toFixed(3));
+}
+
+/** The fields of sidecar.podgate.io/status this plugin reads (the sidecar webhook owns the format). */
+const sidecarStatus = z.looseObject({ containers: z.array(z.string()).default([]), initContainers: z.array(z.string()).default([]) });
+
+export function injectedNames(annotation: string): string[] {
+  if (annotation.trimStart().startsWith("{")) {
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(annotation);
+    } catch {
+      return [];
+    }
+    const status = sidecarStatus.safeParse(decoded);
+    return status.success ? [...status.data.initContainers, ...status.data.containers] : [];
+  }
+  return annotation.split(",").map((s) => s.trim()).filter(Boolean);
 }
 
 function prepare(pod: PodInfo, settings: ResourceFitSettings): Prepared {
@@ -37,7 +67,7 @@ function prepare(pod: PodInfo, settings: ResourceFitSettings): Prepared {
     .filter(([resource, need]) => need > 0 && !settings.ignoredResources.includes(resource))
     .map(([resource, need]) => ({ resource, need }));
   if (!settings.ignoredResources.includes("pods")) checks.push({ resource: "pods", need: 1 });
-  const names = (pod.pod.metadata.annotations?.[settings.injectedAnnotation] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const names = injectedNames(pod.pod.metadata.annotations?.[settings.injectedAnnotation] ?? "");
   return { checks, injected: names.length > 0 ? injectedRequests(pod, names) : {}, injectedNames: names.join(","), overhead: pod.requests.overhead };
 }
 

@@ -1,6 +1,7 @@
 // podgate serve: the HTTPS admission (and extender) server.
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { extensionsFor, registry } from "../builtins.ts";
+import { certificatesOf, withCertificatesMode, type CertificatesSettings } from "../certs/config.ts";
 import { loadConfig } from "../config/default.ts";
 import { startServer } from "../server/serve.ts";
 
@@ -22,9 +23,10 @@ export function serveCommand(): Command {
     .option("--metrics-port <port>", "port of the /metrics listener (default 9090; 0 picks a free one)", port)
     .option("--no-metrics", "do not serve /metrics")
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent")
+    .addOption(new Option("--certificates <mode>", "override certificates.mode: local, files (cert-manager) or secret").choices(["local", "files", "secret"]))
     .addHelpText("after", "\nExamples:\n  podgate serve\n  podgate serve --config podgate.yaml --tls-dir /etc/podgate/tls --client-ca /etc/podgate/apiserver-ca.crt\n")
     .action(async (flags: Record<string, string | number | boolean | undefined>) => {
-      const config = await loadConfig(
+      const loaded = await loadConfig(
         {
           ...(typeof flags["config"] === "string" ? { path: flags["config"] } : {}),
           serverOverrides: {
@@ -42,7 +44,8 @@ export function serveCommand(): Command {
         },
         registry,
       );
-      const running = await startServer(config, extensionsFor(config));
+      const config = withCertificatesMode(loaded, flags["certificates"] as CertificatesSettings["mode"] | undefined);
+      const running = await startServer(config, extensionsFor(config), { generateCertificates: certificatesOf(config.sections).mode === "local" });
       const stop = (signal: string) => {
         running.app.log.info({ signal }, "signal received");
         running.close().then(

@@ -153,6 +153,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           decision: !response.allowed ? "denied" : response.patch ? "patched" : "allowed",
           webhooks: result.results.map((r) => `${r.webhook}=${r.outcome}${r.error ? `(${r.error})` : ""}`).join(","),
           durationMs: Math.round(durationMs * 100) / 100,
+          // Why a webhook skipped or changed something (e.g. a bad annotation value) is in these.
+          ...(response.warnings ? { warnings: response.warnings } : {}),
+          ...(response.auditAnnotations ? { auditAnnotations: response.auditAnnotations } : {}),
         },
         "admission review",
       );

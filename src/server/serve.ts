@@ -29,12 +29,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: LoadedConfig, extensions: readonly Extension[] = []): Promise<RunningServer> {
+export interface StartOptions {
+  /** Generate a local CA + certificate when tlsDir has none (default); off when a Secret or cert-manager provides them. */
+  readonly generateCertificates?: boolean;
+}
+
+export async function startServer(config: LoadedConfig, extensions: readonly Extension[] = [], options: StartOptions = {}): Promise<RunningServer> {
   const server = config.server;
   const metrics = new Metrics();
   const readiness = new Readiness();
-  const generated = await ensureLocalCertificates(server.tlsDir, server.tlsHosts);
-  let tls: TlsMaterial = await loadTls(server.tlsDir);
+  const generated = options.generateCertificates !== false && (await ensureLocalCertificates(server.tlsDir, server.tlsHosts));
+  let tls: TlsMaterial = await loadTls(server.tlsDir, options.generateCertificates === false ? "certificate generation is off: they must be provided there" : undefined);
   metrics.certificateExpiry.set(tls.notAfter.getTime() / 1000);
   readiness.add("certificate", () => (tls.notAfter.getTime() > Date.now() ? undefined : `serving certificate expired at ${tls.notAfter.toISOString()}`));
   const clientCA = server.clientCA ? await readFile(server.clientCA, "utf8") : undefined;

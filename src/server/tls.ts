@@ -13,7 +13,8 @@ export interface TlsMaterial {
   readonly notAfter: Date;
 }
 
-export const TLS_FILES = { cert: "tls.crt", key: "tls.key", ca: "ca.crt", caKey: "ca.key" } as const;
+/** ca.crt is the CA that issues; ca-bundle.crt what clients should trust (that CA, plus its predecessor during a rotation). */
+export const TLS_FILES = { cert: "tls.crt", key: "tls.key", ca: "ca.crt", caKey: "ca.key", bundle: "ca-bundle.crt" } as const;
 export const LOCAL_HOSTS = ["localhost", "127.0.0.1", "::1"];
 
 /** Writes a fresh CA and serving certificate if the directory holds no certificate. Returns whether it did. */
@@ -30,11 +31,13 @@ export async function ensureLocalCertificates(dir: string, hosts: readonly strin
   return true;
 }
 
-/** Reads and checks tls.crt/tls.key; throws with the file named when they are unusable. */
-export async function loadTls(dir: string): Promise<TlsMaterial> {
+/** Reads and checks tls.crt/tls.key; throws with the file named when they are unusable (`hint` says why missing files matter). */
+export async function loadTls(dir: string, hint?: string): Promise<TlsMaterial> {
   const certPath = join(dir, TLS_FILES.cert);
   const keyPath = join(dir, TLS_FILES.key);
-  const [cert, key] = await Promise.all([readFile(certPath, "utf8"), readFile(keyPath, "utf8")]);
+  const [cert, key] = await Promise.all([readFile(certPath, "utf8"), readFile(keyPath, "utf8")]).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === "ENOENT" && hint ? new Error(`${error.path ?? dir}: no such file (${hint})`, { cause: error }) : error;
+  });
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(cert);

@@ -2,14 +2,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { balancedAllocationScore, leastAllocatedScore } from "../../../extender/plugins/allocation.ts";
 import { nodeRulesFilter, nodeRulesScore, nodeRulesSettings } from "../../../extender/plugins/node-rules.ts";
-import { resourceFit, resourceFitSettings } from "../../../extender/plugins/resource-fit.ts";
+import { injectedNames, resourceFit, resourceFitSettings } from "../../../extender/plugins/resource-fit.ts";
 import { zoneSpread, zoneSpreadSettings } from "../../../extender/plugins/zone-spread.ts";
 import type { FilterPlugin, ScorePlugin } from "../../../extender/plugins/plugin.ts";
 import { GiB, makeNode, makePod, type NodeSpec } from "./support.ts";
 
 describe("resource-fit", () => {
   const plugin = resourceFit.create(resourceFitSettings.parse({})) as FilterPlugin;
-  const pod = makePod({ cpu: "500m", memory: "1Gi", sidecarCpu: "200m", annotations: { "podgate.io/injected-containers": "proxy" } });
+  const pod = makePod({ cpu: "500m", memory: "1Gi", sidecarCpu: "200m", annotations: { "sidecar.podgate.io/status": JSON.stringify({ templates: ["proxy"], native: true, containers: [], initContainers: ["proxy"] }) } });
   const table: { node: NodeSpec; expect: "pass" | "fail" | "unresolvable"; reason?: RegExp }[] = [
     { node: { name: "roomy", cpu: "4" }, expect: "pass" },
     { node: { name: "exact", cpu: "700m", memory: "1Gi" }, expect: "pass" },
@@ -36,6 +36,12 @@ describe("resource-fit", () => {
     (p.requests.total as Record<string, number>)["example.com/gpu"] = 1;
     const rejection = plugin.filter(p, makeNode({ name: "n" }), new Map());
     assert.deepEqual(rejection, { reason: "Insufficient example.com/gpu: node does not offer example.com/gpu", unresolvable: true });
+  });
+  it("reads injected names from podgate's sidecar status or another injector's list", () => {
+    assert.deepEqual(injectedNames('{"initContainers":["a"],"containers":["b"],"templates":[]}'), ["a", "b"]);
+    assert.deepEqual(injectedNames("a, b"), ["a", "b"]);
+    assert.deepEqual(injectedNames("{not json"), []);
+    assert.deepEqual(injectedNames('{"containers":"x"}'), []);
   });
   it("skips ignored resources", () => {
     const lenient = resourceFit.create(resourceFitSettings.parse({ ignoredResources: ["cpu"] })) as FilterPlugin;

@@ -1,62 +1,144 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { formatQuantity, parseQuantity, podRequests, podRequestsBreakdown } from "../../../src/resources.ts";
+import { parseQuantity, parseQuantityNanos, podRequests, podRequestsNanos, podSpecResources, QuantityError } from "../../../src/resources.ts";
 
 describe("parseQuantity", () => {
-  const cases: [string | number, number][] = [
-    ["100m", 0.1], ["1", 1], ["1.5", 1.5], [".5", 0.5], ["2k", 2000], ["1Ki", 1024], ["512Mi", 512 * 2 ** 20],
-    ["1Gi", 2 ** 30], ["1G", 1e9], ["1e3", 1000], ["1E", 1e18], ["250u", 0.00025], ["-1", -1], [3, 3],
+  const cases: Array<[string, number]> = [
+    ["100m", 0.1],
+    ["1", 1],
+    ["0.5", 0.5],
+    ["1.5", 1.5],
+    [".5", 0.5],
+    ["5.", 5],
+    ["+2", 2],
+    ["-1", -1],
+    ["250u", 0.00025],
+    ["7n", 7e-9],
+    ["1k", 1000],
+    ["1M", 1e6],
+    ["1G", 1e9],
+    ["2T", 2e12],
+    ["1P", 1e15],
+    ["1E", 1e18],
+    ["1Ki", 1024],
+    ["128Mi", 134217728],
+    ["1Gi", 1073741824],
+    ["1.5Gi", 1610612736],
+    ["1Ti", 2 ** 40],
+    ["1Pi", 2 ** 50],
+    ["1Ei", 2 ** 60],
+    ["1e3", 1000],
+    ["1E3", 1000],
+    ["12e-3", 0.012],
+    ["1e+2", 100],
   ];
   for (const [text, expected] of cases) {
-    it(`reads ${JSON.stringify(text)} as ${expected}`, () => assert.ok(Math.abs(parseQuantity(text) - expected) <= Math.abs(expected) * 1e-12));
+    it(`reads ${text} as ${expected}`, () => assert.equal(parseQuantity(text), expected));
   }
-  for (const bad of ["", "lots", "1.2.3", "10 m", "1Kb", "m"]) {
-    it(`refuses ${JSON.stringify(bad)} with the text in the message`, () => assert.throws(() => parseQuantity(bad), (e: Error) => e instanceof RangeError && e.message.includes(`"${bad}"`)));
+
+  it("reads bare JSON numbers", () => {
+    assert.equal(parseQuantity(2), 2);
+    assert.equal(parseQuantity(0.25), 0.25);
+  });
+
+  it("is exact in nano-units", () => {
+    assert.equal(parseQuantityNanos("100m"), 100_000_000n);
+    assert.equal(parseQuantityNanos("1Ki"), 1024n * 1_000_000_000n);
+    assert.equal(parseQuantityNanos("0.000000001"), 1n);
+  });
+
+  it("rounds precision below a nano up, away from zero, like kube-apiserver", () => {
+    assert.equal(parseQuantityNanos("0.1n"), 1n);
+    assert.equal(parseQuantityNanos("1.0000000001"), 1_000_000_001n);
+    assert.equal(parseQuantityNanos("-0.1n"), -1n);
+  });
+
+  for (const bad of ["", ".", "m", "1KB", "1mi", "1 Gi", "abc", "1e", "1.2.3", "--1", "1Gi ", "0x10", "1e999"]) {
+    it(`rejects ${JSON.stringify(bad)} with a QuantityError`, () => assert.throws(() => parseQuantityNanos(bad), QuantityError));
   }
-  it("formats cpu in millicores and memory in Mi/Gi", () => {
-    assert.equal(formatQuantity("cpu", 0.25), "250m");
-    assert.equal(formatQuantity("memory", 64 * 2 ** 20), "64Mi");
-    assert.equal(formatQuantity("memory", 3 * 2 ** 30), "3Gi");
+
+  it("agrees with plain arithmetic on milli-quantities", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000_000 }), (milli) => {
+        assert.equal(parseQuantityNanos(`${milli}m`), BigInt(milli) * 1_000_000n);
+        assert.equal(parseQuantityNanos(`${milli}m`), parseQuantityNanos(`${milli}e-3`));
+      }),
+    );
   });
 });
 
-const c = (cpu: string, extra: Record<string, unknown> = {}) => ({ name: `c${cpu}`, resources: { requests: { cpu } }, ...extra });
-
 describe("podRequests", () => {
-  it("sums containers", () => assert.equal(podRequests({ containers: [c("100m"), c("200m")] })["cpu"], 0.30000000000000004));
-  it("takes the larger of the containers and the biggest regular init container", () => {
-    assert.equal(podRequests({ containers: [c("100m")], initContainers: [c("1"), c("500m")] })["cpu"], 1);
+  const c = (requests: Record<string, string>, restartPolicy?: string) => ({ resources: { requests }, ...(restartPolicy ? { restartPolicy } : {}) });
+
+  it("sums app containers exactly", () => {
+    assert.deepEqual(podRequests({ containers: [c({ cpu: "100m", memory: "64Mi" }), c({ cpu: "200m", memory: "64Mi" })] }), {
+      cpu: 0.3,
+      memory: 128 * 2 ** 20,
+    });
   });
-  it("adds native sidecars to the containers and to every later init step", () => {
-    const spec = { containers: [c("100m")], initContainers: [c("200m", { restartPolicy: "Always" }), c("1")] };
-    const b = podRequestsBreakdown(spec);
-    assert.ok(Math.abs(b.containers["cpu"]! - 0.3) < 1e-9);
-    assert.ok(Math.abs(b.initPeak["cpu"]! - 1.2) < 1e-9, "a regular init container after a sidecar runs beside it");
-    assert.ok(Math.abs(b.total["cpu"]! - 1.2) < 1e-9);
-    assert.equal(b.sidecars["cpu"], 0.2);
+
+  it("takes the larger of the app sum and any regular init container", () => {
+    const spec = { containers: [c({ cpu: "100m" })], initContainers: [c({ cpu: "500m" }), c({ cpu: "50m", memory: "1Gi" })] };
+    assert.deepEqual(podRequests(spec), { cpu: 0.5, memory: 2 ** 30 });
   });
-  it("ignores sidecars started after a regular init container for that step", () => {
-    const total = podRequests({ containers: [c("100m")], initContainers: [c("1"), c("200m", { restartPolicy: "Always" })] });
-    assert.equal(total["cpu"], 1);
+
+  it("adds native sidecars to the app sum and to every init container that starts after them", () => {
+    // sidecar 200m runs beside init-b (500m): 700m peak; app sum is 100m + 200m = 300m.
+    const spec = {
+      containers: [c({ cpu: "100m" })],
+      initContainers: [c({ cpu: "400m" }), c({ cpu: "200m" }, "Always"), c({ cpu: "500m" })],
+    };
+    assert.deepEqual(podRequests(spec), { cpu: 0.7 });
   });
-  it("adds pod overhead and lets pod-level requests replace the containers' sum", () => {
-    assert.ok(Math.abs(podRequests({ containers: [c("100m")], overhead: { cpu: "50m" } })["cpu"]! - 0.15) < 1e-9);
-    assert.equal(podRequests({ containers: [c("100m")], resources: { requests: { cpu: "2" } } })["cpu"], 2);
+
+  it("does not add a sidecar to init containers that ran before it", () => {
+    const spec = { containers: [c({ cpu: "100m" })], initContainers: [c({ cpu: "400m" }), c({ cpu: "200m" }, "Always")] };
+    assert.deepEqual(podRequests(spec), { cpu: 0.4 });
   });
-  it("names the container whose quantity does not parse", () => {
-    assert.throws(() => podRequests({ initContainers: [{ name: "setup", resources: { requests: { cpu: "x" } } }] }), /initContainer "setup": not a quantity: "x"/);
+
+  it("defaults a missing request to the limit, as apiserver defaulting does", () => {
+    const spec = { containers: [{ resources: { limits: { cpu: "1", memory: "1Gi" }, requests: { cpu: "250m" } } }] };
+    assert.deepEqual(podRequests(spec), { cpu: 0.25, memory: 2 ** 30 });
   });
-  it("never requests less than any single container or init container (property)", () => {
-    const milli = fc.integer({ min: 0, max: 8000 });
+
+  it("lets pod-level requests replace cpu and memory, and adds overhead last", () => {
+    const spec = {
+      containers: [c({ cpu: "100m", memory: "64Mi", "nvidia.com/gpu": "1" })],
+      resources: { requests: { cpu: "2", memory: "1Gi" } },
+      overhead: { cpu: "250m", memory: "120Mi" },
+    };
+    assert.deepEqual(podRequests(spec), { cpu: 2.25, memory: 2 ** 30 + 120 * 2 ** 20, "nvidia.com/gpu": 1 });
+  });
+
+  it("returns nothing for a pod without requests", () => {
+    assert.deepEqual(podRequests({ containers: [{ name: "app" }] }), {});
+  });
+
+  it("names the field of a malformed quantity", () => {
+    assert.throws(() => podRequestsNanos({ initContainers: [c({ cpu: "1x" })] }), /initContainers\[0\]\.resources\.requests\.cpu: "1x" is not a quantity/);
+  });
+
+  it("offers a zod schema that rejects malformed quantities at the edge with their path", () => {
+    const result = podSpecResources.safeParse({ containers: [{ resources: { limits: { memory: "12 Mi" } } }] });
+    assert.equal(result.success, false);
+    assert.deepEqual(result.error?.issues[0]?.path, ["containers", 0, "resources", "limits", "memory"]);
+  });
+
+  it("never yields less than any single container's request (property)", () => {
+    const milli = fc.integer({ min: 0, max: 64_000 });
     const container = fc.record({ cpu: milli, sidecar: fc.boolean() });
     fc.assert(
-      fc.property(fc.array(milli, { maxLength: 5 }), fc.array(container, { maxLength: 5 }), (regular, init) => {
-        const total = podRequests({
-          containers: regular.map((m) => c(`${m}m`)),
-          initContainers: init.map((i) => c(`${i.cpu}m`, i.sidecar ? { restartPolicy: "Always" } : {})),
-        })["cpu"] ?? 0;
-        for (const m of [...regular, ...init.map((i) => i.cpu)]) assert.ok(total * 1000 >= m - 1e-6);
+      fc.property(fc.array(fc.record({ cpu: milli }), { minLength: 1, maxLength: 5 }), fc.array(container, { maxLength: 5 }), (apps, inits) => {
+        const spec = {
+          containers: apps.map((a) => c({ cpu: `${a.cpu}m` })),
+          initContainers: inits.map((i) => c({ cpu: `${i.cpu}m` }, i.sidecar ? "Always" : undefined)),
+        };
+        const total = podRequestsNanos(spec).get("cpu") ?? 0n;
+        const appSum = apps.reduce((s, a) => s + BigInt(a.cpu), 0n) * 1_000_000n;
+        const sidecarSum = inits.filter((i) => i.sidecar).reduce((s, i) => s + BigInt(i.cpu), 0n) * 1_000_000n;
+        assert.ok(total >= appSum + sidecarSum);
+        for (const i of inits) assert.ok(total >= BigInt(i.cpu) * 1_000_000n);
       }),
     );
   });

@@ -1,0 +1,74 @@
+// Certificate rotation inside the running server (certificates.mode: secret).
+// Every replica campaigns for the Lease on each tick; only the holder
+// reconciles (renews, rotates, patches caBundle). Replicas pick the rotated
+// Secret up through their volume, which the server already watches.
+import { hostname } from "node:os";
+import type { FastifyBaseLogger } from "fastify";
+import type { Extension } from "../server/serve.ts";
+import { loadKubeConfig } from "../kube/client.ts";
+import { kubeLeaseApi, LeaderElector } from "../kube/lease.ts";
+import { kubeReplicaProbe } from "../kube/replicas.ts";
+import { SecretStore } from "../kube/secrets.ts";
+import { WebhookTrustTargets } from "../kube/webhooks.ts";
+import { policyFor, type SecretModeSettings } from "./config.ts";
+import { reconcile, type ReconcileOptions } from "./reconcile.ts";
+
+type Log = Pick<FastifyBaseLogger, "info" | "warn" | "debug">;
+
+/** One tick: lead or follow; the leader reconciles. Errors are logged, never thrown: the next tick tries again. */
+export async function rotationTick(elector: LeaderElector, options: ReconcileOptions, log: Log): Promise<void> {
+  const wasLeader = elector.isLeader;
+  let leading: boolean;
+  try {
+    leading = await elector.tryLead();
+  } catch (error) {
+    log.warn({ err: error }, "certificate lease: campaign failed");
+    return;
+  }
+  if (leading !== wasLeader) log.info({ leading }, leading ? "certificate lease acquired: this replica rotates certificates" : "certificate lease lost");
+  if (!leading) return;
+  try {
+    const result = await reconcile(options);
+    for (const change of result.changes) log.info({ change }, "certificates changed");
+    for (const note of result.notes) log.debug({ note }, "certificates");
+  } catch (error) {
+    log.warn({ err: error }, "certificate reconcile failed; retrying on the next tick");
+  }
+}
+
+export function rotationExtension(settings: SecretModeSettings, kubeconfigPath?: string): Extension {
+  return {
+    name: "certificate-rotation",
+    start({ log }) {
+      const kubeConfig = loadKubeConfig(kubeconfigPath);
+      const policy = policyFor(settings);
+      const identity = process.env["POD_NAME"] ?? hostname();
+      const elector = new LeaderElector(kubeLeaseApi(kubeConfig, settings.namespace, settings.lease), { identity, durationSeconds: settings.leaseDurationSeconds });
+      const options: ReconcileOptions = {
+        store: new SecretStore(kubeConfig, settings.namespace, settings.secret),
+        targets: new WebhookTrustTargets(kubeConfig, {
+          ...(settings.mutatingWebhookConfiguration ? { mutating: settings.mutatingWebhookConfiguration } : {}),
+          ...(settings.validatingWebhookConfiguration ? { validating: settings.validatingWebhookConfiguration } : {}),
+        }),
+        probe: kubeReplicaProbe(kubeConfig, { namespace: settings.namespace, labelSelector: settings.podSelector, port: settings.replicaPort, servername: `${settings.service}.${settings.namespace}.svc` }),
+        policy,
+      };
+      log.info({ identity, lease: `${settings.namespace}/${settings.lease}`, secret: `${settings.namespace}/${settings.secret}` }, "certificate rotation started");
+      let timer: NodeJS.Timeout | undefined;
+      let stopped = false;
+      let current: Promise<void> = Promise.resolve();
+      const loop = () => {
+        current = rotationTick(elector, options, log).finally(() => {
+          if (!stopped) timer = setTimeout(loop, settings.checkIntervalSeconds * 1000);
+        });
+      };
+      loop();
+      return Promise.resolve(async () => {
+        stopped = true;
+        clearTimeout(timer);
+        await current;
+        await elector.release().catch((error: unknown) => log.warn({ err: error }, "certificate lease: release failed"));
+      });
+    },
+  };
+}
