@@ -20,6 +20,15 @@ export function enabledVerbs(config: ExtenderConfig): Verb[] {
   return verbs;
 }
 
+function apiAccess(config: ExtenderConfig) {
+  const why = config.nodeCacheCapable ? "nodeCacheCapable" : config.watchPods ? "watchPods" : "bind";
+  try {
+    return loadKubeConfig(config.kubeconfig);
+  } catch (error) {
+    throw new Error(`the extender's ${why} needs the Kubernetes API, but no kubeconfig could be loaded: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 export function extenderExtension(config: ExtenderConfig): Extension {
   let deps: ExtenderDeps | undefined;
   let metrics: ExtenderMetrics | undefined;
@@ -38,7 +47,7 @@ export function extenderExtension(config: ExtenderConfig): Extension {
     start({ readiness, metrics: serverMetrics, log }) {
       const m = (metrics = extenderMetrics(serverMetrics.registry));
       const needsCache = config.nodeCacheCapable || config.watchPods;
-      const kubeConfig = needsCache || config.bind.enabled ? loadKubeConfig(config.kubeconfig) : undefined;
+      const kubeConfig = needsCache || config.bind.enabled ? apiAccess(config) : undefined;
       const cache = needsCache ? new NodeCache() : undefined;
       const feed =
         kubeConfig && cache
