@@ -83,7 +83,6 @@ const metaVictims = goStruct({
   Pods: z.array(goStruct({ UID: z.string().min(1) })).nullish(),
   NumPDBViolations: z.number().int().nullish(),
 });
-export type MetaVictims = z.infer<typeof metaVictims>;
 
 const victims = goStruct({
   Pods: z.array(pod).nullish(),
