@@ -96,32 +96,35 @@ export const extenderPreemptionArgs = goStruct({
 });
 export type ExtenderPreemptionArgs = z.infer<typeof extenderPreemptionArgs>;
 
-export type FailedNodesMap = Record<string, string>;
-
-export interface ExtenderFilterResult {
-  /** The passing items exactly as they were sent. */
-  Nodes?: { items: unknown[] };
-  NodeNames?: string[];
-  FailedNodes: FailedNodesMap;
-  FailedAndUnresolvableNodes: FailedNodesMap;
-  Error: string;
-}
-
-export interface HostPriority {
-  Host: string;
-  Score: number;
-}
-
-export interface ExtenderBindingResult {
-  Error: string;
-}
-
-export interface ExtenderPreemptionResult {
-  NodeNameToMetaVictims: Record<string, { Pods: { UID: string }[]; NumPDBViolations: number }>;
-}
-
 /** MaxExtenderPriority: the scheduler multiplies an extender's score by its weight and by 10. */
 export const MAX_EXTENDER_PRIORITY = 10;
+
+// The replies, as schemas too: kube-scheduler decodes them, and the fuzz oracle checks every reply against them.
+const failedNodesMap = z.record(z.string(), z.string());
+export type FailedNodesMap = z.infer<typeof failedNodesMap>;
+
+export const extenderFilterResult = z.object({
+  /** The passing items exactly as they were sent. */
+  Nodes: z.object({ items: z.array(z.unknown()) }).optional(),
+  NodeNames: z.array(z.string()).optional(),
+  FailedNodes: failedNodesMap,
+  FailedAndUnresolvableNodes: failedNodesMap,
+  Error: z.string(),
+});
+export type ExtenderFilterResult = z.infer<typeof extenderFilterResult>;
+
+export const hostPriority = z.object({ Host: z.string().min(1), Score: z.number().int().min(0).max(MAX_EXTENDER_PRIORITY) });
+export type HostPriority = z.infer<typeof hostPriority>;
+export const hostPriorityList = z.array(hostPriority);
+
+export const extenderBindingResult = z.object({ Error: z.string() });
+export type ExtenderBindingResult = z.infer<typeof extenderBindingResult>;
+
+/** A node with zero victims is an error to the scheduler, hence min(1). */
+export const extenderPreemptionResult = z.object({
+  NodeNameToMetaVictims: z.record(z.string(), z.object({ Pods: z.array(z.object({ UID: z.string().min(1) })).min(1), NumPDBViolations: z.number().int().min(0) })),
+});
+export type ExtenderPreemptionResult = z.infer<typeof extenderPreemptionResult>;
 
 /** Args that passed the first read but are wrong deeper down (a Node's fields): answered with 400 like any bad args. */
 export class WireError extends Error {
