@@ -58,7 +58,7 @@ const BAD_UTF8 = [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0
 const CONTENT_TYPES = ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1", "application/yaml", "multipart/form-data; boundary=x"];
 
 /** Objects (not arrays) in the document, where keys can be added. */
-function objectPaths(document: unknown): Path[] {
+export function objectPaths(document: unknown): Path[] {
   return pathsOf(document).filter((p) => {
     let v = document as Record<string | number, unknown>;
     for (const k of p) v = v[k] as Record<string | number, unknown>;

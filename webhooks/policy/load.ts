@@ -44,10 +44,10 @@ export function readYamlDocuments(file: string, text?: string): unknown[] {
   return list.map((d) => d.toJS() as unknown).filter((d) => d !== null && d !== undefined);
 }
 
-/** Validates policy documents in a file; problems carry the policy name and field path. */
-export function readPolicyDocuments(file: string): PolicyDocument[] {
+/** Validates policy documents in a file (or `text` read from it); problems carry the policy name and field path. */
+export function readPolicyDocuments(file: string, text?: string): PolicyDocument[] {
   const problems: string[] = [];
-  const documents = readYamlDocuments(file).flatMap((raw, index) => {
+  const documents = readYamlDocuments(file, text).flatMap((raw, index) => {
     const parsed = policyDocument.safeParse(raw);
     if (parsed.success) return [parsed.data];
     const name = (raw as { metadata?: { name?: unknown } } | null)?.metadata?.name;
@@ -105,7 +105,7 @@ function collect<T>(items: readonly T[], load: (item: T) => Policy[]): Policy[] 
 /** The shipped library's documents, read once. */
 let library: PolicyDocument[] | undefined;
 export function libraryDocuments(): PolicyDocument[] {
-  library ??= yamlFiles(LIBRARY_DIR).flatMap(readPolicyDocuments);
+  library ??= yamlFiles(LIBRARY_DIR).flatMap((file) => readPolicyDocuments(file));
   return library;
 }
 
