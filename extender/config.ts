@@ -36,6 +36,8 @@ const rawSection = z.strictObject({
   kubeconfig: z.string().min(1).optional(),
   /** Full relist interval, correcting any drift of the watch-fed cache. */
   resyncSeconds: z.number().int().min(10).max(86400).default(300),
+  /** The cache keeps answering without the API; past this many seconds without its watch, /readyz says so. */
+  staleAfterSeconds: z.number().int().min(1).max(86400).default(60),
   filter: z.boolean().default(true),
   prioritize: z.boolean().default(true),
   preempt: z.boolean().default(false),

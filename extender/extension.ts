@@ -53,7 +53,13 @@ export function extenderExtension(config: ExtenderConfig): Extension {
         kubeConfig && cache
           ? startFeed({ kubeConfig, cache, nodes: config.nodeCacheCapable, pods: true, resyncSeconds: config.resyncSeconds, log, metrics: m })
           : undefined;
-      if (feed) readiness.add("extender-cache", () => feed.notSynced());
+      if (feed) {
+        readiness.add("extender-cache", () => {
+          const stale = feed.staleSeconds();
+          if (stale > config.staleAfterSeconds) return `lost the Kubernetes API ${Math.round(stale)} s ago (staleAfterSeconds ${config.staleAfterSeconds}); answering from the cache`;
+          return feed.notSynced();
+        });
+      }
       deps = {
         framework: config.framework,
         cache,

@@ -1,5 +1,5 @@
 // The extender's Prometheus metrics, registered on the server's registry.
-import { Counter, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export type ExtenderMetrics = ReturnType<typeof extenderMetrics>;
 
@@ -28,6 +28,11 @@ export function extenderMetrics(registry: Registry) {
       registers,
     }),
     pluginErrors: new Counter({ name: "podgate_extender_plugin_errors_total", help: "Plugin failures, by verb and plugin", labelNames: ["verb", "plugin"] as const, registers }),
+    cacheStaleSeconds: new Gauge({
+      name: "podgate_extender_cache_stale_seconds",
+      help: "Seconds since the node cache lost its watch on the API (0 while connected); the cache keeps answering meanwhile",
+      registers,
+    }),
     cacheEvents: new Counter({
       name: "podgate_extender_cache_events_total",
       help: "Informer events applied to the node cache, by kind (node, pod) and result (ok, invalid, error)",

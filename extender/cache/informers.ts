@@ -1,6 +1,7 @@
 // Feeds the NodeCache from the API: list+watch of Nodes and of Pods bound to
 // a node (@kubernetes/client-node ListWatch), restarted with backoff after
 // errors, with a periodic full relist; ready once every list has landed.
+// While the API is unreachable the cache keeps answering, and says how stale it is.
 import { CoreV1Api, ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
 import type { FastifyBaseLogger } from "fastify";
 import type { ExtenderMetrics } from "../metrics.ts";
@@ -12,6 +13,8 @@ export const POD_FIELD_SELECTOR = "spec.nodeName!=,status.phase!=Succeeded,statu
 export interface Feed {
   /** Undefined when every informer has listed once, else what is missing. */
   notSynced(): string | undefined;
+  /** Seconds since the first informer lost its watch and has not got it back; 0 when all are connected. */
+  staleSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -74,6 +77,8 @@ export function startFeed(options: FeedOptions): Feed {
   const synced = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
   const informers: ListWatch<KubernetesObject>[] = [];
+  /** When each source lost the API (ms); absent while its watch is up or before its first list. */
+  const lostAt = new Map<string, number>();
   let stopped = false;
   const all = sources(options);
 
@@ -108,11 +113,30 @@ export function startFeed(options: FeedOptions): Feed {
         buffered = undefined;
       }
     };
-    const informer = new ListWatch<KubernetesObject>(source.path, watch, relist, false, undefined, source.fieldSelector);
+    let delay = retry.min;
+    // ListWatch's "connect" fires before it tries, so contact is judged by the watch itself:
+    // lost when a watch ends, regained when a new one is answered with 200.
+    const tracked = {
+      watch: async (...[path, query, callback, done]: Parameters<Watch["watch"]>) => {
+        let ended = false;
+        const request = await watch.watch(path, query, callback, (error: unknown) => {
+          ended = true;
+          if (!stopped && synced.has(source.kind) && !lostAt.has(source.kind)) lostAt.set(source.kind, Date.now());
+          done(error);
+        });
+        if (!ended && lostAt.delete(source.kind)) {
+          delay = retry.min;
+          log.info({ kind: source.kind }, "extender cache reconnected to the API; relisting");
+          // The watch resumes from the last resourceVersion; a fresh list also drops what was deleted meanwhile.
+          relist().catch((error: unknown) => log.warn({ err: error, kind: source.kind }, "extender cache relist after reconnect failed"));
+        } else if (!ended) delay = retry.min;
+        return request;
+      },
+    } as Watch;
+    const informer = new ListWatch<KubernetesObject>(source.path, tracked, relist, false, undefined, source.fieldSelector);
     informer.on("add", (o) => applied(() => source.upsert(o), o));
     informer.on("update", (o) => applied(() => source.upsert(o), o));
     informer.on("delete", (o) => applied(() => source.remove(o), o));
-    let delay = retry.min;
     // ListWatch stops for good after an error other than 410 Gone: restart it, backing off.
     informer.on("error", (error: unknown) => {
       if (stopped) return;
@@ -125,7 +149,6 @@ export function startFeed(options: FeedOptions): Feed {
       timers.add(timer);
       delay = Math.min(delay * 2, retry.max);
     });
-    informer.on("connect", () => (delay = retry.min));
     informers.push(informer);
     void informer.start();
     const resync = setInterval(() => {
@@ -135,7 +158,14 @@ export function startFeed(options: FeedOptions): Feed {
     timers.add(resync);
   }
 
+  const staleSeconds = () => (lostAt.size === 0 ? 0 : (Date.now() - Math.min(...lostAt.values())) / 1000);
+  // The gauge is read on scrape; a timer keeps it current for any registry reader.
+  const gauge = setInterval(() => metrics.cacheStaleSeconds.set(staleSeconds()), 1000);
+  gauge.unref();
+  timers.add(gauge);
+
   return {
+    staleSeconds,
     notSynced: () => {
       const missing = all.filter((s) => !synced.has(s.kind)).map((s) => `${s.kind}s`);
       return missing.length > 0 ? `waiting for the first list of ${missing.join(" and ")}` : undefined;
