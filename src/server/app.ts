@@ -8,6 +8,7 @@ import { ADMISSION_API_VERSION, parseAdmissionReview, uidOf, type AdmissionReque
 import { runMutating, runValidating, type RunResult } from "../admission/run.ts";
 import type { ServerConfig } from "../config/schema.ts";
 import { parseJsonBody } from "./json-body.ts";
+import { dropSilentConnections } from "./silent-connections.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Readiness } from "./readiness.ts";
 import type { TlsMaterial } from "./tls.ts";
@@ -52,12 +53,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       cert: options.tls.cert,
       key: options.tls.key,
       minVersion: "TLSv1.2",
+      // Slow clients: a socket that never finishes its handshake is dropped as one that never sends headers
+      // (Node's default waits 120 s), and the header/request deadlines are checked every second, not every 30 s.
+      handshakeTimeout: server.headersTimeoutSeconds * 1000,
+      connectionsCheckingInterval: 1000,
       // Ask for a certificate but decide per route, so kubelet probes without one still work.
       ...(options.clientCA ? { ca: options.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
     },
     return503OnClosing: true,
   });
   app.server.headersTimeout = server.headersTimeoutSeconds * 1000;
+  dropSilentConnections(app.server, server.headersTimeoutSeconds * 1000);
   // Only JSON is an AdmissionReview or extender call: anything else is 415.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
