@@ -50,12 +50,12 @@ export async function startPodgate(options: PodgateOptions): Promise<Podgate> {
         // Not JSON: kept in logs all the same.
       }
     };
-    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       const lines = (partial + chunk).split("\n");
       partial = lines.pop() ?? "";
       lines.forEach(onLine);
     });
-    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => logs.push(...chunk.split("\n").filter(Boolean)));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => logs.push(...chunk.split("\n").filter(Boolean)));
     void exited.then((code) => reject(new Error(`podgate exited (${code}) before serving:\n${logs.slice(-10).join("\n")}`)));
   });
   const { url, metrics } = await serving;
