@@ -5,7 +5,10 @@ export type ExtenderMetrics = ReturnType<typeof extenderMetrics>;
 
 export function extenderMetrics(registry: Registry) {
   const registers = [registry];
+  /** Set by the informer feed; read when the gauge is scraped. */
+  const staleness = { seconds: () => 0 };
   return {
+    staleness,
     duration: new Histogram({
       name: "podgate_extender_duration_seconds",
       help: "Time spent answering one extender call, by verb and outcome (ok, error, bad_request)",
@@ -32,6 +35,9 @@ export function extenderMetrics(registry: Registry) {
       name: "podgate_extender_cache_stale_seconds",
       help: "Seconds since the node cache lost its watch on the API (0 while connected); the cache keeps answering meanwhile",
       registers,
+      collect() {
+        this.set(staleness.seconds());
+      },
     }),
     cacheEvents: new Counter({
       name: "podgate_extender_cache_events_total",

@@ -159,10 +159,7 @@ export function startFeed(options: FeedOptions): Feed {
   }
 
   const staleSeconds = () => (lostAt.size === 0 ? 0 : (Date.now() - Math.min(...lostAt.values())) / 1000);
-  // The gauge is read on scrape; a timer keeps it current for any registry reader.
-  const gauge = setInterval(() => metrics.cacheStaleSeconds.set(staleSeconds()), 1000);
-  gauge.unref();
-  timers.add(gauge);
+  metrics.staleness.seconds = staleSeconds;
 
   return {
     staleSeconds,
