@@ -25,6 +25,11 @@ const MAX_EXPONENT = 60;
 
 export class QuantityError extends Error {}
 
+/** Values are echoed into replies and logs: a bounded prefix says which one without amplifying hostile input. */
+function shown(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
+
 function pow10(exponent: number): bigint {
   return 10n ** BigInt(exponent);
 }
@@ -44,7 +49,7 @@ export function parseQuantityNanos(text: string): bigint {
   const whole = match?.[2] ?? "";
   const fraction = match?.[3] ?? "";
   if (!match || (whole === "" && fraction === "")) {
-    throw new QuantityError(`"${text}" is not a quantity (expected e.g. 100m, 0.5, 128Mi, 1G, 1e3)`);
+    throw new QuantityError(`${shown(text)} is not a quantity (expected e.g. 100m, 0.5, 128Mi, 1G, 1e3)`);
   }
   const sign = match[1] === "-" ? -1n : 1n;
   const suffix = match[4] ?? "";
@@ -56,7 +61,7 @@ export function parseQuantityNanos(text: string): bigint {
   else if (suffix in DECIMAL) scale += DECIMAL[suffix]!;
   else {
     const exponent = Number(suffix.slice(1));
-    if (Math.abs(exponent) > MAX_EXPONENT) throw new QuantityError(`"${text}": exponent out of range`);
+    if (Math.abs(exponent) > MAX_EXPONENT) throw new QuantityError(`${shown(text)}: exponent out of range`);
     scale += exponent;
   }
   // value = digits * multiplier * 10^scale; in nanos that is 10^(scale + 9).

@@ -143,3 +143,9 @@ describe("podRequests", () => {
     );
   });
 });
+
+it("a bad quantity is echoed as a bounded prefix, so hostile input is not amplified into replies and logs", () => {
+  const huge = `${"9".repeat(5000)}x`;
+  assert.throws(() => parseQuantityNanos(huge), (error: Error) => error.message.length < 120 && error.message.startsWith(`"${"9".repeat(40)}…" is not a quantity`));
+  assert.throws(() => parseQuantityNanos(`1e${"9".repeat(5000)}`), (error: Error) => error.message.length < 120 && /exponent out of range/.test(error.message));
+});
