@@ -75,12 +75,20 @@ export type ParsedReview =
   | { ok: true; review: AdmissionReview }
   | { ok: false; message: string; field: string; uid?: string };
 
-/** Describes the first problem of a zod failure as "path: message", the path in dotted form. */
+/** Keys come from the input: a megabyte-long one must not be echoed whole into replies and logs. */
+const MAX_KEY = 64;
+const MAX_PATH = 320;
+const bounded = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** Describes the first problem of a zod failure as "path: message", the path in dotted form (bounded). */
 export function describeIssue(issue: z.core.$ZodIssue, prefix = ""): { field: string; message: string } {
-  const field = [prefix, ...issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p)))]
-    .filter((p) => p !== "")
-    .join(".")
-    .replaceAll(".[", "[");
+  const field = bounded(
+    [prefix, ...issue.path.map((p) => (typeof p === "number" ? `[${p}]` : bounded(String(p), MAX_KEY)))]
+      .filter((p) => p !== "")
+      .join(".")
+      .replaceAll(".[", "["),
+    MAX_PATH,
+  );
   return { field: field || "(root)", message: `${field || "(root)"}: ${issue.message}` };
 }
 

@@ -89,6 +89,9 @@ function mutationsOf(seed: unknown): fc.Arbitrary<FuzzInput>[] {
     fc.tuple(anyPath, fc.integer({ min: 16, max: 2 * 1024 * 1024 }), fc.constantFrom("x", "é", "\u{1F600}", "\\u0000", "\\\"")).map(([p, size, unit]) =>
       input("huge-string", withRaw(seed, p, `"${unit.repeat(Math.ceil(size / unit.length))}"`)),
     ),
+    fc.tuple(anyObject, fc.oneof(fc.integer({ min: 16, max: 4096 }), fc.integer({ min: 4096, max: 1024 * 1024 })), wrongValue).map(([p, size, v]) =>
+      input("huge-key", json(setAt(seed, [...p, "k".repeat(size)], v))),
+    ),
     fc.tuple(anyPath, fc.integer({ min: 2, max: 5000 })).map(([p, n]) => input("huge-array", withRaw(seed, p, `[${Array(n).fill('"n"').join(",")}]`))),
     fc.tuple(anyPath, fc.oneof(fc.integer({ min: 10, max: 2000 }), fc.integer({ min: 2000, max: 120_000 })), fc.boolean()).map(([p, depth, arrays]) =>
       input("deep-nesting", withRaw(seed, p, arrays ? "[".repeat(depth) + "]".repeat(depth) : '{"a":'.repeat(depth) + "{}" + "}".repeat(depth))),

@@ -12,6 +12,7 @@ export interface Reply {
   readonly text: string;
 }
 
+const MAX_ERROR_REPLY = 4096;
 const errorReply = z.object({ statusCode: z.number().int(), message: z.string().min(1), uid: z.string().optional() });
 
 const REPLY_SCHEMAS: Record<EndpointKind, z.ZodType> = {
@@ -76,6 +77,8 @@ export function judge(kind: EndpointKind, input: FuzzInput, reply: Reply): strin
     return `HTTP ${reply.status} with a body that is not JSON: ${reply.text.slice(0, 80)}`;
   }
   if (reply.status >= 400 && reply.status < 500) {
+    // An error names the problem; echoing the input back would amplify it into replies and logs.
+    if (reply.text.length > MAX_ERROR_REPLY) return `HTTP ${reply.status} reply of ${reply.text.length} bytes`;
     const parsed = errorReply.safeParse(body);
     if (!parsed.success) return `HTTP ${reply.status} without a message`;
     const uid = inputUid(input.body);
