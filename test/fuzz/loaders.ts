@@ -38,7 +38,7 @@ function mutations(document: unknown, text: string): fc.Arbitrary<LoaderInput>[]
     nonRoot.map((at) => ({ label: "missing-key", text: serialize(setAt(document, at, undefined)), at: at.slice(0, -1) })),
     fc.tuple(anyObject, fc.string({ minLength: 1, maxLength: 12 }), wrongValue).map(([p, key, v]) => {
       const at = [...p, key];
-      return { label: "unknown-key", text: serialize(setAt(document, at, v)), at: p };
+      return { label: "unknown-key", text: serialize(setAt(document, at, v)), at };
     }),
     fc.tuple(anyPath, fc.integer({ min: 100, max: 20_000 })).map(([at, depth]) => ({
       label: "deep-nesting",
