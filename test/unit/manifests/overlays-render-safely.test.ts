@@ -121,7 +121,8 @@ describe("manifests: every overlay renders and keeps the cluster safe", () => {
 
       it("grants least privilege: no wildcards, no secret listing, patch/update only on named objects", () => {
         const rules = [...ofKind(objects, "ClusterRole"), ...ofKind(objects, "Role")].flatMap((r) => (r["rules"] as Obj[]).map((rule) => ({ role: `${r["kind"]}/${r["metadata"].name}`, rule })));
-        assert.ok(rules.length > 0);
+        // Only the cert-manager overlay (no bootstrap Job, no caBundle patching) needs no rights at all.
+        assert.ok(rules.length > 0 || ofKind(objects, "Job").length === 0, "an overlay that bootstraps certificates grants their rights");
         for (const { role, rule } of rules) {
           for (const field of ["verbs", "resources", "apiGroups", "resourceNames"]) assert.ok(!(rule[field] ?? []).includes("*"), `${role} has a wildcard in ${field}`);
           const writes = (rule["verbs"] as string[]).filter((v) => ["patch", "update", "delete"].includes(v));
