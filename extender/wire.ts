@@ -67,7 +67,8 @@ const nodeList = z.preprocess(goKeys(["items"]), z.looseObject({ items: z.array(
 export const extenderArgs = goStruct({
   Pod: pod,
   Nodes: nodeList.nullish(),
-  NodeNames: z.array(z.string()).nullish(),
+  // A node name is never empty; one would come back in a reply the scheduler cannot use.
+  NodeNames: z.array(z.string().min(1)).nullish(),
 }).refine((a) => a.Nodes != null || a.NodeNames != null, { message: "one of Nodes (a NodeList) or NodeNames is required", path: ["Nodes"] });
 export type ExtenderArgs = z.infer<typeof extenderArgs>;
 
@@ -81,12 +82,12 @@ export type ExtenderBindingArgs = z.infer<typeof extenderBindingArgs>;
 
 const metaVictims = goStruct({
   Pods: z.array(goStruct({ UID: z.string().min(1) })).nullish(),
-  NumPDBViolations: z.number().int().nullish(),
+  NumPDBViolations: z.number().int().min(0).nullish(),
 });
 
 const victims = goStruct({
   Pods: z.array(pod).nullish(),
-  NumPDBViolations: z.number().int().nullish(),
+  NumPDBViolations: z.number().int().min(0).nullish(),
 });
 
 export const extenderPreemptionArgs = goStruct({

@@ -79,11 +79,13 @@ export type ParsedReview =
 const MAX_KEY = 64;
 const MAX_PATH = 320;
 const bounded = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+/** Control characters in a key (a newline) would split a one-line problem in two. */
+const printable = (key: string) => key.replace(/\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 /** Describes the first problem of a zod failure as "path: message", the path in dotted form (bounded). */
 export function describeIssue(issue: z.core.$ZodIssue, prefix = ""): { field: string; message: string } {
   const field = bounded(
-    [prefix, ...issue.path.map((p) => (typeof p === "number" ? `[${p}]` : bounded(String(p), MAX_KEY)))]
+    [prefix, ...issue.path.map((p) => (typeof p === "number" ? `[${p}]` : bounded(printable(String(p)), MAX_KEY)))]
       .filter((p) => p !== "")
       .join(".")
       .replaceAll(".[", "["),

@@ -89,7 +89,12 @@ export function buildConfig(raw: unknown, registry: ConfigRegistry, source = "(c
 export function decodeYaml(text: string, source = "(config)"): unknown {
   const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (document.errors.length > 0) throw new ConfigError(source, document.errors.map((e) => e.message.split("\n")[0] ?? e.message));
-  return document.toJS();
+  try {
+    return document.toJS();
+  } catch (error) {
+    // Parsing succeeds but building the values can still fail (an alias before its anchor).
+    throw new ConfigError(source, [(error as Error).message.split("\n")[0] ?? String(error)]);
+  }
 }
 
 export function parseConfig(text: string, registry: ConfigRegistry, source = "(config)"): LoadedConfig {

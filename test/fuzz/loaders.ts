@@ -73,7 +73,8 @@ export interface LoaderFigures {
 function located(problem: string, input: LoaderInput, strip: (p: string) => string): boolean {
   const text = strip(problem);
   if (/line \d+, column \d+/.test(text)) return true;
-  if (input.at === undefined) return /^(\(root\)|[^\s:]+):/.test(text) || /^[^:]+: /.test(text);
+  // A text-level mutation can turn anything into a key (YAML makes `{ a:, b }` one); the problem must still read "path: what".
+  if (input.at === undefined) return /^\S.*?: \S/.test(text);
   if (input.at.length === 0) return text.startsWith("(root)") || /^[^:]+: /.test(text);
   for (let n = input.at.length; n >= 1; n--) if (text.startsWith(renderPath(input.at.slice(0, n)))) return true;
   return false;

@@ -41,7 +41,12 @@ export function readYamlDocuments(file: string, text?: string): unknown[] {
   const list = Array.isArray(documents) ? documents : [documents];
   const problems = list.flatMap((d) => d.errors.map((e) => `${file}: ${e.message.split("\n")[0]}`));
   if (problems.length > 0) throw new PolicyError(problems);
-  return list.map((d) => d.toJS() as unknown).filter((d) => d !== null && d !== undefined);
+  try {
+    return list.map((d) => d.toJS() as unknown).filter((d) => d !== null && d !== undefined);
+  } catch (error) {
+    // Parsing succeeds but building the values can still fail (an alias before its anchor).
+    throw new PolicyError([`${file}: ${(error as Error).message.split("\n")[0]}`]);
+  }
 }
 
 /** Validates policy documents in a file (or `text` read from it); problems carry the policy name and field path. */

@@ -23,7 +23,10 @@ const quantityText = z.string().refine((text) => typeof quantityNanos(text) === 
 /** The whole value must match; undefined for a pattern that does not compile. */
 function anchored(pattern: string): RegExp | undefined {
   try {
-    return new RegExp(`^(?:${pattern})$`, "u");
+    const regex = new RegExp(`^(?:${pattern})$`, "u");
+    // V8 compiles lazily: a pattern too large to compile only throws on its first use.
+    regex.test("");
+    return regex;
   } catch {
     return undefined;
   }
