@@ -65,7 +65,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     let next = started + (interval * index) / options.concurrency;
     while (more()) {
       if (interval > 0) {
-        const wait = next - performance.now();
+        const wait = Math.min(next, deadline) - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         next += interval;
         if (!more()) break;

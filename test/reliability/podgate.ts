@@ -30,6 +30,8 @@ export interface PodgateOptions {
   /** YAML config; server.port should be 0. */
   readonly config: string;
   readonly args?: readonly string[];
+  /** Keep log lines after startup (default); a soak drops them so the harness does not grow. */
+  readonly keepLogs?: boolean;
 }
 
 export async function startPodgate(options: PodgateOptions): Promise<Podgate> {
@@ -40,11 +42,14 @@ export async function startPodgate(options: PodgateOptions): Promise<Podgate> {
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   let partial = "";
+  let started = false;
   const serving = new Promise<{ url: string; metrics?: string }>((resolve, reject) => {
     const onLine = (line: string) => {
+      if (started && options.keepLogs === false) return;
       logs.push(line);
       try {
         const entry = JSON.parse(line) as { msg?: string; url?: string; metrics?: string };
+        // Logged at info: a config at warn or above would never be seen starting.
         if (entry.msg === "podgate serving" && entry.url) resolve({ url: entry.url, ...(entry.metrics ? { metrics: entry.metrics } : {}) });
       } catch {
         // Not JSON: kept in logs all the same.
@@ -59,6 +64,7 @@ export async function startPodgate(options: PodgateOptions): Promise<Podgate> {
     void exited.then((code) => reject(new Error(`podgate exited (${code}) before serving:\n${logs.slice(-10).join("\n")}`)));
   });
   const { url, metrics } = await serving;
+  started = true;
   const tlsDir = (/tlsDir: (\S+)/.exec(options.config)?.[1] ?? ".podgate/tls").trim();
   const ca = await readFile(join(tlsDir, "ca.crt"), "utf8");
   return {

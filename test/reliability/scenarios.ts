@@ -56,8 +56,8 @@ function summary(name: string, result: LoadResult, rssMiB: [number, number], not
   return { name, sent: result.sent, failed: result.failed, rssStartMiB: round(rssMiB[0]), rssEndMiB: round(rssMiB[1]), notes, passed: problems.length === 0, problems };
 }
 
-async function withPodgate<T>(dir: string, config: string, run: (podgate: Podgate) => Promise<T>): Promise<T> {
-  const podgate = await startPodgate({ dir, config });
+async function withPodgate<T>(dir: string, config: string, options: { keepLogs?: boolean }, run: (podgate: Podgate) => Promise<T>): Promise<T> {
+  const podgate = await startPodgate({ dir, config, ...options });
   try {
     return await run(podgate);
   } finally {
@@ -67,7 +67,7 @@ async function withPodgate<T>(dir: string, config: string, run: (podgate: Podgat
 
 /** Saturating load for a few seconds: the requests per second one podgate process sustains. */
 export async function maxLoad(dir: string, seconds: number): Promise<ScenarioResult & { rps: number }> {
-  return withPodgate(dir, podgateConfig(dir), async (podgate) => {
+  return withPodgate(dir, podgateConfig(dir), {}, async (podgate) => {
     await runLoad({ url: podgate.url, ca: podgate.ca, concurrency: 16, durationMs: 1000, calls: CALLS });
     const rss = podgate.rssMiB();
     const result = await runLoad({ url: podgate.url, ca: podgate.ca, concurrency: 32, durationMs: seconds * 1000, calls: CALLS });
@@ -113,7 +113,7 @@ export async function sigterm(dir: string): Promise<ScenarioResult> {
 
 /** The serving certificate rotated on disk several times during load, keep-alive and fresh connections alike. */
 export async function rotation(dir: string, rotations = 5): Promise<ScenarioResult> {
-  return withPodgate(dir, podgateConfig(dir), async (podgate) => {
+  return withPodgate(dir, podgateConfig(dir), {}, async (podgate) => {
     const rss = podgate.rssMiB();
     const ca = { cert: await readFile(join(podgate.tlsDir, TLS_FILES.ca), "utf8"), key: await readFile(join(podgate.tlsDir, TLS_FILES.caKey), "utf8") };
     const durationMs = (rotations + 2) * 1500;
@@ -142,7 +142,7 @@ export async function rotation(dir: string, rotations = 5): Promise<ScenarioResu
 /** Hundreds of slow and idle sockets while normal clients are served. */
 export async function slowloris(dir: string, sockets = 300): Promise<ScenarioResult> {
   const config = podgateConfig(dir, { headersTimeoutSeconds: 2, requestTimeoutSeconds: 5, keepAliveTimeoutSeconds: 5 });
-  return withPodgate(dir, config, async (podgate) => {
+  return withPodgate(dir, config, {}, async (podgate) => {
     const rss = podgate.rssMiB();
     const { port } = new URL(podgate.url);
     const baseline = await runLoad({ url: podgate.url, ca: podgate.ca, concurrency: 8, durationMs: 3000, calls: CALLS });
@@ -178,9 +178,10 @@ export async function slowloris(dir: string, sockets = 300): Promise<ScenarioRes
 
 /** Half the measured maximum for a long time: RSS growth under 10 %, no latency drift. */
 export async function soak(dir: string, rps: number, seconds: number): Promise<ScenarioResult> {
-  return withPodgate(dir, podgateConfig(dir, { logLevel: "warn" }), async (podgate) => {
-    // Warm up to a steady heap before taking the starting RSS.
-    await runLoad({ url: podgate.url, ca: podgate.ca, concurrency: 16, durationMs: Math.min(20_000, seconds * 100), rate: rps, calls: CALLS });
+  return withPodgate(dir, podgateConfig(dir), { keepLogs: false }, async (podgate) => {
+    // Warm up (a tenth of the soak, 10 to 60 s) so V8's heap and the caches reach their working size before the starting RSS.
+    const warmUpMs = Math.max(10_000, Math.min(60_000, seconds * 100));
+    await runLoad({ url: podgate.url, ca: podgate.ca, concurrency: 16, durationMs: warmUpMs, rate: rps, calls: CALLS });
     const rss = podgate.rssMiB();
     const result = await runLoad({ url: podgate.url, ca: podgate.ca, concurrency: 16, durationMs: seconds * 1000, rate: rps, calls: CALLS });
     const rssEnd = podgate.rssMiB();
