@@ -9,14 +9,19 @@ import { defaultsWebhook } from "../webhooks/defaults/index.ts";
 import { sidecarWebhook } from "../webhooks/sidecar/index.ts";
 import { certificatesOf, certificatesSection } from "./certs/config.ts";
 import { rotationExtension } from "./certs/rotation.ts";
+import { extenderSection, type ExtenderConfig } from "../extender/config.ts";
+import { extenderExtension } from "../extender/extension.ts";
+
+export { podgateSchedulerConfig, type ExtenderConfig } from "../extender/config.ts";
 
 export const registry: ConfigRegistry = {
   webhookTypes: [policyWebhookType, sidecarWebhook, defaultsWebhook],
-  sections: { certificates: certificatesSection },
+  sections: { certificates: certificatesSection, extender: extenderSection },
 };
 
 /** Extensions (extra routes, background work) that the loaded config enables. */
 export function extensionsFor(config: LoadedConfig): Extension[] {
   const certificates = certificatesOf(config.sections);
-  return [...(certificates.mode === "secret" ? [rotationExtension(certificates)] : [])];
+  const extender = config.sections["extender"] as ExtenderConfig | undefined;
+  return [...(certificates.mode === "secret" ? [rotationExtension(certificates)] : []), ...(extender?.enabled ? [extenderExtension(extender)] : [])];
 }

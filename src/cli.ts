@@ -6,6 +6,7 @@ import { testCommand } from "./cli/test.ts";
 import { applyCommand } from "./cli/apply.ts";
 import { exportCommand } from "./cli/export.ts";
 import { certsCommand } from "./cli/certs.ts";
+import { schedulerConfigCommand } from "./cli/scheduler-config.ts";
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -20,6 +21,7 @@ program.addCommand(testCommand());
 program.addCommand(applyCommand());
 program.addCommand(exportCommand());
 program.addCommand(certsCommand());
+program.addCommand(schedulerConfigCommand());
 
 // addCommand does not pass these settings down; apply them to every subcommand so usage errors exit 2.
 (function inherit(command: Command) {

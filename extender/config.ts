@@ -1,0 +1,141 @@
+// The `extender` config section: where the verbs are served, which plugins
+// run with what weight, and the fields of the scheduler's `extenders:`
+// entry. Validated like the rest of the config: errors name the key path.
+import { z } from "zod";
+import { zodProblems } from "../src/config/load.ts";
+import type { Framework } from "./framework.ts";
+import { pluginTypes } from "./plugins/index.ts";
+import type { FilterPlugin, ScorePlugin } from "./plugins/plugin.ts";
+import { kubeSchedulerConfiguration, schedulerConfiguration, validateExtenders, type KubeSchedulerConfiguration, type SchedulerExtender } from "./scheduler-config.ts";
+
+const pluginEntry = z.strictObject({
+  name: z.string().min(1),
+  enabled: z.boolean().default(true),
+  /** Weight among podgate's score plugins (the scheduler's weight for podgate as a whole is `weight`). */
+  weight: z.number().int().min(1).max(100).default(1),
+  settings: z.unknown().optional(),
+});
+
+const DEFAULT_PLUGINS = [
+  { name: "resource-fit" },
+  { name: "node-rules" },
+  { name: "least-allocated" },
+  { name: "balanced-allocation" },
+  { name: "zone-spread" },
+];
+
+const rawSection = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Path the verbs are served under: POST <urlPrefix>/filter etc. */
+  urlPrefix: z.string().regex(/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/, "expected an absolute URL path without a trailing slash, e.g. /extender").default("/extender"),
+  /** The scheduler sends NodeNames only; podgate keeps Nodes and Pods in its own informer cache. */
+  nodeCacheCapable: z.boolean().default(false),
+  /** In full-NodeList mode, also watch pods so fit and scores see what is already requested on each node. */
+  watchPods: z.boolean().default(false),
+  /** Kubeconfig for the informers and bind; in-cluster or the default kubeconfig when absent. */
+  kubeconfig: z.string().min(1).optional(),
+  /** Full relist interval, correcting any drift of the watch-fed cache. */
+  resyncSeconds: z.number().int().min(10).max(86400).default(300),
+  filter: z.boolean().default(true),
+  prioritize: z.boolean().default(true),
+  preempt: z.boolean().default(false),
+  bind: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+  /** The scheduler multiplies podgate's 0..10 scores by this weight. */
+  weight: z.number().int().default(1),
+  httpTimeoutSeconds: z.number().positive().max(600).default(5),
+  /** When podgate fails or is unreachable, the scheduler goes on without it. */
+  ignorable: z.boolean().default(false),
+  managedResources: z.array(z.strictObject({ name: z.string().min(1), ignoredByScheduler: z.boolean().default(false) })).default([]),
+  plugins: z.array(pluginEntry).default(DEFAULT_PLUGINS.map((p) => ({ ...p, enabled: true, weight: 1 }))),
+});
+type RawSection = z.infer<typeof rawSection>;
+
+export interface ExtenderSection extends Omit<RawSection, "plugins"> {
+  readonly plugins: RawSection["plugins"];
+  readonly framework: Framework;
+}
+
+function build(section: RawSection, context: z.RefinementCtx): ExtenderSection | typeof z.NEVER {
+  const filters: Framework["filters"][number][] = [];
+  const scorers: Framework["scorers"][number][] = [];
+  const issue = (path: (string | number)[], message: string) => context.addIssue({ code: "custom", path, message });
+  const seen = new Set<string>();
+  // Once a plugin entry is wrong, "no plugin filters" would only repeat it.
+  let broken = false;
+  section.plugins.forEach((entry, index) => {
+    const type = pluginTypes.find((t) => t.name === entry.name);
+    if (!type) {
+      broken = true;
+      return issue(["plugins", index, "name"], `unknown plugin "${entry.name}"; expected one of: ${pluginTypes.map((t) => t.name).join(", ")}`);
+    }
+    if (seen.has(entry.name)) return issue(["plugins", index, "name"], `plugin "${entry.name}" is listed twice`);
+    seen.add(entry.name);
+    const settings = type.settings.safeParse(entry.settings ?? {});
+    if (!settings.success) {
+      broken = true;
+      for (const problem of settings.error.issues) {
+        const at = ["plugins", index, "settings", ...problem.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
+        if (problem.code === "unrecognized_keys") for (const key of problem.keys) issue([...at, key], "unknown key");
+        else issue(at, problem.message);
+      }
+      return;
+    }
+    if (!entry.enabled) return;
+    const plugin = type.create(settings.data);
+    if (section.filter && plugin.filter) filters.push({ name: entry.name, plugin: plugin as FilterPlugin });
+    if (section.prioritize && plugin.score) scorers.push({ name: entry.name, weight: entry.weight, plugin: plugin as ScorePlugin });
+  });
+  if (!broken && section.filter && filters.length === 0) issue(["filter"], "the filter verb is on but no enabled plugin filters; enable one (resource-fit, node-rules) or set filter: false");
+  if (!broken && section.prioritize && scorers.length === 0) issue(["prioritize"], "the prioritize verb is on but no enabled plugin scores; enable one or set prioritize: false");
+  if (section.preempt && !section.nodeCacheCapable) issue(["preempt"], "preempt needs nodeCacheCapable: true: a preemption call carries no Nodes, so podgate must know them from its cache");
+  if (section.preempt && !section.filter) issue(["preempt"], "preempt checks candidates with the filter plugins; it needs filter: true");
+  for (const problem of validateExtenders([schedulerExtender(section, "https://podgate")])) issue(problem.path.slice(2), problem.message);
+  return { ...section, framework: { filters, scorers } };
+}
+
+export const extenderSection = rawSection.transform(build).prefault({});
+export type ExtenderConfig = z.output<typeof extenderSection>;
+
+/** The scheduler's `extenders:` entry for this section, reached at `url` (the full URL of urlPrefix). */
+export function schedulerExtender(section: Omit<RawSection, "plugins">, url: string): SchedulerExtender {
+  return {
+    urlPrefix: url,
+    ...(section.filter ? { filterVerb: "filter" } : {}),
+    ...(section.prioritize ? { prioritizeVerb: "prioritize", weight: section.weight } : {}),
+    ...(section.preempt ? { preemptVerb: "preempt" } : {}),
+    ...(section.bind.enabled ? { bindVerb: "bind" } : {}),
+    enableHTTPS: url.startsWith("https:"),
+    httpTimeout: `${section.httpTimeoutSeconds}s`,
+    nodeCacheCapable: section.nodeCacheCapable,
+    ...(section.managedResources.length > 0 ? { managedResources: section.managedResources } : {}),
+    ignorable: section.ignorable,
+  };
+}
+
+export interface SchedulerConfigRequest {
+  /** The full URL of urlPrefix as the scheduler reaches it. */
+  readonly url: string;
+  /** PEM of the CA that signed podgate's serving certificate (inlined as caData). */
+  readonly caPem?: string | undefined;
+  /** Path of that CA on the scheduler's host (caFile); wins over caPem. */
+  readonly caFile?: string | undefined;
+  readonly profileName?: string | undefined;
+  readonly kubeconfig?: string | undefined;
+  /** A decoded KubeSchedulerConfiguration to add podgate's extender to. */
+  readonly base?: unknown;
+}
+
+/** The scheduler configuration for this section, or the problems (key paths included) that the scheduler would refuse. */
+export function podgateSchedulerConfig(section: ExtenderConfig, request: SchedulerConfigRequest): { ok: true; config: KubeSchedulerConfiguration } | { ok: false; problems: string[] } {
+  let base: KubeSchedulerConfiguration | undefined;
+  if (request.base !== undefined) {
+    const parsed = kubeSchedulerConfiguration.safeParse(request.base);
+    if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error, "(merged config)") };
+    base = parsed.data;
+  }
+  const tls = request.caFile ? { caFile: request.caFile } : request.caPem ? { caData: Buffer.from(request.caPem).toString("base64") } : undefined;
+  const extender = { ...schedulerExtender(section, request.url), ...(tls && request.url.startsWith("https:") ? { tlsConfig: tls } : {}) };
+  const config = schedulerConfiguration({ extender, profileName: request.profileName, kubeconfig: request.kubeconfig, base });
+  const problems = validateExtenders(config.extenders ?? []).map((p) => `${p.path.map((s) => (typeof s === "number" ? `[${s}]` : `.${s}`)).join("").slice(1)}: ${p.message}`);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}

@@ -1,0 +1,73 @@
+// The extender as a server Extension: its routes, and at start the node
+// cache informers (readiness waits for their first list) and the binder.
+import type { Extension } from "../src/server/serve.ts";
+import { loadKubeConfig } from "../src/kube/client.ts";
+import { apiBinder, kubeBindingApi } from "./bind.ts";
+import { startFeed } from "./cache/informers.ts";
+import { NodeCache } from "./cache/node-cache.ts";
+import type { ExtenderConfig } from "./config.ts";
+import { extenderMetrics, type ExtenderMetrics } from "./metrics.ts";
+import { NodeMemo } from "./nodeinfo.ts";
+import { extenderRoutes, type Verb } from "./routes.ts";
+import type { ExtenderDeps } from "./verbs.ts";
+
+export function enabledVerbs(config: ExtenderConfig): Verb[] {
+  const verbs: Verb[] = [];
+  if (config.filter) verbs.push("filter");
+  if (config.prioritize) verbs.push("prioritize");
+  if (config.bind.enabled) verbs.push("bind");
+  if (config.preempt) verbs.push("preempt");
+  return verbs;
+}
+
+function apiAccess(config: ExtenderConfig) {
+  const why = config.nodeCacheCapable ? "nodeCacheCapable" : config.watchPods ? "watchPods" : "bind";
+  try {
+    return loadKubeConfig(config.kubeconfig);
+  } catch (error) {
+    throw new Error(`the extender's ${why} needs the Kubernetes API, but no kubeconfig could be loaded: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export function extenderExtension(config: ExtenderConfig): Extension {
+  let deps: ExtenderDeps | undefined;
+  let metrics: ExtenderMetrics | undefined;
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the extender extension has not started");
+    return value;
+  };
+  return {
+    name: "extender",
+    plugin: extenderRoutes({
+      urlPrefix: config.urlPrefix,
+      verbs: enabledVerbs(config),
+      deps: () => started(deps),
+      metrics: () => started(metrics),
+    }),
+    start({ readiness, metrics: serverMetrics, log }) {
+      const m = (metrics = extenderMetrics(serverMetrics.registry));
+      const needsCache = config.nodeCacheCapable || config.watchPods;
+      const kubeConfig = needsCache || config.bind.enabled ? apiAccess(config) : undefined;
+      const cache = needsCache ? new NodeCache() : undefined;
+      const feed =
+        kubeConfig && cache
+          ? startFeed({ kubeConfig, cache, nodes: config.nodeCacheCapable, pods: true, resyncSeconds: config.resyncSeconds, log, metrics: m })
+          : undefined;
+      if (feed) readiness.add("extender-cache", () => feed.notSynced());
+      deps = {
+        framework: config.framework,
+        cache,
+        nodes: new NodeMemo(),
+        binder: kubeConfig && config.bind.enabled ? apiBinder(kubeBindingApi(kubeConfig)) : undefined,
+        onPluginError: (verb, error) => {
+          m.pluginErrors.inc({ verb, plugin: error.plugin });
+          log.error({ err: error.cause, verb, plugin: error.plugin }, error.message);
+        },
+      };
+      log.info({ urlPrefix: config.urlPrefix, verbs: enabledVerbs(config), nodeCacheCapable: config.nodeCacheCapable, plugins: config.plugins.filter((p) => p.enabled).map((p) => p.name) }, "scheduler extender enabled");
+      return Promise.resolve(async () => {
+        await feed?.stop();
+      });
+    },
+  };
+}
