@@ -6,9 +6,6 @@ import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:https";
 import { join } from "node:path";
 import { z } from "zod";
-import { extensionsFor, registry } from "../../src/builtins.ts";
-import { buildConfig } from "../../src/config/load.ts";
-import { startServer } from "../../src/server/serve.ts";
 import { TLS_FILES } from "../../src/server/tls.ts";
 
 export const serverKinds = ["ceiling", "floor", "podgate"] as const;
@@ -60,6 +57,8 @@ async function bare(kind: "ceiling" | "floor", tlsDir: string): Promise<{ port: 
 }
 
 async function podgate(tlsDir: string, raw: unknown): Promise<{ port: number; close(): Promise<void> }> {
+  // Loaded only here, so the bare baselines' memory is node's alone.
+  const [{ extensionsFor, registry }, { buildConfig }, { startServer }] = await Promise.all([import("../../src/builtins.ts"), import("../../src/config/load.ts"), import("../../src/server/serve.ts")]);
   const base = (raw ?? {}) as Record<string, unknown>;
   const serverSection = (base["server"] ?? {}) as Record<string, unknown>;
   const config = buildConfig({ ...base, server: { ...serverSection, host: "127.0.0.1", port: 0, tlsDir, metrics: { host: "127.0.0.1", port: 0 } } }, registry, "(bench config)");

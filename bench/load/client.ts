@@ -22,6 +22,8 @@ export const loadJob = z.strictObject({
   /** Operations per second (open loop); absent: as fast as replies come (closed loop). */
   rate: z.number().positive().optional(),
   durationMs: z.number().int().min(50).max(120_000),
+  /** Load applied but not recorded first, on the same connections: JIT, TLS buffers and pools settle. */
+  warmupMs: z.number().int().min(0).max(60_000).default(0),
   maxOps: z.number().int().min(1).max(5_000_000),
   /** How long operations in flight at the end may take before they count as errors. */
   drainMs: z.number().int().min(0).max(60_000).default(5_000),
@@ -29,7 +31,7 @@ export const loadJob = z.strictObject({
 export type LoadJob = z.input<typeof loadJob>;
 
 export interface LoadResult {
-  /** Operations whose every step was answered 200. */
+  /** Operations due after the warm-up whose every step was answered 200. */
   readonly ops: number;
   readonly errors: number;
   readonly errorSamples: readonly string[];
@@ -130,9 +132,14 @@ export async function runLoad(input: LoadJob): Promise<LoadResult> {
   let issued = 0;
   let inFlight = 0;
   let lastDone = 0;
+  let warmupErrors = 0;
   let stopped = false;
   const start = performance.now();
-  const deadline = start + job.durationMs;
+  const measureFrom = start + job.warmupMs;
+  const deadline = measureFrom + job.durationMs;
+  // Open loop: the warm-up's operations come on top of the measured ones.
+  const maxOps = job.maxOps + Math.ceil(((job.rate ?? 0) * job.warmupMs) / 1000);
+  let measured = 0;
   let settle: () => void = () => {};
   const settled = new Promise<void>((resolve) => (settle = resolve));
 
@@ -143,17 +150,22 @@ export async function runLoad(input: LoadJob): Promise<LoadResult> {
   const next = (connection: Connection) => {
     if (stopped || connection.closed) return;
     if (job.rate === undefined) {
-      if (performance.now() >= deadline || issued >= job.maxOps) return stop();
-      issued += 1;
-      dispatch(connection, { due: performance.now() });
+      const now = performance.now();
+      if (now >= deadline || measured >= job.maxOps) return stop();
+      if (now >= measureFrom) measured += 1;
+      dispatch(connection, { due: now });
     } else if (queue.length > 0) dispatch(connection, queue.shift()!);
     else idle.push(connection);
   };
   const done = (connection: Connection, error: string | undefined, operation: Operation) => {
     inFlight -= 1;
-    lastDone = performance.now();
-    if (error === undefined) latencies[ops++] = lastDone - operation.due;
-    else {
+    const now = performance.now();
+    if (operation.due < measureFrom) {
+      if (error !== undefined) warmupErrors += 1;
+    } else if (error === undefined) {
+      lastDone = now;
+      if (ops < latencies.length) latencies[ops++] = now - operation.due;
+    } else {
       errors += 1;
       if (errorSamples.length < 5) errorSamples.push(error);
     }
@@ -184,7 +196,7 @@ export async function runLoad(input: LoadJob): Promise<LoadResult> {
   // time (a 1 ms timer would send them in bursts); the generator has its own core.
   const pace = () => {
     const now = performance.now();
-    const due = Math.min(job.maxOps, Math.floor(((Math.min(now, deadline) - start) * job.rate!) / 1000));
+    const due = Math.min(maxOps, Math.floor(((Math.min(now, deadline) - start) * job.rate!) / 1000));
     while (issued < due) {
       const operation = { due: start + (issued * 1000) / job.rate! };
       issued += 1;
@@ -192,7 +204,7 @@ export async function runLoad(input: LoadJob): Promise<LoadResult> {
       if (connection) dispatch(connection, operation);
       else queue.push(operation);
     }
-    if (now < deadline && issued < job.maxOps) setImmediate(pace);
+    if (now < deadline && issued < maxOps) setImmediate(pace);
     else stop();
   };
 
@@ -201,14 +213,16 @@ export async function runLoad(input: LoadJob): Promise<LoadResult> {
     idle = [...connections];
     setImmediate(pace);
   }
-  const timeout = new Promise<void>((resolve) => setTimeout(resolve, job.durationMs + job.drainMs).unref());
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, job.warmupMs + job.durationMs + job.drainMs).unref());
   await Promise.race([settled, timeout]);
   const unsent = queue.length;
   queue.length = 0;
   errors += inFlight;
   if (inFlight > 0 && errorSamples.length < 5) errorSamples.push(`${inFlight} operations unanswered ${job.drainMs} ms after the end`);
   for (const connection of connections) connection.close();
-  const elapsedMs = Math.max(lastDone, start) - start;
+  if (warmupErrors > 0 && errorSamples.length < 5) errorSamples.push(`${warmupErrors} errors during the warm-up`);
+  errors += warmupErrors;
+  const elapsedMs = Math.max(lastDone, measureFrom) - measureFrom;
   return {
     ops,
     errors,

@@ -4,9 +4,29 @@ import type { KubeObject } from "./review.ts";
 
 export type PatchOperation = fastJsonPatch.Operation;
 
-/** A deep copy of a JSON value (structuredClone keeps the JSON shape and is native). */
+/**
+ * A deep copy of a JSON value. A plain recursive copy: structuredClone goes
+ * through V8's serializer and was a quarter of a /mutate review's CPU time.
+ */
 export function cloneObject<T>(value: T): T {
-  return structuredClone(value);
+  return cloneJson(value) as T;
+}
+
+function cloneJson(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) {
+    const copy = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) copy[i] = cloneJson(value[i]);
+    return copy;
+  }
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = cloneJson((value as Record<string, unknown>)[key]);
+    // A "__proto__" key (JSON.parse makes it an own property) must stay data, not become the prototype.
+    if (key === "__proto__") Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else copy[key] = item;
+  }
+  return copy;
 }
 
 /** managedFields is server-owned bookkeeping; patching it would fight the apiserver. */
