@@ -5,7 +5,8 @@
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   if (!(p > 0 && p <= 100)) throw new RangeError(`percentile must be in (0, 100], got ${p}`);
-  const rank = Math.ceil((p / 100) * sorted.length);
+  // p * n first and a hair of tolerance: 0.999 * 1000 is 999.0000000000001 in floating point.
+  const rank = Math.ceil((p * sorted.length) / 100 - 1e-9);
   return sorted[Math.min(sorted.length, rank) - 1]!;
 }
 

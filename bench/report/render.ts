@@ -26,16 +26,18 @@ const pct = (n: number) => (Number.isFinite(n) ? `${Math.round(n * 100)}%` : "-"
 export function admissionRows(report: AdmissionReport): string[][] {
   const floor = report.scenarios.find((s) => s.id === "floor");
   const ceiling = report.scenarios.find((s) => s.id === "ceiling");
-  const header = ["scenario", "max ops/s", "vs floor", "vs ceiling", "CPU µs/op", "CPU vs floor", ...report.scenarios[0]!.latency.map((p) => `p50/p99/p99.9 ms @${Math.round(p.fraction * 100)}%`), "peak RSS MB"];
+  const header = ["scenario", "max ops/s", "vs floor", "vs ceiling", "CPU µs/op", "CPU vs floor", "capacity vs floor (CPU)", ...report.scenarios[0]!.latency.map((p) => `p50/p99/p99.9 ms @${Math.round(p.fraction * 100)}%`), "peak RSS MB"];
   return [
     header,
     ...report.scenarios.map((s) => [
       s.requestsPerOp > 1 ? `${s.id} (${s.requestsPerOp} requests)` : s.id,
       String(Math.round(s.throughput)),
-      pct(s.throughput / report.floorThroughput),
+      floor ? pct(s.throughput / floor.throughput) : "-",
       ceiling ? pct(s.throughput / ceiling.throughput) : "-",
       ms(s.cpuUsPerOp),
       floor ? `${(s.cpuUsPerOp / floor.cpuUsPerOp).toFixed(2)}x` : "-",
+      // What the throughput ratio would be with a core to itself: the steadiest ratio on a busy machine.
+      floor ? pct(floor.cpuUsPerOp / s.cpuUsPerOp) : "-",
       ...s.latency.map((p) => `${ms(p.p50)} / ${ms(p.p99)} / ${ms(p.p999)}${p.saturated ? " (sat.)" : ""}`),
       (s.maxRssBytes / 2 ** 20).toFixed(0),
     ]),
