@@ -26,8 +26,10 @@ const configuration = z.looseObject({
 export type MutatingConfiguration = z.infer<typeof configuration>;
 
 export function baseMutatingConfiguration(repo: string): MutatingConfiguration {
-  const docs = parseAllDocuments(readFileSync(join(repo, "manifests/base/webhooks.yaml"), "utf8")).map((d) => d.toJS() as unknown);
+  const path = join(repo, "manifests/base/webhooks.yaml");
+  const docs = parseAllDocuments(readFileSync(path, "utf8")).map((d) => d.toJS() as unknown);
   const found = docs.find((d) => (d as { kind?: unknown } | null)?.kind === "MutatingWebhookConfiguration");
+  if (found === undefined) throw new Error(`${path}: no document of kind MutatingWebhookConfiguration`);
   return configuration.parse(found);
 }
 
