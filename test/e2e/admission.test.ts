@@ -3,15 +3,15 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { before, after, test } from "node:test";
-import { APP_IMAGE, SIDECAR, containerNames, core, env, kubectl, namespace, podYaml, readPod } from "./support/cluster.ts";
-import { PodRecorder } from "./support/recorder.ts";
+import { APP_IMAGE, SIDECAR, containerNames, core, env, kubectl, namespace, podYaml, readPod, startRecorder } from "./support/cluster.ts";
+import type { PodRecorder } from "./support/recorder.ts";
 import { parseLog, reviewsOf } from "./support/timeline.ts";
 
 let ns: string;
 let recorder: PodRecorder;
 before(async () => {
   ns = await namespace("e2e-admission");
-  recorder = await PodRecorder.start(ns);
+  recorder = await startRecorder(ns);
 });
 after(() => recorder.stop());
 

@@ -7,8 +7,8 @@ import { request } from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
 import type { V1Node } from "@kubernetes/client-node";
-import { core, env, isReady, kubectl, namespace, podYaml, poll, readPod, waitForPod } from "./support/cluster.ts";
-import { PodRecorder } from "./support/recorder.ts";
+import { core, env, isReady, kubectl, namespace, podYaml, poll, readPod, waitForPod, startRecorder } from "./support/cluster.ts";
+import type { PodRecorder } from "./support/recorder.ts";
 import { createToRunning, extenderCallsOf, parseLog } from "./support/timeline.ts";
 
 const PREFERRED = "e2e.podgate.dev/preferred";
@@ -26,7 +26,7 @@ const cpuMillis = (q: string) => (q.endsWith("m") ? Number(q.slice(0, -1)) : Num
 
 before(async () => {
   ns = await namespace("e2e-sched");
-  recorder = await PodRecorder.start(ns);
+  recorder = await startRecorder(ns);
   // The node the default scheduler likes least (smallest cpu) is the one podgate is told to prefer:
   // landing there is podgate's doing, not the built-in scores'.
   const nodes = (await core.listNode()).items.filter(schedulable);

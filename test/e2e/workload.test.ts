@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
-import { APP_IMAGE, SIDECAR, containerNames, core, discovery, env, isReady, kubectl, namespace, poll } from "./support/cluster.ts";
-import { PodRecorder } from "./support/recorder.ts";
+import { APP_IMAGE, SIDECAR, containerNames, core, discovery, env, isReady, kubectl, namespace, poll, startRecorder } from "./support/cluster.ts";
+import type { PodRecorder } from "./support/recorder.ts";
 import { createToRunning, extenderCallsOf, parseLog } from "./support/timeline.ts";
 
 const REPLICAS = 3;
@@ -13,7 +13,7 @@ let ns: string;
 let recorder: PodRecorder;
 before(async () => {
   ns = await namespace("e2e-workload");
-  recorder = await PodRecorder.start(ns);
+  recorder = await startRecorder(ns);
 });
 after(() => recorder.stop());
 

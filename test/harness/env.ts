@@ -11,8 +11,6 @@ export const e2eEnvironment = z.strictObject({
   kubeconfig: z.string().min(1),
   /** The scheduler binds through podgate's extender (extender.bind.enabled). */
   bindThroughExtender: z.boolean(),
-  /** The repository's podgate config the cluster runs (for expectations). */
-  podgateConfig: z.string().min(1),
   /** Present when podgate runs on this machine: its URL, CA, TLS dir, log file and metrics. */
   podgate: z
     .strictObject({

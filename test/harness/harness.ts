@@ -95,7 +95,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       cluster: "local",
       kubeconfig: plane.kubeconfig,
       bindThroughExtender: withExtender && (podgateScheduler["extenders"] as { bindVerb?: string }[] | undefined)?.some((e) => e.bindVerb) === true,
-      podgateConfig,
       podgate: { url: podgate.url, caFile: podgate.caFile, tlsDir: podgate.tlsDir, logFile: podgate.logFile, metricsUrl: podgate.metricsUrl },
     };
     const envFile = join(work, "e2e-env.json");

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { readEnvironment, type E2eEnvironment } from "../../harness/env.ts";
 import { INJECT_LABEL } from "../../harness/webhooks.ts";
+import { PodRecorder } from "./recorder.ts";
 
 export const env: E2eEnvironment = readEnvironment();
 export const kubeConfig = new KubeConfig();
@@ -88,7 +89,8 @@ export function podYaml(name: string, namespace: string, extra: { labels?: Recor
 
 export const readPod = (name: string, namespace: string) => core.readNamespacedPod({ name, namespace });
 
-export const isReady = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+export { isReady } from "./recorder.ts";
+export const startRecorder = (ns: string) => PodRecorder.start(kubeConfig, ns, env.podgate?.logFile);
 
 export function waitForPod(name: string, namespace: string, what: string, predicate: (pod: V1Pod) => boolean, timeoutMs = 60_000): Promise<V1Pod> {
   return poll(`pod ${namespace}/${name} ${what}`, timeoutMs, async () => {

@@ -2,22 +2,26 @@
 // ready, as a watch on the real apiserver delivers them, and merges in the
 // client's create time and podgate's log stages for the printed timeline.
 import { readFile } from "node:fs/promises";
-import { Watch, type V1Pod } from "@kubernetes/client-node";
-import { env, isReady, kubeConfig } from "./cluster.ts";
+import { Watch, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { formatTimeline, parseLog, podgateStages, type PodStages, type TimelineRow } from "./timeline.ts";
+
+export const isReady = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
 
 export class PodRecorder {
   readonly namespace: string;
+  private readonly logFile: string | undefined;
   private readonly stages = new Map<string, PodStages>();
   private readonly nodes = new Map<string, string>();
   private request: { abort(): void } | undefined;
 
-  private constructor(namespace: string) {
+  private constructor(namespace: string, logFile: string | undefined) {
     this.namespace = namespace;
+    this.logFile = logFile;
   }
 
-  static async start(namespace: string): Promise<PodRecorder> {
-    const recorder = new PodRecorder(namespace);
+  /** Watches `namespace`; `logFile` is podgate's log when it runs on this machine. */
+  static async start(kubeConfig: KubeConfig, namespace: string, logFile?: string): Promise<PodRecorder> {
+    const recorder = new PodRecorder(namespace, logFile);
     recorder.request = await new Watch(kubeConfig).watch(
       `/api/v1/namespaces/${namespace}/pods`,
       {},
@@ -54,12 +58,17 @@ export class PodRecorder {
 
   /** Rows for the named pods (all seen pods by default), with podgate's log stages when local. */
   async rows(names?: readonly string[]): Promise<TimelineRow[]> {
-    const lines = env.podgate ? parseLog(await readFile(env.podgate.logFile, "utf8")) : [];
+    const lines = this.logFile ? parseLog(await readFile(this.logFile, "utf8")) : [];
     return (names ?? [...this.stages.keys()]).map((pod) => ({
       pod,
       node: this.nodes.get(pod),
       stages: { ...podgateStages(lines, this.namespace, pod), ...this.stages.get(pod) },
     }));
+  }
+
+  /** When the watch saw each pod bound to a node. */
+  boundTimes(): number[] {
+    return [...this.stages.values()].flatMap((s) => (s.bound === undefined ? [] : [s.bound]));
   }
 
   async print(title: string, names?: readonly string[]): Promise<TimelineRow[]> {

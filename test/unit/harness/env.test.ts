@@ -12,14 +12,14 @@ const file = (content: unknown) => {
 };
 
 test("a kind environment needs no local podgate", () => {
-  const env = readEnvironment(file({ cluster: "kind", kubeconfig: "/k", bindThroughExtender: false, podgateConfig: "test/e2e/podgate.yaml" }));
+  const env = readEnvironment(file({ cluster: "kind", kubeconfig: "/k", bindThroughExtender: false }));
   assert.equal(env.podgate, undefined);
 });
 
 test("errors name the field and unknown keys are refused", () => {
-  assert.throws(() => readEnvironment(file({ cluster: "local", kubeconfig: "", bindThroughExtender: true, podgateConfig: "c" })), /kubeconfig: /);
-  assert.throws(() => readEnvironment(file({ cluster: "kind", kubeconfig: "/k", bindThroughExtender: true, podgateConfig: "c", extra: 1 })), /Unrecognized key/);
-  assert.throws(() => readEnvironment(file({ cluster: "local", kubeconfig: "/k", bindThroughExtender: true, podgateConfig: "c", podgate: { url: "nope" } })), /podgate\.url: /);
+  assert.throws(() => readEnvironment(file({ cluster: "local", kubeconfig: "", bindThroughExtender: true })), /kubeconfig: /);
+  assert.throws(() => readEnvironment(file({ cluster: "kind", kubeconfig: "/k", bindThroughExtender: true, extra: 1 })), /Unrecognized key/);
+  assert.throws(() => readEnvironment(file({ cluster: "local", kubeconfig: "/k", bindThroughExtender: true, podgate: { url: "nope" } })), /podgate\.url: /);
 });
 
 test("without PODGATE_E2E_ENV the suite says how to run it", () => {
