@@ -2,9 +2,17 @@
 // Ctrl-C, so a user can try podgate with their own kubectl.
 import { setTimeout as sleep } from "node:timers/promises";
 import { INJECT_LABEL } from "./webhooks.ts";
-import { withHarness } from "./harness.ts";
+import { withHarness, type Harness } from "./harness.ts";
 
-await withHarness({}, async (h) => {
+try {
+  await withHarness({}, (h) => holdOpen(h));
+} catch (error) {
+  // withHarness has torn everything down and printed the components' logs.
+  process.stderr.write(`cluster: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}
+
+async function holdOpen(h: Harness): Promise<never> {
   process.stdout.write(
     [
       "",
@@ -23,4 +31,4 @@ await withHarness({}, async (h) => {
     h.supervisor.assertAlive();
     await sleep(2000);
   }
-});
+}
