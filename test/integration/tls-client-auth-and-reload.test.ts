@@ -4,19 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { allow, type AdmissionHandler, type Decision } from "../../src/admission/handler.ts";
 import { createCa, createServingCert } from "../../src/certs/generate.ts";
+import { slowValidator } from "../support/admission.ts";
 import { fixture } from "../support/fixtures.ts";
 import { call, post } from "../support/https.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 
-const slow: AdmissionHandler = {
-  name: "slow",
-  kind: "validating",
-  failurePolicy: "Fail",
-  timeoutSeconds: 5,
-  handle: () => new Promise<Decision>((resolve) => setTimeout(() => resolve(allow()), 600)),
-};
+const slow = slowValidator(600);
 
 describe("client certificates (--client-ca)", () => {
   const apiserverCa = createCa({ commonName: "apiserver-client-ca" });
