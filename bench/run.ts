@@ -69,14 +69,15 @@ export function flowBlocker(forced: boolean, binDir: string, present: (path: str
   return undefined;
 }
 
-async function runFlow(forced: boolean): Promise<BenchResults["flow"]> {
+async function runFlow(forced: boolean, quick: boolean): Promise<BenchResults["flow"]> {
   const binDir = process.env["PODGATE_CP_BIN"] ?? join(ROOT, ".cache/controlplane/bin");
   const blocker = flowBlocker(forced, binDir, existsSync);
   if (blocker) return { ran: false, reason: blocker };
-  const flow = (await import(pathToFileURL(FLOW_MODULE).href)) as { main?: () => Promise<unknown> };
+  const flow = (await import(pathToFileURL(FLOW_MODULE).href)) as { main?: (argv: readonly string[]) => Promise<unknown> };
   if (typeof flow.main !== "function") return { ran: false, reason: "bench/flow.ts exports no main()" };
   try {
-    return { ran: true, result: (await flow.main()) ?? null };
+    // Its own flags only: our argv is not its business.
+    return { ran: true, result: (await flow.main(quick ? ["--quick"] : [])) ?? null };
   } catch (error) {
     return { ran: false, reason: `the flow bench failed: ${(error as Error).message}` };
   }
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
     log("extender: filter and prioritize at 100, 1,000 and 5,000 nodes");
     extender = runExtenderBench(flags.quick);
   }
-  const flow: BenchResults["flow"] = flags.parts.has("flow") ? await runFlow(flags.flow) : { ran: false, reason: "not asked for (--parts)" };
+  const flow: BenchResults["flow"] = flags.parts.has("flow") ? await runFlow(flags.flow, flags.quick) : { ran: false, reason: "not asked for (--parts)" };
   if (!flow.ran) log(`flow: skipped: ${flow.reason}`);
   let profiles: ProfileReport[] | undefined;
   const stamp = started.toISOString().replace(/[:.]/g, "-");
