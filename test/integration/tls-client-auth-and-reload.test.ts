@@ -109,3 +109,18 @@ describe("graceful shutdown", () => {
     await assert.rejects(call(`${server.url}/healthz`, { ca: server.ca }));
   });
 });
+
+describe("graceful shutdown with open connections", () => {
+  it("does not wait for TLS connections that never send a request", async () => {
+    const server = await startTestServer({ server: { headersTimeoutSeconds: 20 } });
+    const { connect } = await import("node:tls");
+    const url = new URL(server.url);
+    const idle = connect({ host: url.hostname, port: Number(url.port), ca: server.ca });
+    await new Promise((resolve) => idle.once("secureConnect", resolve));
+    const started = performance.now();
+    await server.close();
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 2000, `close took ${Math.round(elapsed)} ms with an idle TLS connection open`);
+    await new Promise((resolve) => (idle.closed ? resolve(undefined) : idle.once("close", resolve)));
+  });
+});
