@@ -5,11 +5,7 @@
 import { hostname } from "node:os";
 import type { FastifyBaseLogger } from "fastify";
 import type { Extension } from "../server/serve.ts";
-import { loadKubeConfig } from "../kube/client.ts";
-import { kubeLeaseApi, LeaderElector } from "../kube/lease.ts";
-import { kubeReplicaProbe } from "../kube/replicas.ts";
-import { SecretStore } from "../kube/secrets.ts";
-import { WebhookTrustTargets } from "../kube/webhooks.ts";
+import type { LeaderElector } from "../kube/lease.ts";
 import { policyFor, type SecretModeSettings } from "./config.ts";
 import { reconcile, type ReconcileOptions } from "./reconcile.ts";
 
@@ -39,7 +35,15 @@ export async function rotationTick(elector: LeaderElector, options: ReconcileOpt
 export function rotationExtension(settings: SecretModeSettings, kubeconfigPath?: string): Extension {
   return {
     name: "certificate-rotation",
-    start({ log }) {
+    async start({ log }) {
+      // Imported here: the Kubernetes client costs ~85 MB of RSS, paid only when rotation runs.
+      const [{ loadKubeConfig }, { kubeLeaseApi, LeaderElector }, { kubeReplicaProbe }, { SecretStore }, { WebhookTrustTargets }] = await Promise.all([
+        import("../kube/client.ts"),
+        import("../kube/lease.ts"),
+        import("../kube/replicas.ts"),
+        import("../kube/secrets.ts"),
+        import("../kube/webhooks.ts"),
+      ]);
       const kubeConfig = loadKubeConfig(kubeconfigPath);
       const policy = policyFor(settings);
       const identity = process.env["POD_NAME"] ?? hostname();
@@ -63,12 +67,12 @@ export function rotationExtension(settings: SecretModeSettings, kubeconfigPath?:
         });
       };
       loop();
-      return Promise.resolve(async () => {
+      return async () => {
         stopped = true;
         clearTimeout(timer);
         await current;
         await elector.release().catch((error: unknown) => log.warn({ err: error }, "certificate lease: release failed"));
-      });
+      };
     },
   };
 }

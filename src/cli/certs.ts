@@ -9,9 +9,6 @@ import { serviceHosts } from "../certs/generate.ts";
 import { reconcile, type ReconcileOptions, type ReconcileResult } from "../certs/reconcile.ts";
 import { ConfigError } from "../config/load.ts";
 import { describeIssue } from "../admission/review.ts";
-import { loadKubeConfig } from "../kube/client.ts";
-import { SecretStore } from "../kube/secrets.ts";
-import { WebhookTrustTargets } from "../kube/webhooks.ts";
 
 function days(value: string): number {
   const n = Number(value);
@@ -80,6 +77,8 @@ function bootstrapCommand(): Command {
         servingValidityDays: flags["servingValidityDays"],
         renewBeforeDays: flags["renewBeforeDays"],
       });
+      // Imported here so every other command (serve above all) runs without the Kubernetes client's ~85 MB.
+      const [{ loadKubeConfig }, { SecretStore }, { WebhookTrustTargets }] = await Promise.all([import("../kube/client.ts"), import("../kube/secrets.ts"), import("../kube/webhooks.ts")]);
       const kubeConfig = loadKubeConfig(typeof flags["kubeconfig"] === "string" ? flags["kubeconfig"] : undefined);
       const dryRun = flags["dryRun"] === true;
       const result = await run(
