@@ -36,5 +36,5 @@ export const sidecarWebhook: WebhookType<typeof sidecarSettings> = {
   kind: "mutating",
   description: "Injects sidecar containers, volumes and env from named templates into pods that opt in",
   settings: sidecarSettings,
-  create: (identity, settings) => ({ ...identity, kind: "mutating", handle: (request) => handleSidecar(request, settings) }),
+  create: (identity, settings) => ({ ...identity, kind: "mutating", leavesInputIntact: true, handle: (request) => handleSidecar(request, settings) }),
 };
