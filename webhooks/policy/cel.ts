@@ -112,7 +112,8 @@ export function toCel(value: unknown): unknown {
   }
   if (typeof value === "object" && value !== null) {
     let out: Record<string, unknown> | undefined;
-    for (const [k, v] of Object.entries(value)) {
+    for (const k of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[k];
       const item = toCel(v);
       if (item !== v) (out ??= { ...value })[k] = item;
     }
