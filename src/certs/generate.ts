@@ -97,7 +97,4 @@ export function createServingCert(options: ServingOptions): KeyPairPem {
   return { cert: forge.pki.certificateToPem(cert), key: keys.pem };
 }
 
-/** The DNS names a Service is reached by from inside the cluster. */
-export function serviceHosts(service: string, namespace: string): string[] {
-  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
-}
+export { serviceHosts } from "./hosts.ts";

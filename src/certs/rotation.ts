@@ -7,7 +7,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Extension } from "../server/serve.ts";
 import type { LeaderElector } from "../kube/lease.ts";
 import { policyFor, type SecretModeSettings } from "./config.ts";
-import { reconcile, type ReconcileOptions } from "./reconcile.ts";
+import type { ReconcileOptions } from "./reconcile.ts";
 
 type Log = Pick<FastifyBaseLogger, "info" | "warn" | "debug">;
 
@@ -24,6 +24,8 @@ export async function rotationTick(elector: LeaderElector, options: ReconcileOpt
   if (leading !== wasLeader) log.info({ leading }, leading ? "certificate lease acquired: this replica rotates certificates" : "certificate lease lost");
   if (!leading) return;
   try {
+    // Imported here (cached after the first tick): it brings node-forge, needed only when rotation runs.
+    const { reconcile } = await import("./reconcile.ts");
     const result = await reconcile(options);
     for (const change of result.changes) log.info({ change }, "certificates changed");
     for (const note of result.notes) log.debug({ note }, "certificates");

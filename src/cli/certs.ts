@@ -5,8 +5,8 @@ import { Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
 import { checkValidity, policyFor, secretMode, validityShape } from "../certs/config.ts";
 import { DirectoryStore } from "../certs/directory.ts";
-import { serviceHosts } from "../certs/generate.ts";
-import { reconcile, type ReconcileOptions, type ReconcileResult } from "../certs/reconcile.ts";
+import { serviceHosts } from "../certs/hosts.ts";
+import type { ReconcileOptions, ReconcileResult } from "../certs/reconcile.ts";
 import { ConfigError } from "../config/load.ts";
 import { describeIssue } from "../admission/review.ts";
 
@@ -43,6 +43,8 @@ function report(result: ReconcileResult, dryRun: boolean, out: NodeJS.WritableSt
 }
 
 async function run(options: ReconcileOptions, caOut: string | undefined): Promise<ReconcileResult> {
+  // Imported here so `podgate serve` does not load node-forge (~10 MB of RSS) through this command.
+  const { reconcile } = await import("../certs/reconcile.ts");
   const result = await reconcile(options);
   report(result, options.dryRun === true);
   if (caOut && !options.dryRun) await writeFile(caOut, result.bundle);
