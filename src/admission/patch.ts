@@ -1,4 +1,4 @@
-// JSON Patch by diffing: the webhook edits a clone, the patch is compare(original, edited).
+// JSON Patch by diffing: the webhook edits a clone, the patch is the diff of original and edited.
 import fastJsonPatch from "fast-json-patch";
 import type { KubeObject } from "./review.ts";
 
@@ -37,8 +37,59 @@ function withoutManagedFields(object: KubeObject): KubeObject {
   return { ...object, metadata: rest };
 }
 
+/**
+ * The operations that turn `original` into `edited`: exactly fast-json-patch's
+ * compare() (same operations, same order), without its deep copy of every
+ * added or replaced value, which was a third of the diff's cost. The values
+ * are `edited`'s own: encode the patch before editing that object again.
+ */
 export function diffPatch(original: KubeObject, edited: KubeObject): PatchOperation[] {
-  return fastJsonPatch.compare(withoutManagedFields(original), withoutManagedFields(edited));
+  const operations: PatchOperation[] = [];
+  generate(withoutManagedFields(original), withoutManagedFields(edited), operations, "");
+  return operations;
+}
+
+type Json = Record<string, unknown> | unknown[];
+
+const keysOf = (value: Json): string[] => (Array.isArray(value) ? Array.from(value, (_, i) => String(i)) : Object.keys(value));
+
+/** RFC 6901: "~" is "~0" and "/" is "~1" in a path segment. */
+function escapeKey(key: string): string {
+  return key.includes("/") || key.includes("~") ? key.replaceAll("~", "~0").replaceAll("/", "~1") : key;
+}
+
+const isContainer = (value: unknown): value is Json => typeof value === "object" && value !== null;
+
+// fast-json-patch's _generate (non-invertible), step for step: old keys from
+// the last, then additions only when something was deleted or the key counts differ.
+function generate(mirror: Json, object: Json, operations: PatchOperation[], path: string): void {
+  if (object === mirror) return;
+  const oldRecord = mirror as Record<string, unknown>;
+  const newRecord = object as Record<string, unknown>;
+  const oldKeys = keysOf(mirror);
+  const newKeys = keysOf(object);
+  let deleted = false;
+  for (let t = oldKeys.length - 1; t >= 0; t--) {
+    const key = oldKeys[t]!;
+    const oldValue = oldRecord[key];
+    if (Object.hasOwn(object, key) && !(newRecord[key] === undefined && oldValue !== undefined && !Array.isArray(object))) {
+      const newValue = newRecord[key];
+      // Paths are built only where they are used: most values are equal.
+      if (newValue === oldValue) continue;
+      if (isContainer(oldValue) && isContainer(newValue) && Array.isArray(oldValue) === Array.isArray(newValue)) generate(oldValue, newValue, operations, `${path}/${escapeKey(key)}`);
+      // An undefined array item is null in JSON, as the copy fast-json-patch made of it was.
+      else operations.push({ op: "replace", path: `${path}/${escapeKey(key)}`, value: newValue === undefined ? null : newValue });
+    } else if (Array.isArray(mirror) === Array.isArray(object)) {
+      operations.push({ op: "remove", path: `${path}/${escapeKey(key)}` });
+      deleted = true;
+    } else {
+      operations.push({ op: "replace", path, value: object });
+    }
+  }
+  if (!deleted && newKeys.length === oldKeys.length) return;
+  for (const key of newKeys) {
+    if (!Object.hasOwn(mirror, key) && newRecord[key] !== undefined) operations.push({ op: "add", path: `${path}/${escapeKey(key)}`, value: newRecord[key] });
+  }
 }
 
 export function encodePatch(operations: readonly PatchOperation[]): string {
