@@ -27,7 +27,8 @@ describe("patch encoding", () => {
   });
 
   it("property: the diff of any two JSON objects applies cleanly and reproduces the target", () => {
-    const key = fc.oneof(fc.string(), fc.constantFrom("a/b", "~", "~1", "/", "a~0b", ""));
+    // "__proto__" is left out: the body parser refuses it (FORBIDDEN_KEY) and fast-json-patch's apply bans it.
+    const key = fc.oneof(fc.string().filter((k) => k !== "__proto__"), fc.constantFrom("a/b", "~", "~1", "/", "a~0b", ""));
     const json = fc.letrec((tie) => ({
       value: fc.oneof({ depthSize: "small" }, fc.string(), fc.integer(), fc.boolean(), fc.constant(null), tie("object"), tie("array")),
       object: fc.dictionary(key, tie("value"), { maxKeys: 5, noNullPrototype: true }),
