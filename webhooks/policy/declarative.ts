@@ -107,6 +107,13 @@ type Programs = {
   validations: readonly CompiledValidation[];
 };
 
+/** The first variable read that failed; nothing is allocated in the usual case of no failure. */
+function firstFailed(refs: ReadonlySet<string>, failed: ReadonlyMap<string, string>): string | undefined {
+  if (failed.size === 0) return undefined;
+  for (const ref of refs) if (failed.has(ref)) return ref;
+  return undefined;
+}
+
 function evaluate(programs: Programs, match: PolicyDocument["spec"]["matchConstraints"], params: unknown, input: PolicyInput): Verdict {
   const namespaceLabels = input.namespaceObject ? labelsOf(input.namespaceObject) : undefined;
   if (!matchesConstraints(match, input.request, namespaceLabels)) return { result: "skip" };
@@ -127,7 +134,7 @@ function evaluate(programs: Programs, match: PolicyDocument["spec"]["matchConstr
   const failedVariables = new Map<string, string>();
   const scope = { ...bindings, variables: values };
   for (const { name, program } of programs.variables) {
-    const broken = [...program!.variableRefs].find((ref) => failedVariables.has(ref));
+    const broken = firstFailed(program!.variableRefs, failedVariables);
     if (broken) {
       failedVariables.set(name, failedVariables.get(broken)!);
       continue;
@@ -142,7 +149,7 @@ function evaluate(programs: Programs, match: PolicyDocument["spec"]["matchConstr
   const violations: Violation[] = [];
   const errors: string[] = [];
   programs.validations.forEach((v, index) => {
-    const broken = [...v.expression.variableRefs].find((ref) => failedVariables.has(ref));
+    const broken = firstFailed(v.expression.variableRefs, failedVariables);
     if (broken) {
       errors.push(`validations[${index}]: ${failedVariables.get(broken)}`);
       return;
