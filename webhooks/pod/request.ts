@@ -13,12 +13,29 @@ export function shortWarning(text: string): string {
 export type PodRequest = { readonly kind: "pod"; readonly pod: Pod } | { readonly kind: "ignore" } | { readonly kind: "unreadable"; readonly message: string };
 
 /**
+ * Parses kept per object: when a mutator passes the pod on unchanged (a pod
+ * that asks for no sidecar), the next one reads the same object, parsed once.
+ * The parsed pod is shared, so mutators treat it as read-only (they do).
+ */
+const parsedPods = new WeakMap<object, ReturnType<typeof pod.safeParse>>();
+
+function parsePod(object: unknown): ReturnType<typeof pod.safeParse> {
+  if (typeof object !== "object" || object === null) return pod.safeParse(object);
+  let parsed = parsedPods.get(object);
+  if (!parsed) {
+    parsed = pod.safeParse(object);
+    parsedPods.set(object, parsed);
+  }
+  return parsed;
+}
+
+/**
  * Pod CREATEs only: on UPDATE a pod's spec is mostly immutable and was mutated
  * when it was created, and subresources (status, ephemeralcontainers) are not the pod.
  */
 export function readPodCreate(request: AdmissionRequest): PodRequest {
   if (request.operation !== "CREATE" || request.kind.kind !== "Pod" || request.resource.resource !== "pods" || request.subResource) return { kind: "ignore" };
-  const parsed = pod.safeParse(request.object);
+  const parsed = parsePod(request.object);
   if (parsed.success) return { kind: "pod", pod: parsed.data };
   const first = parsed.error.issues[0];
   return { kind: "unreadable", message: first ? describeIssue(first).message : "not a pod" };
