@@ -13,20 +13,18 @@ export function shortWarning(text: string): string {
 export type PodRequest = { readonly kind: "pod"; readonly pod: Pod } | { readonly kind: "ignore" } | { readonly kind: "unreadable"; readonly message: string };
 
 /**
- * Parses kept per object: when a mutator passes the pod on unchanged (a pod
- * that asks for no sidecar), the next one reads the same object, parsed once.
+ * The last parse, kept: when a mutator passes the pod on unchanged (a pod that
+ * asks for no sidecar), the next one reads the same object, parsed once. One
+ * entry, not a WeakMap: V8 clears WeakMap entries only in full collections, so
+ * every review's parse would outlive the young generation.
  * The parsed pod is shared, so mutators treat it as read-only (they do).
  */
-const parsedPods = new WeakMap<object, ReturnType<typeof pod.safeParse>>();
+let last: { readonly object: object; readonly parsed: ReturnType<typeof pod.safeParse> } | undefined;
 
 function parsePod(object: unknown): ReturnType<typeof pod.safeParse> {
   if (typeof object !== "object" || object === null) return pod.safeParse(object);
-  let parsed = parsedPods.get(object);
-  if (!parsed) {
-    parsed = pod.safeParse(object);
-    parsedPods.set(object, parsed);
-  }
-  return parsed;
+  if (last?.object !== object) last = { object, parsed: pod.safeParse(object) };
+  return last.parsed;
 }
 
 /**

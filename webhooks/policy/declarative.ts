@@ -83,22 +83,26 @@ export function compilePolicy(document: PolicyDocument, origin: string, override
   };
 }
 
-/** Converted once per request, however many policies read it. */
-const converted = new WeakMap<PolicyInput, CelBindings>();
+/**
+ * Converted once per request, however many policies read it: policies are
+ * evaluated one request at a time (synchronously), so the last conversion is
+ * the one to keep. Not a WeakMap: V8 clears WeakMap entries only in full
+ * collections, so every review's converted copy would outlive the young generation.
+ */
+let last: { readonly input: PolicyInput; readonly shared: CelBindings } | undefined;
 
 function bindingsFor(input: PolicyInput, params: unknown): CelBindings {
-  let shared = converted.get(input);
-  if (!shared) {
+  if (last?.input !== input) {
     const { object, oldObject, ...request } = input.request;
-    shared = {
+    const shared = {
       object: toCel(object ?? null),
       oldObject: toCel(oldObject ?? null),
       request: toCel(request),
       namespaceObject: toCel(input.namespaceObject ?? null),
     };
-    converted.set(input, shared);
+    last = { input, shared };
   }
-  return { ...shared, params };
+  return { ...last.shared, params };
 }
 
 type Programs = {
