@@ -51,11 +51,12 @@ export function diffPatch(original: KubeObject, edited: KubeObject): PatchOperat
 
 type Json = Record<string, unknown> | unknown[];
 
-const keysOf = (value: Json): string[] => (Array.isArray(value) ? Array.from(value, (_, i) => String(i)) : Object.keys(value));
+/** An object's keys; undefined for an array, whose keys are its indices (not spelled out: arrays are most of a pod). */
+const keysOf = (value: Json): string[] | undefined => (Array.isArray(value) ? undefined : Object.keys(value));
 
 /** RFC 6901: "~" is "~0" and "/" is "~1" in a path segment. */
-function escapeKey(key: string): string {
-  return key.includes("/") || key.includes("~") ? key.replaceAll("~", "~0").replaceAll("/", "~1") : key;
+function escapeKey(key: string | number): string | number {
+  return typeof key === "number" || (!key.includes("/") && !key.includes("~")) ? key : key.replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
 const isContainer = (value: unknown): value is Json => typeof value === "object" && value !== null;
@@ -68,9 +69,11 @@ function generate(mirror: Json, object: Json, operations: PatchOperation[], path
   const newRecord = object as Record<string, unknown>;
   const oldKeys = keysOf(mirror);
   const newKeys = keysOf(object);
+  const oldCount = oldKeys ? oldKeys.length : (mirror as unknown[]).length;
+  const newCount = newKeys ? newKeys.length : (object as unknown[]).length;
   let deleted = false;
-  for (let t = oldKeys.length - 1; t >= 0; t--) {
-    const key = oldKeys[t]!;
+  for (let t = oldCount - 1; t >= 0; t--) {
+    const key = oldKeys ? oldKeys[t]! : t;
     const oldValue = oldRecord[key];
     if (Object.hasOwn(object, key) && !(newRecord[key] === undefined && oldValue !== undefined && !Array.isArray(object))) {
       const newValue = newRecord[key];
@@ -86,8 +89,9 @@ function generate(mirror: Json, object: Json, operations: PatchOperation[], path
       operations.push({ op: "replace", path, value: object });
     }
   }
-  if (!deleted && newKeys.length === oldKeys.length) return;
-  for (const key of newKeys) {
+  if (!deleted && newCount === oldCount) return;
+  for (let t = 0; t < newCount; t++) {
+    const key = newKeys ? newKeys[t]! : t;
     if (!Object.hasOwn(mirror, key) && newRecord[key] !== undefined) operations.push({ op: "add", path: `${path}/${escapeKey(key)}`, value: newRecord[key] });
   }
 }
