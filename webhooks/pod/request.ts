@@ -28,6 +28,15 @@ function parsePod(object: unknown): ReturnType<typeof pod.safeParse> {
 }
 
 /**
+ * Takes `value` as parsed, so the next mutator reading this very object skips
+ * the parse. Only for a pod built from a parsed pod and parts that pass the
+ * same schemas (shape.ts): parsing it would return it unchanged.
+ */
+export function rememberParsed(value: Pod): void {
+  last = { object: value, parsed: { success: true, data: value } };
+}
+
+/**
  * Pod CREATEs only: on UPDATE a pod's spec is mostly immutable and was mutated
  * when it was created, and subresources (status, ephemeralcontainers) are not the pod.
  */
