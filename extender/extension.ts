@@ -5,6 +5,7 @@ import { loadKubeConfig } from "../src/kube/client.ts";
 import { apiBinder, kubeBindingApi } from "./bind.ts";
 import { startFeed } from "./cache/informers.ts";
 import { NodeCache } from "./cache/node-cache.ts";
+import { RecentPods } from "./cache/recent-pods.ts";
 import type { ExtenderConfig } from "./config.ts";
 import { extenderMetrics, type ExtenderMetrics } from "./metrics.ts";
 import { NodeMemo } from "./nodeinfo.ts";
@@ -57,6 +58,7 @@ export function extenderExtension(config: ExtenderConfig): Extension {
       deps = {
         framework: config.framework,
         cache,
+        recent: cache && config.bind.enabled ? new RecentPods() : undefined,
         nodes: new NodeMemo(),
         binder: kubeConfig && config.bind.enabled ? apiBinder(kubeBindingApi(kubeConfig)) : undefined,
         onPluginError: (verb, error) => {
