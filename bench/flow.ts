@@ -6,10 +6,12 @@
 //  3. create→Running per pod with the stage timeline.
 // Prints a table and writes JSON to bench/results/. Needs the binaries:
 // test/controlplane/build.sh. Run: node bench/flow.ts [--quick] [--keep] (--keep: leave the work dir with every log)
+import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CoreV1Api, type V1Pod } from "@kubernetes/client-node";
+import { promisify } from "node:util";
+import { CoreV1Api, EventsV1Api, type V1Pod } from "@kubernetes/client-node";
 import { REPO } from "../test/harness/controlplane.ts";
 import { withHarness, type Harness } from "../test/harness/harness.ts";
 import { uniformNodes } from "../test/harness/nodes.ts";
@@ -33,6 +35,7 @@ export interface FlowOptions {
 const FULL: FlowOptions = { nodes: 300, creators: 8, creates: 400, schedulePods: 600, scheduleDeadlineMs: 90_000, timelinePods: 10 };
 const QUICK: FlowOptions = { nodes: 100, creators: 4, creates: 100, schedulePods: 200, scheduleDeadlineMs: 30_000, timelinePods: 5 };
 
+const run = promisify(execFile);
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const pod = (name: string, schedulerName?: string): V1Pod => ({
@@ -97,11 +100,12 @@ export interface SchedulingRun {
   readonly setup: string;
   readonly pods: number;
   readonly bound: number;
-  readonly boundPerApi: number;
   /** All pods bound before the deadline. */
   readonly complete: boolean;
   readonly podsPerSecond: number;
   readonly seconds: number;
+  /** Distinct TCP connections to podgate during the run (the scheduler's; the webhooks are not registered then). */
+  readonly connectionsToPodgate: number;
   /** podgate's own time per verb call during the run (its histogram). */
   readonly podgateVerbs: Record<string, ReturnType<typeof summaryMs>>;
   /** kube-scheduler's metrics for the run: one scheduling attempt, and its algorithm part (filter + score, extenders included). */
@@ -109,45 +113,74 @@ export interface SchedulingRun {
 }
 
 /**
+ * When the scheduler reported each pod of `ns` bound: its `Scheduled` events
+ * (events.k8s.io/v1, emitted once the binding succeeded, with a sub-second
+ * eventTime), one per pod. A watch can fall behind a burst of bindings; the
+ * events are the scheduler's own record.
+ */
+async function scheduledTimes(events: EventsV1Api, ns: string): Promise<number[]> {
+  const list = await events.listNamespacedEvent({ namespace: ns, fieldSelector: "reason=Scheduled" });
+  const byPod = new Map<string, number>();
+  for (const e of list.items) {
+    const at = e.eventTime ? new Date(e.eventTime).getTime() : Number.NaN;
+    const podName = e.regarding?.name;
+    if (podName && Number.isFinite(at)) byPod.set(podName, Math.min(at, byPod.get(podName) ?? Infinity));
+  }
+  return [...byPod.values()].sort((a, b) => a - b);
+}
+
+/** The peer ends of TCP sockets to or from `port` on loopback, in any state (closed ones linger in TIME-WAIT). */
+async function socketsOf(port: number): Promise<string[]> {
+  try {
+    const { stdout } = await run("ss", ["-Htan", `( dport = :${port} or sport = :${port} )`]);
+    return stdout.split("\n").flatMap((line) => {
+      const [, , , local, peer] = line.trim().split(/\s+/);
+      return local && peer ? [local.endsWith(`:${port}`) ? peer : local] : [];
+    });
+  } catch {
+    return []; // no ss here: the count is left out
+  }
+}
+
+/**
  * Pods created while the scheduler is down, then the scheduler started with
- * `setup`: pods/s between the first and the last binding the watch sees,
- * waiting at most `deadlineMs` (a slow configuration reports what it bound).
+ * `setup`: pods/s between the first and the last `Scheduled` event, waiting
+ * at most `deadlineMs` (a slow configuration reports what it bound).
  */
 async function schedulingThroughput(h: Harness, core: CoreV1Api, ns: string, setup: SchedulerSetup, count: number, deadlineMs: number): Promise<SchedulingRun> {
+  const events = h.plane.kubeConfig.makeApiClient(EventsV1Api);
+  const podgatePort = Number(new URL(h.podgate.url).port);
   await h.supervisor.stopOne("kube-scheduler");
-  const recorder = await PodRecorder.start(h.plane.kubeConfig, ns);
-  try {
-    for (let i = 0; i < count; i += 25) await Promise.all(Array.from({ length: Math.min(25, count - i) }, (_, j) => core.createNamespacedPod({ namespace: ns, body: pod(`s-${i + j}`) })));
-    const before = await scrape(h.podgate.metricsUrl);
-    const port = await h.restartScheduler(setup.config(h.schedulerConfig));
-    const deadline = Date.now() + deadlineMs;
-    await waitFor(`${count} pods bound`, deadlineMs + 60_000, () => Promise.resolve(recorder.boundTimes().length >= count || Date.now() > deadline), () => h.supervisor.assertAlive(), 200);
-    const after = await scrape(h.podgate.metricsUrl);
-    // The scheduler serves a self-signed certificate: no CA to verify it by; the admin certificate authorizes /metrics.
-    const admin = { cert: h.plane.pki.adminCert, key: h.plane.pki.adminKey };
-    const schedulerMetrics = await scrape(`https://127.0.0.1:${port}/metrics`, admin);
-    const times = recorder.boundTimes().sort((a, b) => a - b);
-    // The API's count, in case the watch fell behind or broke.
-    const boundPerApi = (await core.listNamespacedPod({ namespace: ns })).items.filter((p) => p.spec?.nodeName).length;
-    const seconds = times.length > 1 ? (times.at(-1)! - times[0]!) / 1000 : NaN;
-    const verb = (v: string) => summaryMs(since(histogram(after, "podgate_extender_duration_seconds", { verb: v }), histogram(before, "podgate_extender_duration_seconds", { verb: v })));
-    return {
-      setup: setup.name,
-      pods: count,
-      bound: times.length,
-      boundPerApi,
-      complete: times.length >= count,
-      podsPerSecond: round((times.length - 1) / seconds),
-      seconds: round(seconds, 2),
-      podgateVerbs: Object.fromEntries(VERBS.map((v) => [v, verb(v)]).filter(([, s]) => (s as ReturnType<typeof summaryMs>).calls > 0)),
-      schedulerMetrics: {
-        attempt: summaryMs(histogram(schedulerMetrics, "scheduler_scheduling_attempt_duration_seconds", { result: "scheduled" })),
-        algorithm: summaryMs(histogram(schedulerMetrics, "scheduler_scheduling_algorithm_duration_seconds")),
-      },
-    };
-  } finally {
-    recorder.stop();
-  }
+  for (let i = 0; i < count; i += 25) await Promise.all(Array.from({ length: Math.min(25, count - i) }, (_, j) => core.createNamespacedPod({ namespace: ns, body: pod(`s-${i + j}`) })));
+  const before = await scrape(h.podgate.metricsUrl);
+  const earlier = new Set(await socketsOf(podgatePort));
+  const peers = new Set<string>();
+  const port = await h.restartScheduler(setup.config(h.schedulerConfig));
+  const deadline = Date.now() + deadlineMs;
+  const times = await waitFor(`${count} pods bound`, deadlineMs + 60_000, async () => {
+    for (const peer of await socketsOf(podgatePort)) if (!earlier.has(peer)) peers.add(peer);
+    const seen = await scheduledTimes(events, ns);
+    return seen.length >= count || Date.now() > deadline ? seen : undefined;
+  }, () => h.supervisor.assertAlive(), 500);
+  const after = await scrape(h.podgate.metricsUrl);
+  // The scheduler serves a self-signed certificate: no CA to verify it by; the admin certificate authorizes /metrics.
+  const schedulerMetrics = await scrape(`https://127.0.0.1:${port}/metrics`, { cert: h.plane.pki.adminCert, key: h.plane.pki.adminKey });
+  const seconds = times.length > 1 ? (times.at(-1)! - times[0]!) / 1000 : NaN;
+  const verb = (v: string) => summaryMs(since(histogram(after, "podgate_extender_duration_seconds", { verb: v }), histogram(before, "podgate_extender_duration_seconds", { verb: v })));
+  return {
+    setup: setup.name,
+    pods: count,
+    bound: times.length,
+    complete: times.length >= count,
+    podsPerSecond: round((times.length - 1) / seconds),
+    seconds: round(seconds, 2),
+    connectionsToPodgate: peers.size,
+    podgateVerbs: Object.fromEntries(VERBS.map((v) => [v, verb(v)]).filter(([, s]) => (s as ReturnType<typeof summaryMs>).calls > 0)),
+    schedulerMetrics: {
+      attempt: summaryMs(histogram(schedulerMetrics, "scheduler_scheduling_attempt_duration_seconds", { result: "scheduled" })),
+      algorithm: summaryMs(histogram(schedulerMetrics, "scheduler_scheduling_algorithm_duration_seconds")),
+    },
+  };
 }
 
 async function timeline(h: Harness, core: CoreV1Api, ns: string, count: number): Promise<TimelineRow[]> {
@@ -210,7 +243,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     ];
     const ms = (s: ReturnType<typeof summaryMs> | undefined) => (s && s.calls > 0 ? `${s.meanMs} (p99 <= ${s.p99LeMs})` : "-");
     const sched = [
-      [`scheduler (${o.nodes} nodes, ${o.schedulePods} pods)`, "pods/s bound", "vs none", "attempt ms", "algorithm ms", ...VERBS.map((v) => `podgate ${v} ms`)],
+      [`scheduler (${o.nodes} nodes, ${o.schedulePods} pods)`, "pods/s bound", "vs none", "attempt ms", "algorithm ms", ...VERBS.map((v) => `podgate ${v} ms`), "connections"],
       ...result.scheduling.runs.map((r) => [
         r.setup,
         `${r.podsPerSecond}${r.complete ? "" : ` (${r.bound} of ${r.pods} in ${r.seconds} s)`}`,
@@ -218,6 +251,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
         ms(r.schedulerMetrics["attempt"]),
         ms(r.schedulerMetrics["algorithm"]),
         ...VERBS.map((v) => ms(r.podgateVerbs[v])),
+        String(r.connectionsToPodgate),
       ]),
     ];
     process.stdout.write(`\nwhole flow on the local control plane (${process.version})\n${format(table)}\n\n${format(sched)}\n(mean, and the histogram bucket holding p99)\n`);
