@@ -14,8 +14,9 @@ export function loadKubeConfig(path?: string): KubeConfig {
 /**
  * An API client whose calls share one keep-alive connection pool. client-node's
  * own `makeApiClient` builds a new undici Agent per request, so every call pays
- * a TCP + TLS handshake with client-certificate verification (15–40 ms on a busy
- * apiserver) — too slow for calls inside the scheduler's serial cycle (bind).
+ * a TCP + TLS handshake with client-certificate verification at the apiserver —
+ * costly for the extender's bind, one call per scheduled pod (505 → 72 ms mean in
+ * the flow bench, docs/benchmarks.md).
  * Authentication still runs per call (tokens, exec plugins refresh); only the
  * first call's dispatcher is kept, so a rotated client certificate needs a restart.
  */
