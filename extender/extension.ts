@@ -3,6 +3,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Extension } from "../src/server/serve.ts";
 import { NodeCache } from "./cache/node-cache.ts";
+import { RecentPods } from "./cache/recent-pods.ts";
 import type { ExtenderConfig } from "./config.ts";
 import { extenderMetrics, type ExtenderMetrics } from "./metrics.ts";
 import { NodeMemo } from "./nodeinfo.ts";
@@ -62,6 +63,7 @@ export function extenderExtension(config: ExtenderConfig): Extension {
       deps = {
         framework: config.framework,
         cache,
+        recent: cache && config.bind.enabled ? new RecentPods() : undefined,
         nodes: new NodeMemo(),
         binder: kubeConfig && config.bind.enabled ? await kubeBinder(kubeConfig) : undefined,
         onPluginError: (verb, error) => {

@@ -108,6 +108,18 @@ export class NodeCache {
     this.podNodes.set(entry.uid, entry.nodeName);
   }
 
+  /**
+   * Counts a pod the extender just bound on `nodeName`, unless the informer
+   * already reported it. The informer's event for the pod replaces this entry
+   * and a relist drops it if the binding never shows. Throws CacheObjectError
+   * for a pod it cannot read.
+   */
+  assumePod(pod: { metadata: { uid?: string | undefined }; spec: object }, nodeName: string): boolean {
+    if (!pod.metadata.uid || this.podNodes.has(pod.metadata.uid)) return false;
+    this.upsertPod({ ...pod, spec: { ...pod.spec, nodeName } });
+    return true;
+  }
+
   deletePod(uid: string): void {
     const nodeName = this.podNodes.get(uid);
     if (nodeName === undefined) return;

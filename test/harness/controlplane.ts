@@ -126,14 +126,16 @@ export async function addNodes(plane: ControlPlane, specs: readonly FakeNodeSpec
   }, alive, 500);
 }
 
-/** kube-scheduler with the given KubeSchedulerConfiguration (podgate's extenders block or none). */
-export async function startScheduler(work: string, sup: Supervisor, plane: ControlPlane, config: Record<string, unknown>, name = "kube-scheduler"): Promise<void> {
+/** kube-scheduler with the given KubeSchedulerConfiguration (podgate's extenders block or none); resolves to its secure port. */
+export async function startScheduler(work: string, sup: Supervisor, plane: ControlPlane, config: Record<string, unknown>, name = "kube-scheduler"): Promise<number> {
   const port = await freePort();
   const path = join(work, `${name}.yaml`);
-  await writeFile(path, stringify({ ...config, clientConnection: { kubeconfig: plane.kubeconfig }, leaderElection: { leaderElect: false } }));
+  const clientConnection = { ...(config["clientConnection"] as Record<string, unknown> | undefined), kubeconfig: plane.kubeconfig };
+  await writeFile(path, stringify({ ...config, clientConnection, leaderElection: { leaderElect: false } }));
   sup.start(name, join(binDir(), "kube-scheduler"), [
     `--config=${path}`, `--authentication-kubeconfig=${plane.kubeconfig}`, `--authorization-kubeconfig=${plane.kubeconfig}`,
     "--bind-address=127.0.0.1", `--secure-port=${port}`,
   ]);
   await waitFor(`${name} /healthz`, 60_000, async () => (await httpsGet(`https://127.0.0.1:${port}/healthz`)).status === 200, () => sup.assertAlive());
+  return port;
 }

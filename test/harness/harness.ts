@@ -35,8 +35,10 @@ export interface Harness {
   readonly env: E2eEnvironment;
   readonly envFile: string;
   readonly timings: Record<string, number>;
-  /** Restarts kube-scheduler with or without podgate as extender. */
-  restartScheduler(extender: boolean): Promise<void>;
+  /** The scheduler configuration with podgate as extender (`podgate scheduler-config`). */
+  readonly schedulerConfig: Record<string, unknown>;
+  /** Restarts kube-scheduler with or without podgate as extender, or with the given configuration; resolves to its secure port. */
+  restartScheduler(extender: boolean | Record<string, unknown>): Promise<number>;
   stop(options?: { failed?: boolean }): Promise<void>;
 }
 
@@ -108,9 +110,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       env,
       envFile,
       timings,
-      async restartScheduler(extender: boolean) {
+      schedulerConfig: podgateScheduler,
+      async restartScheduler(extender: boolean | Record<string, unknown>) {
         await sup.stopOne("kube-scheduler");
-        await startScheduler(work, sup, ready, extender ? podgateScheduler : plain);
+        return startScheduler(work, sup, ready, extender === true ? podgateScheduler : extender === false ? plain : extender);
       },
       stop,
     };
