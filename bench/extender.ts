@@ -2,14 +2,14 @@
 // validation, the verb with the default plugins, JSON.stringify of the
 // reply — what a route does minus TLS and HTTP. Node-cache mode (NodeNames)
 // and full-NodeList mode, against the baseline of only parsing the body and
-// serializing the same reply. Run: node bench/extender.ts [--quick]
+// serializing the same reply. Run: node bench/extender.ts [--quick]; bench/run.ts
+// runs it as part of `npm run bench`.
 import { NodeCache } from "../extender/cache/node-cache.ts";
 import { extenderSection } from "../extender/config.ts";
 import { NodeMemo } from "../extender/nodeinfo.ts";
 import { filter, prioritize, type ExtenderDeps } from "../extender/verbs.ts";
 import { extenderArgs, parseWire } from "../extender/wire.ts";
 
-const quick = process.argv.includes("--quick");
 const SIZES = [100, 1000, 5000];
 const PODS_PER_NODE = 20;
 
@@ -81,45 +81,94 @@ function call(verb: typeof filter | typeof prioritize, deps: ExtenderDeps, body:
   return JSON.stringify(verb(deps, parsed.value).result);
 }
 
-const rows: string[][] = [];
-for (const size of SIZES) {
-  const runs = quick ? 5 : size >= 5000 ? 30 : size >= 1000 ? 100 : 300;
-  const nodes = Array.from({ length: size }, (_, i) => makeNode(i));
-  const deps: ExtenderDeps = { framework, cache: cacheFor(nodes), nodes: new NodeMemo(), onPluginError: (_verb, e) => { throw e; } };
-  const names = nodes.map((n) => n.metadata.name);
-
-  const cacheFilterBody = JSON.stringify({ Pod: pod, Nodes: null, NodeNames: names });
-  const survivors = (JSON.parse(call(filter, deps, cacheFilterBody)) as { NodeNames: string[] }).NodeNames;
-  const cachePrioritizeBody = JSON.stringify({ Pod: pod, Nodes: null, NodeNames: survivors });
-  const cacheFilter = median(() => call(filter, deps, cacheFilterBody), runs);
-  const cachePrioritize = median(() => call(prioritize, deps, cachePrioritizeBody), runs);
-
-  const fullFilterBody = JSON.stringify({ Pod: pod, Nodes: { metadata: {}, items: nodes }, NodeNames: null });
-  const fullPassed = new Set(survivors);
-  const fullPrioritizeBody = JSON.stringify({ Pod: pod, Nodes: { metadata: {}, items: nodes.filter((n) => fullPassed.has(n.metadata.name)) }, NodeNames: null });
-  const fullDeps: ExtenderDeps = { ...deps, cache: undefined };
-  const fullFilter = median(() => call(filter, fullDeps, fullFilterBody), runs);
-  // Every Node new to the memo: the first call, or a cluster whose Nodes all changed since the last one.
-  const fullFilterCold = median(() => call(filter, { ...fullDeps, nodes: new NodeMemo() }, fullFilterBody), runs);
-  const fullPrioritize = median(() => call(prioritize, fullDeps, fullPrioritizeBody), runs);
-  // Baseline: the least any extender must do — parse the body, serialize a reply of the same size.
-  const baselineFilter = median(() => {
-    const args = JSON.parse(fullFilterBody) as { Nodes: { items: { metadata: { name: string } }[] } };
-    JSON.stringify({ Nodes: { items: args.Nodes.items.filter((n) => fullPassed.has(n.metadata.name)) }, FailedNodes: {}, FailedAndUnresolvableNodes: {}, Error: "" });
-  }, runs);
-  const baselinePrioritize = median(() => {
-    const args = JSON.parse(fullPrioritizeBody) as { Nodes: { items: { metadata: { name: string } }[] } };
-    JSON.stringify(args.Nodes.items.map((n) => ({ Host: n.metadata.name, Score: 5 })));
-  }, runs);
-
-  const ms = (n: number) => n.toFixed(3);
-  rows.push([String(size), String(survivors.length), `${(cacheFilterBody.length / 1024).toFixed(0)} KiB`, ms(cacheFilter), ms(cachePrioritize), `${(fullFilterBody.length / 2 ** 20).toFixed(1)} MiB`, ms(fullFilter), ms(fullFilterCold), ms(baselineFilter), (fullFilter / baselineFilter).toFixed(2), ms(fullPrioritize), ms(baselinePrioritize), (fullPrioritize / baselinePrioritize).toFixed(2)]);
+/** Median milliseconds per call at one cluster size. */
+export interface ExtenderRow {
+  readonly nodes: number;
+  readonly passed: number;
+  readonly cacheBodyBytes: number;
+  readonly cacheFilterMs: number;
+  readonly cachePrioritizeMs: number;
+  readonly fullBodyBytes: number;
+  readonly fullFilterMs: number;
+  readonly fullFilterColdMs: number;
+  readonly baselineFilterMs: number;
+  readonly fullPrioritizeMs: number;
+  readonly baselinePrioritizeMs: number;
 }
 
-const header = ["nodes", "passed", "cache body", "cache filter ms", "cache prio ms", "full body", "full filter ms", "cold ms", "baseline ms", "ratio", "full prio ms", "baseline ms", "ratio"];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i]!)).join(" | ")} |`;
-console.log(`extender bench (median ms per call, node ${process.version}, ${PODS_PER_NODE} pods per node in the cache)`);
-console.log(line(header));
-console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
-for (const row of rows) console.log(line(row));
+export function runExtenderBench(quick: boolean): ExtenderRow[] {
+  const rows: ExtenderRow[] = [];
+  for (const size of SIZES) {
+    const runs = quick ? 5 : size >= 5000 ? 30 : size >= 1000 ? 100 : 300;
+    const nodes = Array.from({ length: size }, (_, i) => makeNode(i));
+    const deps: ExtenderDeps = { framework, cache: cacheFor(nodes), nodes: new NodeMemo(), onPluginError: (_verb, e) => { throw e; } };
+    const names = nodes.map((n) => n.metadata.name);
+
+    const cacheFilterBody = JSON.stringify({ Pod: pod, Nodes: null, NodeNames: names });
+    const survivors = (JSON.parse(call(filter, deps, cacheFilterBody)) as { NodeNames: string[] }).NodeNames;
+    const cachePrioritizeBody = JSON.stringify({ Pod: pod, Nodes: null, NodeNames: survivors });
+    const cacheFilter = median(() => call(filter, deps, cacheFilterBody), runs);
+    const cachePrioritize = median(() => call(prioritize, deps, cachePrioritizeBody), runs);
+
+    const fullFilterBody = JSON.stringify({ Pod: pod, Nodes: { metadata: {}, items: nodes }, NodeNames: null });
+    const fullPassed = new Set(survivors);
+    const fullPrioritizeBody = JSON.stringify({ Pod: pod, Nodes: { metadata: {}, items: nodes.filter((n) => fullPassed.has(n.metadata.name)) }, NodeNames: null });
+    const fullDeps: ExtenderDeps = { ...deps, cache: undefined };
+    const fullFilter = median(() => call(filter, fullDeps, fullFilterBody), runs);
+    // Every Node new to the memo: the first call, or a cluster whose Nodes all changed since the last one.
+    const fullFilterCold = median(() => call(filter, { ...fullDeps, nodes: new NodeMemo() }, fullFilterBody), runs);
+    const fullPrioritize = median(() => call(prioritize, fullDeps, fullPrioritizeBody), runs);
+    // Baseline: the least any extender must do — parse the body, serialize a reply of the same size.
+    const baselineFilter = median(() => {
+      const args = JSON.parse(fullFilterBody) as { Nodes: { items: { metadata: { name: string } }[] } };
+      JSON.stringify({ Nodes: { items: args.Nodes.items.filter((n) => fullPassed.has(n.metadata.name)) }, FailedNodes: {}, FailedAndUnresolvableNodes: {}, Error: "" });
+    }, runs);
+    const baselinePrioritize = median(() => {
+      const args = JSON.parse(fullPrioritizeBody) as { Nodes: { items: { metadata: { name: string } }[] } };
+      JSON.stringify(args.Nodes.items.map((n) => ({ Host: n.metadata.name, Score: 5 })));
+    }, runs);
+
+    rows.push({
+      nodes: size,
+      passed: survivors.length,
+      cacheBodyBytes: cacheFilterBody.length,
+      cacheFilterMs: cacheFilter,
+      cachePrioritizeMs: cachePrioritize,
+      fullBodyBytes: fullFilterBody.length,
+      fullFilterMs: fullFilter,
+      fullFilterColdMs: fullFilterCold,
+      baselineFilterMs: baselineFilter,
+      fullPrioritizeMs: fullPrioritize,
+      baselinePrioritizeMs: baselinePrioritize,
+    });
+  }
+  return rows;
+}
+
+export function extenderTable(rows: readonly ExtenderRow[]): string[][] {
+  const ms = (n: number) => n.toFixed(3);
+  return [
+    ["nodes", "passed", "cache body", "cache filter ms", "cache prio ms", "full body", "full filter ms", "cold ms", "baseline ms", "ratio", "full prio ms", "baseline ms", "ratio"],
+    ...rows.map((r) => [
+      String(r.nodes),
+      String(r.passed),
+      `${(r.cacheBodyBytes / 1024).toFixed(0)} KiB`,
+      ms(r.cacheFilterMs),
+      ms(r.cachePrioritizeMs),
+      `${(r.fullBodyBytes / 2 ** 20).toFixed(1)} MiB`,
+      ms(r.fullFilterMs),
+      ms(r.fullFilterColdMs),
+      ms(r.baselineFilterMs),
+      (r.fullFilterMs / r.baselineFilterMs).toFixed(2),
+      ms(r.fullPrioritizeMs),
+      ms(r.baselinePrioritizeMs),
+      (r.fullPrioritizeMs / r.baselinePrioritizeMs).toFixed(2),
+    ]),
+  ];
+}
+
+if (import.meta.main) {
+  const { formatTable } = await import("./report/table.ts");
+  console.log(`extender bench (median ms per call, node ${process.version}, ${PODS_PER_NODE} pods per node in the cache)`);
+  console.log(formatTable(extenderTable(runExtenderBench(process.argv.includes("--quick")))));
+}

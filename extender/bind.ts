@@ -1,6 +1,7 @@
 // Binding through the API: POST pods/binding, idempotent. A retried bind
 // of a pod already on the requested node succeeds; on another node it fails.
 import { ApiException, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { keepAliveApiClient } from "../src/kube/client.ts";
 import type { ExtenderBindingArgs } from "./wire.ts";
 import type { Binder } from "./verbs.ts";
 
@@ -14,7 +15,7 @@ export interface BindingApi {
 const statusOf = (error: unknown) => (error instanceof ApiException ? error.code : undefined);
 
 export function kubeBindingApi(kubeConfig: KubeConfig): BindingApi {
-  const api = kubeConfig.makeApiClient(CoreV1Api);
+  const api = keepAliveApiClient(kubeConfig, CoreV1Api);
   return {
     async createBinding(args) {
       await api.createNamespacedBinding({

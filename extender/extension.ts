@@ -1,10 +1,9 @@
 // The extender as a server Extension: its routes, and at start the node
 // cache informers (readiness waits for their first list) and the binder.
+import type { KubeConfig } from "@kubernetes/client-node";
 import type { Extension } from "../src/server/serve.ts";
-import { loadKubeConfig } from "../src/kube/client.ts";
-import { apiBinder, kubeBindingApi } from "./bind.ts";
-import { startFeed } from "./cache/informers.ts";
 import { NodeCache } from "./cache/node-cache.ts";
+import { RecentPods } from "./cache/recent-pods.ts";
 import type { ExtenderConfig } from "./config.ts";
 import { extenderMetrics, type ExtenderMetrics } from "./metrics.ts";
 import { NodeMemo } from "./nodeinfo.ts";
@@ -20,13 +19,20 @@ export function enabledVerbs(config: ExtenderConfig): Verb[] {
   return verbs;
 }
 
-function apiAccess(config: ExtenderConfig) {
+async function apiAccess(config: ExtenderConfig) {
+  // Imported here: the Kubernetes client costs ~85 MB of RSS, paid only when a feature needs the API.
+  const { loadKubeConfig } = await import("../src/kube/client.ts");
   const why = config.nodeCacheCapable ? "nodeCacheCapable" : config.watchPods ? "watchPods" : "bind";
   try {
     return loadKubeConfig(config.kubeconfig);
   } catch (error) {
     throw new Error(`the extender's ${why} needs the Kubernetes API, but no kubeconfig could be loaded: ${(error as Error).message}`, { cause: error });
   }
+}
+
+async function kubeBinder(kubeConfig: KubeConfig) {
+  const { apiBinder, kubeBindingApi } = await import("./bind.ts");
+  return apiBinder(kubeBindingApi(kubeConfig));
 }
 
 export function extenderExtension(config: ExtenderConfig): Extension {
@@ -44,14 +50,14 @@ export function extenderExtension(config: ExtenderConfig): Extension {
       deps: () => started(deps),
       metrics: () => started(metrics),
     }),
-    start({ readiness, metrics: serverMetrics, log }) {
+    async start({ readiness, metrics: serverMetrics, log }) {
       const m = (metrics = extenderMetrics(serverMetrics.registry));
       const needsCache = config.nodeCacheCapable || config.watchPods;
-      const kubeConfig = needsCache || config.bind.enabled ? apiAccess(config) : undefined;
+      const kubeConfig = needsCache || config.bind.enabled ? await apiAccess(config) : undefined;
       const cache = needsCache ? new NodeCache() : undefined;
       const feed =
         kubeConfig && cache
-          ? startFeed({ kubeConfig, cache, nodes: config.nodeCacheCapable, pods: true, resyncSeconds: config.resyncSeconds, log, metrics: m })
+          ? (await import("./cache/informers.ts")).startFeed({ kubeConfig, cache, nodes: config.nodeCacheCapable, pods: true, resyncSeconds: config.resyncSeconds, log, metrics: m })
           : undefined;
       if (feed) {
         readiness.add("extender-cache", () => {
@@ -63,17 +69,18 @@ export function extenderExtension(config: ExtenderConfig): Extension {
       deps = {
         framework: config.framework,
         cache,
+        recent: cache && config.bind.enabled ? new RecentPods() : undefined,
         nodes: new NodeMemo(),
-        binder: kubeConfig && config.bind.enabled ? apiBinder(kubeBindingApi(kubeConfig)) : undefined,
+        binder: kubeConfig && config.bind.enabled ? await kubeBinder(kubeConfig) : undefined,
         onPluginError: (verb, error) => {
           m.pluginErrors.inc({ verb, plugin: error.plugin });
           log.error({ err: error.cause, verb, plugin: error.plugin }, error.message);
         },
       };
       log.info({ urlPrefix: config.urlPrefix, verbs: enabledVerbs(config), nodeCacheCapable: config.nodeCacheCapable, plugins: config.plugins.filter((p) => p.enabled).map((p) => p.name) }, "scheduler extender enabled");
-      return Promise.resolve(async () => {
+      return async () => {
         await feed?.stop();
-      });
+      };
     },
   };
 }

@@ -2,7 +2,8 @@
 // to what kube-scheduler accepts: filter returns a subset of its input in
 // the input's form, prioritize 0..10 integers, preempt only offered victims.
 import { EMPTY_USAGE, NodeMemo, NodeUsage, type NodeInfo } from "./nodeinfo.ts";
-import type { NodeCache } from "./cache/node-cache.ts";
+import { CacheObjectError, type NodeCache } from "./cache/node-cache.ts";
+import type { RecentPods } from "./cache/recent-pods.ts";
 import { PluginError, podInfo, runFilters, runScores, type Framework } from "./framework.ts";
 import type {
   ExtenderArgs,
@@ -25,6 +26,8 @@ export interface ExtenderDeps {
   /** The informer cache; absent in plain full-NodeList mode. */
   readonly cache?: NodeCache | undefined;
   readonly binder?: Binder | undefined;
+  /** Pods of recent filter calls (node-cache mode), counted on their node once bound. */
+  readonly recent?: RecentPods | undefined;
   /** Validated Nodes of earlier full-NodeList calls. */
   readonly nodes: NodeMemo;
   /** A plugin failed: filter replies with Error, prioritize and preempt go on without it. */
@@ -71,6 +74,7 @@ function sent(items: readonly unknown[], nodes: readonly NodeInfo[], passed: rea
 export function filter(deps: ExtenderDeps, args: ExtenderArgs): { result: ExtenderFilterResult; outcome: Outcome } {
   const nodesIn = args.Nodes != null ? (args.Nodes.items?.length ?? 0) : (args.NodeNames?.length ?? 0);
   const { nodes, unknown } = resolve(deps, args);
+  if (deps.cache) deps.recent?.remember(args.Pod);
   try {
     const { passed, failed, unresolvable } = runFilters(deps.framework, podInfo(args.Pod), nodes);
     const result: ExtenderFilterResult = {
@@ -98,7 +102,20 @@ export function prioritize(deps: ExtenderDeps, args: ExtenderArgs): { result: Ho
 
 export async function bind(deps: ExtenderDeps, args: ExtenderBindingArgs): Promise<{ result: ExtenderBindingResult; outcome: Outcome }> {
   const error = deps.binder ? await deps.binder.bind(args) : "podgate's bind verb is disabled (extender.bind.enabled is false)";
+  if (!error) assume(deps, args);
   return { result: { Error: error }, outcome: { nodesIn: 1, nodesPassed: error ? 0 : 1, ...(error ? { error } : {}) } };
+}
+
+/** Counts the bound pod on its node now; the informer's later event for it corrects anything missed. */
+function assume(deps: ExtenderDeps, args: ExtenderBindingArgs): void {
+  const pod = args.PodUID ? deps.recent?.take(args.PodUID) : undefined;
+  if (!pod || !deps.cache) return;
+  try {
+    deps.cache.assumePod(pod, args.Node);
+  } catch (error) {
+    // The informer will count it when it reports the binding.
+    if (!(error instanceof CacheObjectError)) throw error;
+  }
 }
 
 /** The offered victims' uids on one node, from whichever map the scheduler sent. */

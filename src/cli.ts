@@ -11,6 +11,14 @@ import { schedulerConfigCommand } from "./cli/scheduler-config.ts";
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
+// `podgate … | head` closes the pipe early; that is the reader's choice, not a failure.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const program = new Command("podgate")
   .description("Admission webhooks and a scheduler extender for Kubernetes")
   .version("0.1.0")

@@ -95,18 +95,7 @@ export class NodeCache {
 
   /** A fresh list is the truth: nodes missing from it are dropped. Returns the problems of unreadable items. */
   replaceNodes(objects: readonly unknown[]): string[] {
-    const problems: string[] = [];
-    const seen = new Set<string>();
-    for (const object of objects) {
-      try {
-        this.upsertNode(object);
-        seen.add((object as { metadata: { name: string } }).metadata.name);
-      } catch (error) {
-        problems.push((error as Error).message);
-      }
-    }
-    for (const name of [...this.nodes.keys()]) if (!seen.has(name)) this.deleteNode(name);
-    return problems;
+    return replaceAll(objects, (o) => this.upsertNode(o), (o) => (o as { metadata: { name: string } }).metadata.name, this.nodes.keys(), (name) => this.deleteNode(name));
   }
 
   /** Throws CacheObjectError for an object it cannot read. */
@@ -119,6 +108,18 @@ export class NodeCache {
     this.podNodes.set(entry.uid, entry.nodeName);
   }
 
+  /**
+   * Counts a pod the extender just bound on `nodeName`, unless the informer
+   * already reported it. The informer's event for the pod replaces this entry
+   * and a relist drops it if the binding never shows. Throws CacheObjectError
+   * for a pod it cannot read.
+   */
+  assumePod(pod: { metadata: { uid?: string | undefined }; spec: object }, nodeName: string): boolean {
+    if (!pod.metadata.uid || this.podNodes.has(pod.metadata.uid)) return false;
+    this.upsertPod({ ...pod, spec: { ...pod.spec, nodeName } });
+    return true;
+  }
+
   deletePod(uid: string): void {
     const nodeName = this.podNodes.get(uid);
     if (nodeName === undefined) return;
@@ -129,17 +130,28 @@ export class NodeCache {
   }
 
   replacePods(objects: readonly unknown[]): string[] {
-    const problems: string[] = [];
-    const seen = new Set<string>();
-    for (const object of objects) {
-      try {
-        this.upsertPod(object);
-        seen.add((object as { metadata: { uid: string } }).metadata.uid);
-      } catch (error) {
-        problems.push((error as Error).message);
-      }
-    }
-    for (const uid of [...this.podNodes.keys()]) if (!seen.has(uid)) this.deletePod(uid);
-    return problems;
+    return replaceAll(objects, (o) => this.upsertPod(o), (o) => (o as { metadata: { uid: string } }).metadata.uid, this.podNodes.keys(), (uid) => this.deletePod(uid));
   }
+}
+
+/** Upserts every listed object, then removes the keys the list no longer has. */
+function replaceAll(
+  objects: readonly unknown[],
+  upsert: (object: unknown) => void,
+  keyOf: (object: unknown) => string,
+  existing: Iterable<string>,
+  remove: (key: string) => void,
+): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const object of objects) {
+    try {
+      upsert(object);
+      seen.add(keyOf(object));
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  for (const key of [...existing]) if (!seen.has(key)) remove(key);
+  return problems;
 }

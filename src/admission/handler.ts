@@ -29,6 +29,11 @@ export interface AdmissionHandler {
   readonly failurePolicy: FailurePolicy;
   /** The apiserver's timeoutSeconds for this webhook; the handler's deadline sits below it. */
   readonly timeoutSeconds: number;
+  /**
+   * True when the handler never edits the request's objects in place (it
+   * returns edited copies): a mutating chain then skips its defensive deep copy.
+   */
+  readonly leavesInputIntact?: boolean;
   handle(request: AdmissionRequest, context: HandlerContext): Decision | Promise<Decision>;
 }
 

@@ -102,7 +102,7 @@ export async function runMutating(handlers: readonly AdmissionHandler[], request
   const results: WebhookResult[] = [];
   for (const handler of handlers) {
     // Each handler edits its own copy, so a failed one leaves no half-made change behind.
-    const input = current ? cloneObject(current) : current;
+    const input = current && handler.leavesInputIntact !== true ? cloneObject(current) : current;
     const invocation = await invoke(handler, { ...request, object: input });
     const { decision, outcome } = settle(handler, invocation, (d) => d.object !== undefined && d.object !== current);
     decisions.push(decision);

@@ -5,7 +5,7 @@
 //   files  someone else (cert-manager, a mounted Secret) provides tlsDir;
 //          podgate serves and reloads it but never generates.
 import { z } from "zod";
-import { serviceHosts } from "./generate.ts";
+import { serviceHosts } from "./hosts.ts";
 import type { CertificatePolicy } from "./plan.ts";
 
 const dnsName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a lowercase DNS name").max(253);

@@ -24,7 +24,9 @@ function rsaKeyPair(bits: number): { privateKey: forge.pki.rsa.PrivateKey; publi
 /** A random positive serial (RFC 5280: at most 20 octets, positive). */
 function randomSerial(): string {
   const bytes = randomBytes(16);
-  bytes[0] = bytes[0]! & 0x7f;
+  // Top bit clear (positive) and a non-zero first byte: forge drops a leading 00,
+  // which would leave the next byte's top bit as the sign (a negative serial).
+  bytes[0] = (bytes[0]! & 0x7f) | 0x40;
   return bytes.toString("hex");
 }
 
@@ -95,7 +97,4 @@ export function createServingCert(options: ServingOptions): KeyPairPem {
   return { cert: forge.pki.certificateToPem(cert), key: keys.pem };
 }
 
-/** The DNS names a Service is reached by from inside the cluster. */
-export function serviceHosts(service: string, namespace: string): string[] {
-  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
-}
+export { serviceHosts } from "./hosts.ts";

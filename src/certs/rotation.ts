@@ -5,13 +5,9 @@
 import { hostname } from "node:os";
 import type { FastifyBaseLogger } from "fastify";
 import type { Extension } from "../server/serve.ts";
-import { loadKubeConfig } from "../kube/client.ts";
-import { kubeLeaseApi, LeaderElector } from "../kube/lease.ts";
-import { kubeReplicaProbe } from "../kube/replicas.ts";
-import { SecretStore } from "../kube/secrets.ts";
-import { WebhookTrustTargets } from "../kube/webhooks.ts";
+import type { LeaderElector } from "../kube/lease.ts";
 import { policyFor, type SecretModeSettings } from "./config.ts";
-import { reconcile, type ReconcileOptions } from "./reconcile.ts";
+import type { ReconcileOptions } from "./reconcile.ts";
 
 type Log = Pick<FastifyBaseLogger, "info" | "warn" | "debug">;
 
@@ -28,6 +24,8 @@ export async function rotationTick(elector: LeaderElector, options: ReconcileOpt
   if (leading !== wasLeader) log.info({ leading }, leading ? "certificate lease acquired: this replica rotates certificates" : "certificate lease lost");
   if (!leading) return;
   try {
+    // Imported here (cached after the first tick): it brings node-forge, needed only when rotation runs.
+    const { reconcile } = await import("./reconcile.ts");
     const result = await reconcile(options);
     for (const change of result.changes) log.info({ change }, "certificates changed");
     for (const note of result.notes) log.debug({ note }, "certificates");
@@ -39,7 +37,15 @@ export async function rotationTick(elector: LeaderElector, options: ReconcileOpt
 export function rotationExtension(settings: SecretModeSettings, kubeconfigPath?: string): Extension {
   return {
     name: "certificate-rotation",
-    start({ log }) {
+    async start({ log }) {
+      // Imported here: the Kubernetes client costs ~85 MB of RSS, paid only when rotation runs.
+      const [{ loadKubeConfig }, { kubeLeaseApi, LeaderElector }, { kubeReplicaProbe }, { SecretStore }, { WebhookTrustTargets }] = await Promise.all([
+        import("../kube/client.ts"),
+        import("../kube/lease.ts"),
+        import("../kube/replicas.ts"),
+        import("../kube/secrets.ts"),
+        import("../kube/webhooks.ts"),
+      ]);
       const kubeConfig = loadKubeConfig(kubeconfigPath);
       const policy = policyFor(settings);
       const identity = process.env["POD_NAME"] ?? hostname();
@@ -63,12 +69,12 @@ export function rotationExtension(settings: SecretModeSettings, kubeconfigPath?:
         });
       };
       loop();
-      return Promise.resolve(async () => {
+      return async () => {
         stopped = true;
         clearTimeout(timer);
         await current;
         await elector.release().catch((error: unknown) => log.warn({ err: error }, "certificate lease: release failed"));
-      });
+      };
     },
   };
 }

@@ -5,13 +5,10 @@ import { Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
 import { checkValidity, policyFor, secretMode, validityShape } from "../certs/config.ts";
 import { DirectoryStore } from "../certs/directory.ts";
-import { serviceHosts } from "../certs/generate.ts";
-import { reconcile, type ReconcileOptions, type ReconcileResult } from "../certs/reconcile.ts";
+import { serviceHosts } from "../certs/hosts.ts";
+import type { ReconcileOptions, ReconcileResult } from "../certs/reconcile.ts";
 import { ConfigError } from "../config/load.ts";
 import { describeIssue } from "../admission/review.ts";
-import { loadKubeConfig } from "../kube/client.ts";
-import { SecretStore } from "../kube/secrets.ts";
-import { WebhookTrustTargets } from "../kube/webhooks.ts";
 
 function days(value: string): number {
   const n = Number(value);
@@ -46,6 +43,8 @@ function report(result: ReconcileResult, dryRun: boolean, out: NodeJS.WritableSt
 }
 
 async function run(options: ReconcileOptions, caOut: string | undefined): Promise<ReconcileResult> {
+  // Imported here so `podgate serve` does not load node-forge (~10 MB of RSS) through this command.
+  const { reconcile } = await import("../certs/reconcile.ts");
   const result = await reconcile(options);
   report(result, options.dryRun === true);
   if (caOut && !options.dryRun) await writeFile(caOut, result.bundle);
@@ -80,6 +79,8 @@ function bootstrapCommand(): Command {
         servingValidityDays: flags["servingValidityDays"],
         renewBeforeDays: flags["renewBeforeDays"],
       });
+      // Imported here so every other command (serve above all) runs without the Kubernetes client's ~85 MB.
+      const [{ loadKubeConfig }, { SecretStore }, { WebhookTrustTargets }] = await Promise.all([import("../kube/client.ts"), import("../kube/secrets.ts"), import("../kube/webhooks.ts")]);
       const kubeConfig = loadKubeConfig(typeof flags["kubeconfig"] === "string" ? flags["kubeconfig"] : undefined);
       const dryRun = flags["dryRun"] === true;
       const result = await run(

@@ -18,7 +18,8 @@ export const serverConfig = z.strictObject({
   bodyLimitBytes: z.number().int().min(1024).default(8 * MiB),
   requestTimeoutSeconds: z.number().positive().max(300).default(30),
   headersTimeoutSeconds: z.number().positive().max(300).default(10),
-  keepAliveTimeoutSeconds: z.number().positive().max(600).default(75),
+  /** Above Go's 90 s client idle timeout, so the apiserver and scheduler never reuse a connection podgate is closing. */
+  keepAliveTimeoutSeconds: z.number().positive().max(600).default(120),
   /** Seconds to stay up, not ready, after SIGTERM, so endpoints drop the pod before it stops listening. */
   shutdownDelaySeconds: z.number().min(0).max(120).default(0),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -141,11 +141,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         };
       }
       const durationMs = performance.now() - started;
-      for (const r of result.results) {
-        const labels = { webhook: r.webhook, operation: admission.operation, outcome: r.outcome };
-        metrics.admissionDuration.observe(labels, r.durationMs / 1000);
-        metrics.admissionDecisions.inc(labels);
-      }
+      for (const r of result.results) metrics.recordDecision(r.webhook, admission.operation, r.outcome, r.durationMs / 1000);
       const response = result.response;
       request.log.info(
         {

@@ -44,6 +44,22 @@ export class Metrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "podgate_" });
   }
+
+  /** Labelled children, kept: prom-client hashes the label set on every unlabelled call. The key space is webhooks x operations x outcomes. */
+  readonly #decisionChildren = new Map<string, { duration: { observe(value: number): void }; decisions: { inc(): void } }>();
+
+  /** One webhook's decision on one review: its duration and its count. */
+  recordDecision(webhook: string, operation: string, outcome: string, seconds: number): void {
+    const key = `${webhook}\0${operation}\0${outcome}`;
+    let children = this.#decisionChildren.get(key);
+    if (!children) {
+      const labels = { webhook, operation, outcome };
+      children = { duration: this.admissionDuration.labels(labels), decisions: this.admissionDecisions.labels(labels) };
+      this.#decisionChildren.set(key, children);
+    }
+    children.duration.observe(seconds);
+    children.decisions.inc();
+  }
 }
 
 /** Serves GET /metrics on its own address, so scraping never touches the TLS admission port. */

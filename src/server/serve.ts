@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import type { LoadedConfig } from "../config/load.ts";
 import { buildApp } from "./app.ts";
 import { Metrics, serveMetrics } from "./metrics.ts";
+import { trackConnections } from "./connections.ts";
 import { Readiness } from "./readiness.ts";
 import { ensureLocalCertificates, loadTls, watchTlsDir, type TlsMaterial } from "./tls.ts";
 
@@ -82,6 +83,7 @@ export async function startServer(config: LoadedConfig, extensions: readonly Ext
   };
   const watcher = watchTlsDir(server.tlsDir, () => void reloadTls());
 
+  const connections = trackConnections(app.server as unknown as HttpsServer);
   const address = await app.listen({ host: server.host, port: server.port });
   let metricsServer: Server | undefined;
   if (server.metrics.enabled) metricsServer = await serveMetrics(metrics, server.metrics.host, server.metrics.port);
@@ -96,7 +98,9 @@ export async function startServer(config: LoadedConfig, extensions: readonly Ext
       app.log.info({ delaySeconds: server.shutdownDelaySeconds }, "shutting down: not ready, draining");
       if (server.shutdownDelaySeconds > 0) await new Promise((r) => setTimeout(r, server.shutdownDelaySeconds * 1000));
       watcher.close();
-      await app.close();
+      const closed = app.close();
+      connections.drain();
+      await closed;
       for (const stop of stops) await stop();
       await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
     })());

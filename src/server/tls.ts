@@ -4,7 +4,6 @@ import { X509Certificate, createPrivateKey } from "node:crypto";
 import { existsSync, watch, type FSWatcher } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createCa, createServingCert } from "../certs/generate.ts";
 
 export interface TlsMaterial {
   readonly cert: string;
@@ -21,6 +20,8 @@ export const LOCAL_HOSTS = ["localhost", "127.0.0.1", "::1"];
 export async function ensureLocalCertificates(dir: string, hosts: readonly string[] = LOCAL_HOSTS): Promise<boolean> {
   if (existsSync(join(dir, TLS_FILES.cert)) || existsSync(join(dir, TLS_FILES.key))) return false;
   await mkdir(dir, { recursive: true });
+  // Imported here: node-forge (~10 MB of RSS) is needed only to make certificates, not to serve them.
+  const { createCa, createServingCert } = await import("../certs/generate.ts");
   const ca = createCa({ commonName: "podgate-local-ca" });
   const serving = createServingCert({ ca, hosts });
   await writeFile(join(dir, TLS_FILES.caKey), ca.key, { mode: 0o600 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { allow, deny, mutate, type AdmissionHandler, type Decision } from "../../src/admission/handler.ts";
+import { allow, deny, mutate, type AdmissionHandler } from "../../src/admission/handler.ts";
+import { slowValidator } from "../support/admission.ts";
 import { fixture } from "../support/fixtures.ts";
 import { call, post } from "../support/https.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
@@ -17,13 +18,7 @@ const annotate: AdmissionHandler = {
   },
 };
 const explode: AdmissionHandler = { name: "explode", kind: "mutating", failurePolicy: "Fail", timeoutSeconds: 2, handle: () => { throw new TypeError("cannot read x of undefined"); } };
-const slow: AdmissionHandler = {
-  name: "slow",
-  kind: "validating",
-  failurePolicy: "Fail",
-  timeoutSeconds: 5,
-  handle: () => new Promise<Decision>((resolve) => setTimeout(() => resolve(allow()), 400)),
-};
+const slow = slowValidator(400);
 const strict: AdmissionHandler = {
   name: "no-privileged",
   kind: "validating",

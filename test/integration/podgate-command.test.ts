@@ -69,3 +69,10 @@ describe("the podgate command", () => {
     }
   });
 });
+
+describe("the podgate command in a pipeline", () => {
+  it("exits quietly when the reader has already gone (podgate … | true)", () => {
+    const result = spawnSync("sh", ["-c", `"${process.execPath}" "${BIN}" scheduler-config | true`], { encoding: "utf8" });
+    assert.doesNotMatch(result.stderr, /EPIPE|Unhandled/);
+  });
+});

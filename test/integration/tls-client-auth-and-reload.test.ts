@@ -4,19 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { allow, type AdmissionHandler, type Decision } from "../../src/admission/handler.ts";
 import { createCa, createServingCert } from "../../src/certs/generate.ts";
+import { slowValidator } from "../support/admission.ts";
 import { fixture } from "../support/fixtures.ts";
 import { call, post } from "../support/https.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 
-const slow: AdmissionHandler = {
-  name: "slow",
-  kind: "validating",
-  failurePolicy: "Fail",
-  timeoutSeconds: 5,
-  handle: () => new Promise<Decision>((resolve) => setTimeout(() => resolve(allow()), 600)),
-};
+const slow = slowValidator(600);
 
 describe("client certificates (--client-ca)", () => {
   const apiserverCa = createCa({ commonName: "apiserver-client-ca" });
@@ -113,5 +107,20 @@ describe("graceful shutdown", () => {
     assert.equal(res.json.response.allowed, true);
     await closing;
     await assert.rejects(call(`${server.url}/healthz`, { ca: server.ca }));
+  });
+});
+
+describe("graceful shutdown with open connections", () => {
+  it("does not wait for TLS connections that never send a request", async () => {
+    const server = await startTestServer({ server: { headersTimeoutSeconds: 20 } });
+    const { connect } = await import("node:tls");
+    const url = new URL(server.url);
+    const idle = connect({ host: url.hostname, port: Number(url.port), ca: server.ca });
+    await new Promise((resolve) => idle.once("secureConnect", resolve));
+    const started = performance.now();
+    await server.close();
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 2000, `close took ${Math.round(elapsed)} ms with an idle TLS connection open`);
+    await new Promise((resolve) => (idle.closed ? resolve(undefined) : idle.once("close", resolve)));
   });
 });

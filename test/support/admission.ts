@@ -38,3 +38,14 @@ export async function mutatePod(handlers: readonly AdmissionHandler[], pod: Kube
     allowed: response.allowed,
   };
 }
+
+/** A validating webhook that allows after a delay: keeps a request in flight for reload and shutdown tests. */
+export function slowValidator(delayMs: number): AdmissionHandler {
+  return {
+    name: "slow",
+    kind: "validating",
+    failurePolicy: "Fail",
+    timeoutSeconds: 5,
+    handle: () => new Promise((resolve) => setTimeout(() => resolve({ allowed: true }), delayMs)),
+  };
+}

@@ -88,5 +88,5 @@ export const defaultsWebhook: WebhookType<typeof defaultsSettings> = {
   kind: "mutating",
   description: "Fills empty resource requests/limits, imagePullPolicy, a restricted securityContext, labels and annotations",
   settings: defaultsSettings,
-  create: (identity, settings) => ({ ...identity, kind: "mutating", handle: (request) => handleDefaults(request, settings) }),
+  create: (identity, settings) => ({ ...identity, kind: "mutating", leavesInputIntact: true, handle: (request) => handleDefaults(request, settings) }),
 };

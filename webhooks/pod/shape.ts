@@ -6,13 +6,15 @@ const stringMap = z.record(z.string(), z.string());
 export const named = z.looseObject({ name: z.string() });
 export type Named = z.infer<typeof named>;
 
+export const volumeMount = z.looseObject({ name: z.string(), mountPath: z.string() });
+
 export const container = z.looseObject({
   name: z.string(),
   image: z.string().optional(),
   imagePullPolicy: z.string().optional(),
   restartPolicy: z.string().optional(),
   env: z.array(named).optional(),
-  volumeMounts: z.array(z.looseObject({ name: z.string(), mountPath: z.string() })).optional(),
+  volumeMounts: z.array(volumeMount).optional(),
   resources: z
     .looseObject({ requests: z.record(z.string(), z.union([z.string(), z.number()])).optional(), limits: z.record(z.string(), z.union([z.string(), z.number()])).optional() })
     .optional(),

@@ -95,14 +95,29 @@ export function celErrorMessage(error: unknown): string {
   return String(error);
 }
 
-/** Kubernetes reads JSON integers as CEL int; the evaluator wants bigint for that. */
+/**
+ * Kubernetes reads JSON integers as CEL int; the evaluator wants bigint for that.
+ * Copy on write: a subtree without integers (most of managedFields, every
+ * string map) is returned as it is, so a review's conversion allocates little.
+ */
 export function toCel(value: unknown): unknown {
   if (typeof value === "number") return Number.isInteger(value) ? BigInt(value) : value;
-  if (Array.isArray(value)) return value.map(toCel);
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = toCel(value[i]);
+      if (item !== value[i]) (out ??= value.slice())[i] = item;
+    }
+    return out ?? value;
+  }
   if (typeof value === "object" && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toCel(v);
-    return out;
+    let out: Record<string, unknown> | undefined;
+    for (const k of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[k];
+      const item = toCel(v);
+      if (item !== v) (out ??= { ...value })[k] = item;
+    }
+    return out ?? value;
   }
   return value;
 }

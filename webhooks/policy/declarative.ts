@@ -83,22 +83,26 @@ export function compilePolicy(document: PolicyDocument, origin: string, override
   };
 }
 
-/** Converted once per request, however many policies read it. */
-const converted = new WeakMap<PolicyInput, CelBindings>();
+/**
+ * Converted once per request, however many policies read it: policies are
+ * evaluated one request at a time (synchronously), so the last conversion is
+ * the one to keep. Not a WeakMap: V8 clears WeakMap entries only in full
+ * collections, so every review's converted copy would outlive the young generation.
+ */
+let last: { readonly input: PolicyInput; readonly shared: CelBindings } | undefined;
 
 function bindingsFor(input: PolicyInput, params: unknown): CelBindings {
-  let shared = converted.get(input);
-  if (!shared) {
+  if (last?.input !== input) {
     const { object, oldObject, ...request } = input.request;
-    shared = {
+    const shared = {
       object: toCel(object ?? null),
       oldObject: toCel(oldObject ?? null),
       request: toCel(request),
       namespaceObject: toCel(input.namespaceObject ?? null),
     };
-    converted.set(input, shared);
+    last = { input, shared };
   }
-  return { ...shared, params };
+  return { ...last.shared, params };
 }
 
 type Programs = {
@@ -106,6 +110,13 @@ type Programs = {
   variables: readonly { name: string; program?: CelProgram | undefined }[];
   validations: readonly CompiledValidation[];
 };
+
+/** The first variable read that failed; nothing is allocated in the usual case of no failure. */
+function firstFailed(refs: ReadonlySet<string>, failed: ReadonlyMap<string, string>): string | undefined {
+  if (failed.size === 0) return undefined;
+  for (const ref of refs) if (failed.has(ref)) return ref;
+  return undefined;
+}
 
 function evaluate(programs: Programs, match: PolicyDocument["spec"]["matchConstraints"], params: unknown, input: PolicyInput): Verdict {
   const namespaceLabels = input.namespaceObject ? labelsOf(input.namespaceObject) : undefined;
@@ -127,7 +138,7 @@ function evaluate(programs: Programs, match: PolicyDocument["spec"]["matchConstr
   const failedVariables = new Map<string, string>();
   const scope = { ...bindings, variables: values };
   for (const { name, program } of programs.variables) {
-    const broken = [...program!.variableRefs].find((ref) => failedVariables.has(ref));
+    const broken = firstFailed(program!.variableRefs, failedVariables);
     if (broken) {
       failedVariables.set(name, failedVariables.get(broken)!);
       continue;
@@ -142,7 +153,7 @@ function evaluate(programs: Programs, match: PolicyDocument["spec"]["matchConstr
   const violations: Violation[] = [];
   const errors: string[] = [];
   programs.validations.forEach((v, index) => {
-    const broken = [...v.expression.variableRefs].find((ref) => failedVariables.has(ref));
+    const broken = firstFailed(v.expression.variableRefs, failedVariables);
     if (broken) {
       errors.push(`validations[${index}]: ${failedVariables.get(broken)}`);
       return;

@@ -64,7 +64,7 @@ export function matchesConstraints(match: MatchConstraints, request: AdmissionRe
   // As the apiserver does: the object selector matches if the new or the old object matches.
   const objects = [request.object, request.oldObject].filter((o): o is KubeObject => o !== null && o !== undefined);
   if (objects.length === 0) objects.push({});
-  if (!objects.some((o) => selectorMatches(match.objectSelector, labelsOf(o)))) return false;
+  if (match.objectSelector && !objects.some((o) => selectorMatches(match.objectSelector, labelsOf(o)))) return false;
   const isNamespace = request.resource.group === "" && request.resource.resource === "namespaces";
   // A cluster-scoped object has no namespace to select on; a Namespace is selected by its own labels.
   if (isNamespace) return selectorMatches(match.namespaceSelector, labelsOf(request.object ?? request.oldObject));

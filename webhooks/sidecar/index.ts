@@ -3,7 +3,7 @@
 import { allow, mutate, type Decision } from "../../src/admission/handler.ts";
 import type { AdmissionRequest } from "../../src/admission/review.ts";
 import type { WebhookType } from "../../src/config/schema.ts";
-import { readPodCreate, shortWarning } from "../pod/request.ts";
+import { readPodCreate, rememberParsed, shortWarning } from "../pod/request.ts";
 import { namespaceOf } from "../pod/shape.ts";
 import { inject } from "./inject.ts";
 import { planInjection } from "./select.ts";
@@ -28,6 +28,8 @@ export function handleSidecar(request: AdmissionRequest, settings: SidecarSettin
   }
   const result = inject(read.pod, plan.selections);
   if (!result.ok) return skipped(result.reason, [`sidecar not injected: ${result.reason}`]);
+  // A parsed pod plus parts that fit the pod schemas: the next mutator need not parse it again.
+  if (plan.selections.every((s) => s.fitsPod)) rememberParsed(result.pod);
   return mutate(result.pod, { auditAnnotations: { [AUDIT_KEY]: `injected: ${result.status.templates.join(",")}` } });
 }
 
@@ -36,5 +38,5 @@ export const sidecarWebhook: WebhookType<typeof sidecarSettings> = {
   kind: "mutating",
   description: "Injects sidecar containers, volumes and env from named templates into pods that opt in",
   settings: sidecarSettings,
-  create: (identity, settings) => ({ ...identity, kind: "mutating", handle: (request) => handleSidecar(request, settings) }),
+  create: (identity, settings) => ({ ...identity, kind: "mutating", leavesInputIntact: true, handle: (request) => handleSidecar(request, settings) }),
 };

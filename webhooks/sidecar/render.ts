@@ -52,7 +52,7 @@ export function referencesIn(text: string): Reference[] | string {
   return references;
 }
 
-function resolve(reference: Reference, context: RenderContext): Value {
+export function resolve(reference: Reference, context: RenderContext): Value {
   switch (reference.kind) {
     case "pod":
       return context.pod[reference.field];

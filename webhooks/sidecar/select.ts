@@ -4,7 +4,8 @@ import type { Pod } from "../pod/shape.ts";
 import { INJECT, NATIVE, STATUS, TEMPLATES, valueAnnotations } from "./annotations.ts";
 import type { PodFacts } from "./render.ts";
 import type { SidecarSettings } from "./settings.ts";
-import { renderTemplate, type Rendered, type Template } from "./template.ts";
+import { renderForPod } from "./memo.ts";
+import type { Rendered, Template } from "./template.ts";
 import { parseValue, type Value } from "./values.ts";
 
 export interface Problem {
@@ -18,6 +19,8 @@ export interface Selection {
   readonly template: Template;
   readonly native: boolean;
   readonly rendered: Rendered;
+  /** The rendered parts pass the pod schemas too (memo.ts). */
+  readonly fitsPod: boolean;
 }
 
 export type Plan =
@@ -99,14 +102,14 @@ export function planInjection(pod: Pod, namespace: string, settings: SidecarSett
     const template = settings.templates[name]!;
     const chosen = values(name, template, annotations, problems);
     if (problems.length > 0) continue;
-    const rendered = renderTemplate(template, { pod: facts, values: chosen });
+    const rendered = renderForPod(template, { pod: facts, values: chosen });
     if (!rendered.ok) {
       // Only pod-derived text can break a template that rendered at load; name the template and field.
       const first = rendered.issues[0]!;
       problems.push({ key: `template ${name}`, message: `renders invalid for this pod at ${first.path.join(".")}: ${first.message}` });
       continue;
     }
-    selections.push({ name, template, native: podNative ?? template.native ?? settings.native, rendered: rendered.rendered });
+    selections.push({ name, template, native: podNative ?? template.native ?? settings.native, rendered: rendered.rendered, fitsPod: rendered.fitsPod });
   }
   if (problems.length > 0) return skip("invalid override", problems);
   return { inject: true, selections };

@@ -81,6 +81,22 @@ describe("mutating runner", () => {
     assert.equal(response.patch, undefined);
   });
 
+  it("a mutator that declares it leaves its input intact gets the object itself; any other gets a copy", async () => {
+    const request = reviewRequest("create-pod") as AdmissionRequest;
+    const seen: unknown[] = [];
+    const peek = (name: string, leavesInputIntact: boolean): AdmissionHandler => ({
+      ...handler(name, (r) => {
+        seen.push(r.object);
+        return allow();
+      }),
+      leavesInputIntact,
+    });
+    await runMutating([peek("intact", true), peek("copying", false)], request);
+    assert.equal(seen[0], request.object);
+    assert.notEqual(seen[1], request.object);
+    assert.deepEqual(seen[1], request.object);
+  });
+
   for (const policy of ["Fail", "Ignore"] as const) {
     it(`a hanging mutator under ${policy} is cut off at its deadline`, async () => {
       const request = reviewRequest("create-pod") as AdmissionRequest;

@@ -36,6 +36,7 @@ describe("config loading", () => {
     assert.equal(config.server.host, "127.0.0.1");
     assert.equal(config.server.metrics.port, 9090);
     assert.equal(config.server.bodyLimitBytes, 8 * 1024 * 1024);
+    assert.ok(config.server.keepAliveTimeoutSeconds > 90, "outlives Go clients' 90 s idle connections");
     assert.deepEqual(config.sections, { extra: { on: false } });
   });
 

@@ -4,10 +4,11 @@ import fc from "fast-check";
 import { ApiException } from "@kubernetes/client-node";
 import { apiBinder, type BindingApi } from "../../../extender/bind.ts";
 import { NodeCache } from "../../../extender/cache/node-cache.ts";
+import { RecentPods } from "../../../extender/cache/recent-pods.ts";
 import { NodeMemo } from "../../../extender/nodeinfo.ts";
 import type { PluginError } from "../../../extender/framework.ts";
 import { bind, filter, preempt, prioritize, type ExtenderDeps } from "../../../extender/verbs.ts";
-import { extenderArgs, extenderPreemptionArgs, WireError } from "../../../extender/wire.ts";
+import { extenderArgs, extenderPreemptionArgs, pod as podSchema, WireError } from "../../../extender/wire.ts";
 import { fixture, section } from "./support.ts";
 
 function deps(overrides: Partial<ExtenderDeps> = {}): ExtenderDeps & { errors: string[] } {
@@ -182,4 +183,46 @@ describe("bind", () => {
   it("fails when the pod was recreated under the same name", async () => assert.match(await run(api("node-a", 409, "other-uid")), /was recreated/));
   it("reports other API failures in Error", async () => assert.match(await run(api("", 403)), /^binding pod shop\/web-7d9f-abcde to node node-a failed: HTTP 403/));
   it("says so when bind is disabled", async () => assert.match((await bind(deps(), args)).result.Error, /bind verb is disabled/));
+
+  describe("assume (node-cache mode)", () => {
+    const filtered = (status?: number) => {
+      const d = deps({ cache: cached(), recent: new RecentPods(), binder: apiBinder(api("node-b", status)) });
+      filter(d, extenderArgs.parse(fixture("filter-nodenames.json")));
+      return d;
+    };
+    const onGpu = { ...args, Node: "node-gpu" };
+    it("counts the pod on its node right after a successful bind, before the informer reports it", async () => {
+      const d = filtered();
+      const before = d.cache!.nodeInfo("node-gpu")!.usage.requested["cpu"] ?? 0;
+      assert.equal((await bind(d, onGpu)).result.Error, "");
+      const usage = d.cache!.nodeInfo("node-gpu")!.usage;
+      assert.ok(usage.pods.has(args.PodUID));
+      assert.equal(Math.round(((usage.requested["cpu"] ?? 0) - before) * 1000), 600, "the pod's 500m plus its 100m sidecar");
+      assert.equal(d.recent!.size, 0, "a bound pod is forgotten");
+    });
+    it("counts nothing when the bind fails", async () => {
+      const d = filtered(500);
+      assert.notEqual((await bind(d, onGpu)).result.Error, "");
+      assert.equal(d.cache!.nodeInfo("node-gpu")!.usage.pods.has(args.PodUID), false);
+    });
+    it("keeps the informer's entry when it reported the pod first", async () => {
+      const d = filtered();
+      d.cache!.upsertPod({ metadata: { uid: args.PodUID, name: args.PodName, namespace: args.PodNamespace }, spec: { nodeName: "node-a", containers: [] } });
+      await bind(d, onGpu);
+      assert.equal(d.cache!.nodeInfo("node-gpu")!.usage.pods.has(args.PodUID), false);
+      assert.ok(d.cache!.nodeInfo("node-a")!.usage.pods.has(args.PodUID));
+    });
+  });
+});
+
+describe("RecentPods", () => {
+  it("keeps the newest pods up to its limit", () => {
+    const recent = new RecentPods(2);
+    for (const uid of ["a", "b", "c"]) recent.remember(podSchema.parse({ metadata: { uid } }));
+    recent.remember(podSchema.parse({ metadata: {} }));
+    assert.equal(recent.size, 2);
+    assert.equal(recent.take("a"), undefined);
+    assert.equal(recent.take("c")?.metadata.uid, "c");
+    assert.equal(recent.take("c"), undefined);
+  });
 });

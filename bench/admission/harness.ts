@@ -1,0 +1,126 @@
+// Process plumbing for the admission bench: a pinned server child, a pinned
+// load-generator child per run, and single probe requests that check every
+// scenario answers what it should before it is timed.
+import { request } from "node:https";
+import type { ChildProcess } from "node:child_process";
+import { applyPatch, type PatchOperation } from "../../src/admission/patch.ts";
+import type { KubeObject } from "../../src/admission/review.ts";
+import type { LoadJob, LoadResult } from "../load/client.ts";
+import { nextMessage, spawnNode, type Pinning } from "../pin.ts";
+import type { ServerCommand, Usage } from "./server.ts";
+
+const SERVER_SCRIPT = new URL("./server.ts", import.meta.url).pathname;
+const WORKER_SCRIPT = new URL("../load/worker.ts", import.meta.url).pathname;
+export const SERVER_CORE = 0;
+export const LOAD_CORE = 1;
+
+export interface ServerUnderTest {
+  readonly port: number;
+  usage(): Promise<Usage>;
+  stop(): Promise<void>;
+}
+
+function reply<T>(message: unknown, key: string): T {
+  const m = message as Record<string, unknown>;
+  if (typeof m["error"] === "string") throw new Error(m["error"]);
+  if (!(key in m)) throw new Error(`unexpected message: ${JSON.stringify(message).slice(0, 200)}`);
+  return m[key] as T;
+}
+
+export async function startServerChild(pinning: Pinning, start: Extract<ServerCommand, { start: unknown }>["start"], nodeFlags: readonly string[] = []): Promise<ServerUnderTest> {
+  const child: ChildProcess = spawnNode(pinning, SERVER_CORE, SERVER_SCRIPT, [], nodeFlags);
+  const ask = async <T>(command: ServerCommand, key: string, timeoutMs = 30_000): Promise<T> => {
+    const answer = nextMessage(child, timeoutMs);
+    child.send(command);
+    return reply<T>(await answer, key);
+  };
+  try {
+    const { port } = await ask<{ port: number }>({ start }, "ready");
+    return {
+      port,
+      usage: () => ask<Usage>({ usage: true }, "usage"),
+      stop: async () => {
+        const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", () => resolve())));
+        child.send({ exit: true } satisfies ServerCommand);
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      },
+    };
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
+}
+
+/** One bounded load run in a pinned child. */
+export async function runLoadChild(pinning: Pinning, job: LoadJob): Promise<LoadResult> {
+  const child = spawnNode(pinning, LOAD_CORE, WORKER_SCRIPT);
+  const answer = nextMessage(child, job.durationMs + (job.drainMs ?? 5_000) + 30_000);
+  child.send(job);
+  try {
+    return reply<LoadResult>(await answer, "result");
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  }
+}
+
+export interface Probe {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export function probe(port: number, ca: string, path: string, body: string): Promise<Probe> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, method: "POST", ca, headers: { "content-type": "application/json" }, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+        } catch {
+          reject(new Error(`${path}: reply is not JSON: ${text.slice(0, 200)}`));
+        }
+      });
+    });
+    req.on("error", reject);
+    req.setTimeout(10_000, () => req.destroy(new Error(`${path}: no reply within 10 s`)));
+    req.end(body);
+  });
+}
+
+export interface StepCheck {
+  readonly path: string;
+  readonly allowed: boolean;
+  readonly patchOperations: number;
+  readonly warnings: number;
+  readonly message?: string;
+}
+
+interface ReviewResponse {
+  response?: { uid?: string; allowed?: boolean; patch?: string; warnings?: string[]; status?: { message?: string } };
+}
+
+/** What one step's reply says; throws unless it is a 200 AdmissionReview for this uid. */
+export function readReply(path: string, uid: string, answer: Probe): StepCheck & { patch?: PatchOperation[] } {
+  const response = (answer.body as ReviewResponse).response;
+  if (answer.status !== 200) throw new Error(`${path}: HTTP ${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`);
+  // The bare baselines answer a constant without a uid; everything else must echo it.
+  if (response?.uid !== uid && response?.uid !== "") throw new Error(`${path}: reply uid ${String(response?.uid)} is not the request's ${uid}`);
+  const patch = response.patch ? (JSON.parse(Buffer.from(response.patch, "base64").toString("utf8")) as PatchOperation[]) : undefined;
+  return {
+    path,
+    allowed: response.allowed === true,
+    patchOperations: patch?.length ?? 0,
+    warnings: response.warnings?.length ?? 0,
+    ...(response.status?.message ? { message: response.status.message } : {}),
+    ...(patch ? { patch } : {}),
+  };
+}
+
+/** The review as the apiserver would send it to validating webhooks after this patch. */
+export function patchedReview(reviewText: string, patch: readonly PatchOperation[]): string {
+  const review = JSON.parse(reviewText) as { request: { object: KubeObject } };
+  return JSON.stringify({ ...review, request: { ...review.request, object: applyPatch(review.request.object, patch) } });
+}

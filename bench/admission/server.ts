@@ -1,0 +1,95 @@
+// One server under test, as a child process pinned to its own core: a bare
+// node:https baseline or podgate itself. Driven over IPC: start, usage
+// (CPU time and memory, read inside the process), exit.
+import { once } from "node:events";
+import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:https";
+import { join } from "node:path";
+import { z } from "zod";
+import { TLS_FILES } from "../../src/server/tls.ts";
+
+export const serverKinds = ["ceiling", "floor", "podgate"] as const;
+
+export const serverCommand = z.union([
+  z.strictObject({ start: z.strictObject({ kind: z.enum(serverKinds), tlsDir: z.string(), config: z.unknown().optional() }) }),
+  z.strictObject({ usage: z.literal(true) }),
+  z.strictObject({ exit: z.literal(true) }),
+]);
+export type ServerCommand = z.infer<typeof serverCommand>;
+
+export interface Usage {
+  readonly cpuUs: number;
+  readonly rssBytes: number;
+  readonly maxRssBytes: number;
+}
+
+const CEILING_REPLY = Buffer.from('{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"","allowed":true}}');
+
+/** The ceiling: drain the body, answer a constant. Nothing can be cheaper on this stack. */
+function ceiling(request: import("node:http").IncomingMessage, response: import("node:http").ServerResponse) {
+  request.resume();
+  request.on("end", () => {
+    response.writeHead(200, { "content-type": "application/json", "content-length": CEILING_REPLY.length });
+    response.end(CEILING_REPLY);
+  });
+}
+
+/** The protocol floor: parse the review and echo its uid — work no webhook can skip. */
+function floor(request: import("node:http").IncomingMessage, response: import("node:http").ServerResponse) {
+  const chunks: Buffer[] = [];
+  request.on("data", (chunk: Buffer) => chunks.push(chunk));
+  request.on("end", () => {
+    const review = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { request: { uid: string } };
+    const body = Buffer.from(JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", response: { uid: review.request.uid, allowed: true } }));
+    response.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+    response.end(body);
+  });
+}
+
+async function bare(kind: "ceiling" | "floor", tlsDir: string): Promise<{ port: number; close(): Promise<void> }> {
+  const [cert, key] = await Promise.all([readFile(join(tlsDir, TLS_FILES.cert), "utf8"), readFile(join(tlsDir, TLS_FILES.key), "utf8")]);
+  const server: Server = createServer({ cert, key, minVersion: "TLSv1.2", keepAliveTimeout: 75_000 }, kind === "ceiling" ? ceiling : floor);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  if (!address || typeof address !== "object") throw new Error("no listening address");
+  return { port: address.port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+async function podgate(tlsDir: string, raw: unknown): Promise<{ port: number; close(): Promise<void> }> {
+  // Loaded only here, so the bare baselines' memory is node's alone.
+  const [{ extensionsFor, registry }, { buildConfig }, { startServer }] = await Promise.all([import("../../src/builtins.ts"), import("../../src/config/load.ts"), import("../../src/server/serve.ts")]);
+  const base = (raw ?? {}) as Record<string, unknown>;
+  const serverSection = (base["server"] ?? {}) as Record<string, unknown>;
+  const config = buildConfig({ ...base, server: { ...serverSection, host: "127.0.0.1", port: 0, tlsDir, metrics: { host: "127.0.0.1", port: 0 } } }, registry, "(bench config)");
+  const running = await startServer(config, extensionsFor(config));
+  return { port: Number(new URL(running.url).port), close: () => running.close() };
+}
+
+let running: { port: number; close(): Promise<void> } | undefined;
+
+process.on("message", (message: unknown) => {
+  const command = serverCommand.safeParse(message);
+  if (!command.success) {
+    process.send!({ error: `bad server command: ${command.error.message}` });
+    return;
+  }
+  const c = command.data;
+  if ("start" in c) {
+    const { kind, tlsDir, config } = c.start;
+    (kind === "podgate" ? podgate(tlsDir, config) : bare(kind, tlsDir)).then(
+      (server) => {
+        running = server;
+        process.send!({ ready: { port: server.port } });
+      },
+      (error: unknown) => process.send!({ error: (error as Error).message }),
+    );
+  } else if ("usage" in c) {
+    const cpu = process.cpuUsage();
+    const usage: Usage = { cpuUs: cpu.user + cpu.system, rssBytes: process.memoryUsage.rss(), maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+    process.send!({ usage });
+  } else {
+    // A clean exit, so --cpu-prof writes its profile.
+    void (running?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+  }
+});

@@ -1,0 +1,109 @@
+// One run's results as tables (stdout and docs/benchmarks.md) and as the
+// latency chart; and the figures section of the docs replaced in place.
+import type { AdmissionReport, ProfileReport } from "../admission.ts";
+import { extenderTable, type ExtenderRow } from "../extender.ts";
+import { machineLine, type Machine } from "../machine.ts";
+import type { Chart } from "./svg.ts";
+import { formatTable } from "./table.ts";
+import type { TargetCheck } from "./targets.ts";
+
+export interface BenchResults {
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  readonly quick: boolean;
+  readonly machine: Machine;
+  readonly loadAverageAtEnd: number;
+  readonly admission?: AdmissionReport;
+  readonly extender?: readonly ExtenderRow[];
+  readonly flow: { readonly ran: false; readonly reason: string } | { readonly ran: true; readonly result: unknown };
+  readonly targets: readonly TargetCheck[];
+  readonly profiles?: readonly ProfileReport[];
+}
+
+const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n.toFixed(1)) : "-");
+const pct = (n: number) => (Number.isFinite(n) ? `${Math.round(n * 100)}%` : "-");
+
+export function admissionRows(report: AdmissionReport): string[][] {
+  const floor = report.scenarios.find((s) => s.id === "floor");
+  const ceiling = report.scenarios.find((s) => s.id === "ceiling");
+  const header = ["scenario", "max ops/s", "vs floor", "vs ceiling", "CPU µs/op", "CPU vs floor", "capacity vs floor (CPU)", ...report.scenarios[0]!.latency.map((p) => `p50/p99/p99.9 ms @${Math.round(p.fraction * 100)}%`), "peak RSS MB"];
+  return [
+    header,
+    ...report.scenarios.map((s) => [
+      s.requestsPerOp > 1 ? `${s.id} (${s.requestsPerOp} requests)` : s.id,
+      String(Math.round(s.throughput)),
+      floor ? pct(s.throughput / floor.throughput) : "-",
+      ceiling ? pct(s.throughput / ceiling.throughput) : "-",
+      ms(s.cpuUsPerOp),
+      floor ? `${(s.cpuUsPerOp / floor.cpuUsPerOp).toFixed(2)}x` : "-",
+      // What the throughput ratio would be with a core to itself: the steadiest ratio on a busy machine.
+      floor ? pct(floor.cpuUsPerOp / s.cpuUsPerOp) : "-",
+      ...s.latency.map((p) => `${ms(p.p50)} / ${ms(p.p99)} / ${ms(p.p999)}${p.saturated ? " (sat.)" : ""}`),
+      (s.maxRssBytes / 2 ** 20).toFixed(0),
+    ]),
+  ];
+}
+
+export function targetRows(targets: readonly TargetCheck[]): string[][] {
+  return [["target", "measured", "met"], ...targets.map((t) => [t.target, t.measured, t.met ? "yes" : "**no**"])];
+}
+
+export function latencyChart(report: AdmissionReport): Chart {
+  const keys = [["p50", "p50"], ["p99", "p99"], ["p999", "p99.9"]] as const;
+  return {
+    title: `Admission latency vs offered load (${(report.bodyBytes / 1024).toFixed(1)} KB review, HTTPS keep-alive, medians of ${report.options.rounds} rounds)`,
+    xLabel: "offered load, operations/s",
+    yLabel: "latency, ms (log scale)",
+    panels: keys.map(([key, title]) => ({
+      title,
+      series: report.scenarios.map((s) => ({ name: s.id, points: s.latency.map((p) => ({ x: p.rate, y: p[key], hollow: p.saturated })) })),
+    })),
+    note: "Hollow markers: the server could not keep up (open-loop queue growing); those latencies grow with the run length.",
+  };
+}
+
+export function stdoutReport(results: BenchResults): string {
+  const parts = [`podgate bench — ${machineLine(results.machine)}; load average ${results.loadAverageAtEnd.toFixed(2)} at end; ${results.durationSeconds.toFixed(0)} s`];
+  if (results.admission) {
+    const a = results.admission;
+    parts.push(
+      `\nAdmission (${a.bodyBytes} B review, ${a.options.rounds} rounds of ${a.options.runMs} ms runs, medians; ${a.pinning.note}; loads are fractions of the floor's ${Math.round(a.floorThroughput)} ops/s)`,
+      formatTable(admissionRows(a)),
+    );
+  }
+  if (results.extender) parts.push("\nExtender (median ms per call, in process)", formatTable(extenderTable(results.extender)));
+  parts.push(`\nWhole flow: ${results.flow.ran ? "ran (see the JSON file)" : `skipped: ${results.flow.reason}`}`);
+  if (results.targets.length > 0) parts.push("\nTargets", formatTable(targetRows(results.targets)));
+  return parts.join("\n");
+}
+
+export const FIGURES_BEGIN = "<!-- bench:figures:begin (written by `npm run bench -- --write-docs`) -->";
+export const FIGURES_END = "<!-- bench:figures:end -->";
+
+export function figuresMarkdown(results: BenchResults, chartPath: string | undefined): string {
+  const lines = [`Run of ${results.startedAt}${results.quick ? " (--quick)" : ""}, ${results.durationSeconds.toFixed(0)} s. Machine: ${machineLine(results.machine)}; ${results.loadAverageAtEnd.toFixed(2)} at the end.`, ""];
+  if (results.admission) {
+    const a = results.admission;
+    lines.push(
+      "### Admission",
+      "",
+      `${a.bodyBytes}-byte review, ${a.options.rounds} interleaved rounds, ${a.options.runMs / 1000} s per run, medians; ${a.pinning.note}. Loads are 25/50/90% of the floor's maximum (${Math.round(a.floorThroughput)} ops/s). An operation of \`both\` is two requests.`,
+      "",
+      formatTable(admissionRows(a)),
+      "",
+    );
+    if (chartPath) lines.push(`![latency percentiles against offered load](${chartPath})`, "");
+  }
+  if (results.extender) lines.push("### Extender", "", "Median ms per call, in process (parse, validate, verb, serialize).", "", formatTable(extenderTable(results.extender)), "");
+  lines.push("### Whole flow", "", results.flow.ran ? "```json\n" + JSON.stringify(results.flow.result, null, 2) + "\n```" : `Not run: ${results.flow.reason}.`, "");
+  if (results.targets.length > 0) lines.push("### Targets", "", formatTable(targetRows(results.targets)), "");
+  return lines.join("\n");
+}
+
+/** Replaces what lies between the figure markers; the prose around them is left alone. */
+export function replaceFigures(document: string, figures: string): string {
+  const begin = document.indexOf(FIGURES_BEGIN);
+  const end = document.indexOf(FIGURES_END);
+  if (begin < 0 || end < begin) throw new Error(`the document has no ${FIGURES_BEGIN} ... ${FIGURES_END} section`);
+  return `${document.slice(0, begin + FIGURES_BEGIN.length)}\n${figures}\n${document.slice(end)}`;
+}

@@ -1,0 +1,112 @@
+// Flow steps 1, 2 and 6 (UPDATE, DELETE, reinvocation) through the real
+// apiserver, with kubectl where a user would type it.
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { before, after, test } from "node:test";
+import { APP_IMAGE, SIDECAR, containerNames, core, env, kubectl, namespace, podYaml, readPod, startRecorder } from "./support/cluster.ts";
+import type { PodRecorder } from "./support/recorder.ts";
+import { parseLog, reviewsOf } from "./support/timeline.ts";
+
+let ns: string;
+let recorder: PodRecorder;
+before(async () => {
+  ns = await namespace("e2e-admission");
+  recorder = await startRecorder(ns);
+});
+after(() => recorder.stop());
+
+const podgateLog = async () => (env.podgate ? parseLog(await readFile(env.podgate.logFile, "utf8")) : undefined);
+
+test("kubectl apply in an injection-enabled namespace: the pod stored in etcd has the sidecar and the defaults", async () => {
+  recorder.created("web", Date.now());
+  const applied = await kubectl(["apply", "-f", "-"], podYaml("web", ns));
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, /pod\/web created/);
+  const pod = await readPod("web", ns);
+  assert.deepEqual(containerNames(pod), ["app", SIDECAR]);
+  assert.ok(pod.spec?.volumes?.some((v) => v.name === "podgate-logs"), "the sidecar's volume is stored");
+  assert.ok(pod.metadata?.annotations?.["sidecar.podgate.io/status"], "the injection record is stored");
+  const app = pod.spec!.containers[0]!;
+  assert.equal(app.env?.find((e) => e.name === "LOG_DIR")?.value, "/var/log/app", "the template's env reaches the app container");
+  // defaults filled what the user left empty
+  assert.equal(app.resources?.requests?.["cpu"], "100m");
+  assert.equal(app.resources?.requests?.["memory"], "128Mi");
+  assert.equal(app.resources?.limits?.["memory"], "512Mi");
+  assert.equal(app.imagePullPolicy, "IfNotPresent");
+});
+
+test("a pod violating a Deny policy is rejected: kubectl exits 1 with the policy's message, and nothing is stored", async () => {
+  const result = await kubectl(["apply", "-f", "-"], podYaml("forbidden", ns, { labels: { "e2e.podgate.dev/forbidden": "yes" } }));
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /denied the request: policy e2e-forbidden-label: pods may not carry the label e2e\.podgate\.dev\/forbidden/);
+  await assert.rejects(readPod("forbidden", ns), /404|not found/i);
+  const privileged = await kubectl(["run", "priv", "-n", ns, `--image=${APP_IMAGE}`, "--privileged"]);
+  assert.equal(privileged.code, 1);
+  assert.match(privileged.stderr, /denied the request: policy pss-baseline-privileged/);
+});
+
+test("a Warn policy's warning is printed by kubectl and the pod is admitted", async () => {
+  const result = await kubectl(["apply", "-f", "-"], podYaml("latest", ns, { image: "registry.k8s.io/pause:latest" }));
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /Warning: policy disallow-latest-tag: .*registry\.k8s\.io\/pause:latest/);
+  assert.ok(await readPod("latest", ns));
+});
+
+test("a server-side dry-run create shows podgate's mutations and has no side effects", async () => {
+  const result = await kubectl(["apply", "--dry-run=server", "-o", "json", "-f", "-"], podYaml("dry", ns));
+  assert.equal(result.code, 0, result.stderr);
+  const shown = JSON.parse(result.stdout) as { spec: { containers: { name: string }[] } };
+  assert.deepEqual(shown.spec.containers.map((c) => c.name), ["app", SIDECAR]);
+  await assert.rejects(readPod("dry", ns), /404|not found/i);
+  const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=dry" });
+  assert.equal(events.items.length, 0, "no events for a pod that was never created");
+  const log = await podgateLog();
+  if (log) {
+    const reviews = log.filter((l) => l.msg === "admission review" && l.namespace === ns && l.name === "dry");
+    assert.ok(reviews.length >= 2 && reviews.every((l) => l.dryRun === true), "podgate saw the request as a dry run");
+  }
+});
+
+test("UPDATE: the Deny policy refuses adding its label; an allowed update does not inject again", async () => {
+  const denied = await kubectl(["label", "pod", "web", "-n", ns, "e2e.podgate.dev/forbidden=late"]);
+  assert.equal(denied.code, 1);
+  assert.match(denied.stderr, /policy e2e-forbidden-label: pods may not carry the label/);
+  const allowed = await kubectl(["annotate", "pod", "web", "-n", ns, "e2e.podgate.dev/note=updated"]);
+  assert.equal(allowed.code, 0, allowed.stderr);
+  const pod = await readPod("web", ns);
+  assert.equal(pod.metadata?.annotations?.["e2e.podgate.dev/note"], "updated");
+  assert.equal(pod.metadata?.labels?.["e2e.podgate.dev/forbidden"], undefined);
+  assert.deepEqual(containerNames(pod), ["app", SIDECAR]);
+  const log = await podgateLog();
+  if (log) assert.ok(reviewsOf(log, ns, "web").some((l) => l.route === "/validate/policy" && (l as { operation?: string }).operation === "UPDATE"), "podgate validated the UPDATE");
+});
+
+test("DELETE: a protected pod cannot be deleted until its annotation is removed", async () => {
+  const create = await kubectl(["apply", "-f", "-"], podYaml("keep", ns, { annotations: { "e2e.podgate.dev/protected": "true" } }));
+  assert.equal(create.code, 0, create.stderr);
+  const denied = await kubectl(["delete", "pod", "keep", "-n", ns, "--wait=false"]);
+  assert.equal(denied.code, 1);
+  assert.match(denied.stderr, /policy e2e-protected-delete: pod is protected by e2e\.podgate\.dev\/protected=true/);
+  assert.ok(await readPod("keep", ns), "still there");
+  assert.equal((await kubectl(["annotate", "pod", "keep", "-n", ns, "e2e.podgate.dev/protected-"])).code, 0);
+  const deleted = await kubectl(["delete", "pod", "keep", "-n", ns, "--wait=false"]);
+  assert.equal(deleted.code, 0, deleted.stderr);
+});
+
+test("reinvocation: after the defaults webhook changes the pod the sidecar webhook runs again and adds nothing", async () => {
+  const created = await kubectl(["apply", "-f", "-"], podYaml("again", ns));
+  assert.equal(created.code, 0, created.stderr);
+  const pod = await readPod("again", ns);
+  assert.equal(containerNames(pod).filter((n) => n === SIDECAR).length, 1, "injected exactly once");
+  assert.equal(pod.spec?.volumes?.filter((v) => v.name === "podgate-logs").length, 1);
+  const log = await podgateLog();
+  if (log) {
+    const sidecar = reviewsOf(log, ns, "again").filter((l) => l.route === "/mutate/sidecar");
+    assert.equal(sidecar.length, 2, "the apiserver reinvoked the sidecar webhook (reinvocationPolicy: IfNeeded)");
+    assert.deepEqual(sidecar.map((l) => (l as { decision?: string }).decision), ["patched", "allowed"], "the second pass is an empty patch");
+  }
+});
+
+test("timeline of the applied pod", async () => {
+  await recorder.print("admission: pod web", ["web"]);
+});

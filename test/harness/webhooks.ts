@@ -1,0 +1,52 @@
+// podgate's MutatingWebhookConfiguration for a podgate outside the cluster:
+// the base manifest's webhooks (rules, failure policies, timeouts,
+// reinvocation, exclusions) with clientConfig.url + caBundle instead of the
+// in-cluster Service (the envtest pattern), and the sidecar limited to
+// namespaces labelled for injection.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { z } from "zod";
+
+export const INJECT_LABEL = { key: "podgate.io/inject", value: "enabled" } as const;
+
+const selector = z.looseObject({
+  matchExpressions: z.array(z.looseObject({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() })).optional(),
+});
+const webhook = z.looseObject({
+  name: z.string(),
+  clientConfig: z.looseObject({ service: z.looseObject({ path: z.string() }) }),
+  namespaceSelector: selector.optional(),
+});
+const configuration = z.looseObject({
+  kind: z.literal("MutatingWebhookConfiguration"),
+  metadata: z.looseObject({ name: z.string() }),
+  webhooks: z.array(webhook),
+});
+export type MutatingConfiguration = z.infer<typeof configuration>;
+
+export function baseMutatingConfiguration(repo: string): MutatingConfiguration {
+  const path = join(repo, "manifests/base/webhooks.yaml");
+  const docs = parseAllDocuments(readFileSync(path, "utf8")).map((d) => d.toJS() as unknown);
+  const found = docs.find((d) => (d as { kind?: unknown } | null)?.kind === "MutatingWebhookConfiguration");
+  if (found === undefined) throw new Error(`${path}: no document of kind MutatingWebhookConfiguration`);
+  return configuration.parse(found);
+}
+
+/** The base configuration pointed at `baseUrl` (e.g. https://127.0.0.1:8443), named `name`. */
+export function urlMutatingConfiguration(base: MutatingConfiguration, options: { name: string; baseUrl: string; caBundle: string }): Record<string, unknown> {
+  return {
+    ...base,
+    metadata: { name: options.name, labels: { "app.kubernetes.io/name": "podgate", "app.kubernetes.io/part-of": "podgate-e2e" } },
+    webhooks: base.webhooks.map((w) => {
+      const { service, ...rest } = w.clientConfig;
+      const expressions = w.namespaceSelector?.matchExpressions ?? [];
+      const injectOnly = w.clientConfig.service.path === "/mutate/sidecar" ? [{ key: INJECT_LABEL.key, operator: "In", values: [INJECT_LABEL.value] }] : [];
+      return {
+        ...w,
+        clientConfig: { ...rest, url: `${options.baseUrl}${service.path}`, caBundle: options.caBundle },
+        namespaceSelector: { ...w.namespaceSelector, matchExpressions: [...expressions, ...injectOnly] },
+      };
+    }),
+  };
+}

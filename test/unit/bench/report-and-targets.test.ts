@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { latencyPoint, summariseRounds, type AdmissionReport, type ScenarioResult, type ScenarioRound } from "../../../bench/admission.ts";
+import type { ExtenderRow } from "../../../bench/extender.ts";
+import { parseCpuinfo } from "../../../bench/machine.ts";
+import { admissionRows, FIGURES_BEGIN, FIGURES_END, replaceFigures } from "../../../bench/report/render.ts";
+import { admissionTargets, extenderTargets } from "../../../bench/report/targets.ts";
+import { flowBlocker } from "../../../bench/run.ts";
+
+const MIB = 2 ** 20;
+const point = (fraction: number, p99: number, saturated = false) => ({ fraction, rate: 1000 * fraction, achieved: 1000 * fraction, p50: p99 / 4, p99, p999: p99 * 2, saturated });
+const round = (throughput: number, p99: number, rss = 100 * MIB): ScenarioRound => ({ throughput, cpuUsPerOp: 1e6 / throughput, errors: 0, errorSamples: [], latency: [point(0.25, p99), point(0.5, p99), point(0.9, p99)], rssBytes: rss, maxRssBytes: rss });
+const scenario = (id: string, rounds: ScenarioRound[]): ScenarioResult => ({ id, title: id, requestsPerOp: 1, checks: [], rounds, ...summariseRounds(rounds) });
+
+function report(mutate: number, validate: number, p99: number, rss: number): AdmissionReport {
+  return {
+    bodyBytes: 8619,
+    pinning: { available: true, note: "pinned" },
+    options: { rounds: 1, runMs: 1000, warmupMs: 100, connections: 16, rateConnections: 32 },
+    floorThroughput: 1000,
+    scenarios: [scenario("floor", [round(1000, 1)]), scenario("ceiling", [round(2000, 1)]), scenario("mutate", [round(mutate, p99, rss)]), scenario("validate", [round(validate, p99)])],
+  };
+}
+
+describe("summariseRounds", () => {
+  it("takes medians over rounds point by point and the highest memory", () => {
+    const s = summariseRounds([round(100, 1, 10), round(300, 9, 30), round(200, 5, 20)]);
+    assert.equal(s.throughput, 200);
+    assert.deepEqual(s.latency.map((p) => p.p99), [5, 5, 5]);
+    assert.equal(s.maxRssBytes, 30);
+  });
+
+  it("calls a point saturated when most rounds were", () => {
+    const a = round(100, 1);
+    const b = { ...a, latency: a.latency.map((p) => ({ ...p, saturated: true })) };
+    assert.deepEqual(summariseRounds([a, b, b]).latency.map((p) => p.saturated), [true, true, true]);
+    assert.deepEqual(summariseRounds([a, a, b]).latency.map((p) => p.saturated), [false, false, false]);
+  });
+});
+
+describe("latencyPoint", () => {
+  const run = { ops: 1000, errors: 0, errorSamples: [], unsent: 0, elapsedMs: 1000, throughput: 1000, latency: { p50: 1, p90: 2, p99: 3, p999: 4, max: 5 } };
+  it("is steady when the offered operations were done", () => assert.equal(latencyPoint(0.5, 1000, run).saturated, false));
+  it("is saturated when fewer than 95% were done or some were never sent", () => {
+    assert.equal(latencyPoint(0.5, 1000, { ...run, ops: 900 }).saturated, true);
+    assert.equal(latencyPoint(0.5, 1000, { ...run, unsent: 1 }).saturated, true);
+  });
+});
+
+describe("targets", () => {
+  it("pass when mutate/validate reach 60%/50% of the floor, p99 <= 3 ms at 50% and RSS <= 150 MB", () => {
+    assert.ok(admissionTargets(report(600, 500, 3, 150 * MIB)).every((t) => t.met));
+  });
+
+  it("name each miss with the measured figure", () => {
+    const checks = admissionTargets(report(599, 499, 3.1, 151 * MIB));
+    assert.ok(checks.every((t) => !t.met));
+    assert.equal(checks[0]!.measured, "60% (599 of 1000 ops/s); by CPU per op 60%");
+    assert.match(checks.find((t) => t.target.includes("RSS"))!.measured, /^151 MB \(mutate\)$/);
+  });
+
+  it("check the extender's cache time at 5,000 nodes and each size's full-NodeList ratio", () => {
+    const row = (nodes: number, cache: number, ratio: number): ExtenderRow => ({ nodes, passed: nodes, cacheBodyBytes: 1, cacheFilterMs: cache / 2, cachePrioritizeMs: cache / 2, fullBodyBytes: 1, fullFilterMs: ratio, fullFilterColdMs: ratio, baselineFilterMs: 1, fullPrioritizeMs: ratio, baselinePrioritizeMs: 1 });
+    const checks = extenderTargets([row(100, 1, 2.5), row(5000, 4.9, 1.5)]);
+    assert.deepEqual(checks.map((c) => c.met), [true, false, true]);
+  });
+});
+
+describe("report rendering", () => {
+  it("puts every scenario in the table with its ratio to the floor", () => {
+    const rows = admissionRows(report(600, 500, 3, 100 * MIB));
+    assert.deepEqual(rows.map((r) => r[0]), ["scenario", "floor", "ceiling", "mutate", "validate"]);
+    assert.deepEqual(rows.map((r) => r[2]), ["vs floor", "100%", "200%", "60%", "50%"]);
+  });
+
+  it("replaces only the figures between the markers", () => {
+    const doc = `# T\nprose\n${FIGURES_BEGIN}\nold\n${FIGURES_END}\nmore prose\n`;
+    assert.equal(replaceFigures(doc, "new"), `# T\nprose\n${FIGURES_BEGIN}\nnew\n${FIGURES_END}\nmore prose\n`);
+    assert.throws(() => replaceFigures("# no markers", "x"), /has no <!-- bench:figures:begin/);
+  });
+});
+
+describe("machine and flow", () => {
+  it("reads the CPU model and MHz from /proc/cpuinfo", () => {
+    assert.deepEqual(parseCpuinfo("processor\t: 0\nmodel name\t: AMD EPYC 7B13\ncpu MHz\t\t: 2449.998\n"), { model: "AMD EPYC 7B13", mhz: 2450 });
+    assert.deepEqual(parseCpuinfo(""), {});
+  });
+
+  it("skips the flow, saying why, unless the binaries are built or --flow is given", () => {
+    const all = () => true;
+    assert.equal(flowBlocker(false, "/bin", all), undefined);
+    assert.match(flowBlocker(false, "/cp", (p) => !p.endsWith("kwok"))!, /kwok missing in \/cp/);
+    assert.equal(flowBlocker(true, "/cp", (p) => p.endsWith("flow.ts")), undefined);
+    assert.match(flowBlocker(true, "/cp", () => false)!, /bench\/flow\.ts is not on this branch/);
+  });
+});
