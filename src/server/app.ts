@@ -63,7 +63,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   app.server.headersTimeout = server.headersTimeoutSeconds * 1000;
-  dropSilentConnections(app.server, server.headersTimeoutSeconds * 1000);
+  dropSilentConnections(app.server, server.keepAliveTimeoutSeconds * 1000);
   // Only JSON is an AdmissionReview or extender call: anything else is 415.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {

@@ -1,7 +1,8 @@
 // Slow and idle clients cannot hold sockets: a TCP connection that never
-// handshakes, headers sent byte by byte, and a body that trickles are cut
-// off at the configured deadlines (checked every second), while a normal
-// client is answered meanwhile.
+// handshakes (headersTimeout), headers sent byte by byte (headersTimeout), a
+// body that trickles (requestTimeout) and a TLS connection that never sends
+// a request (keepAliveTimeout) are cut off at their deadlines (checked every
+// second), while a normal client is answered meanwhile.
 import assert from "node:assert/strict";
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
