@@ -26,6 +26,9 @@ export interface AppOptions {
   readonly logger?: FastifyBaseLogger | boolean;
 }
 
+/** The route label of a request that matched no route: its URL would give the metric one series per URL sent. */
+const UNMATCHED = "(unmatched)";
+
 /** Routes that decide something require the client certificate when one is configured; probes do not. */
 const GUARDED = /^\/(mutate|validate|extender)(\/|$|\?)/;
 
@@ -80,7 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const socket = request.raw.socket as TLSSocket;
       if (socket.authorized) return;
       const reason = socket.getPeerCertificate()?.subject ? `client certificate rejected: ${String(socket.authorizationError)}` : "client certificate required";
-      metrics.rejectedRequests.inc({ route: request.routeOptions.url ?? request.url, status: "401" });
+      metrics.rejectedRequests.inc({ route: request.routeOptions.url ?? UNMATCHED, status: "401" });
       return reply.code(401).send({ statusCode: 401, error: "Unauthorized", message: reason });
     });
   }
@@ -88,7 +91,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Fastify's own errors (bad JSON, too large, wrong media type) keep their status; the reply names the problem.
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string; uid?: string }, request, reply) => {
     const statusCode = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
-    metrics.rejectedRequests.inc({ route: request.routeOptions.url ?? request.url, status: String(statusCode) });
+    metrics.rejectedRequests.inc({ route: request.routeOptions.url ?? UNMATCHED, status: String(statusCode) });
     if (statusCode >= 500) request.log.error({ err: error }, "request failed");
     else request.log.warn({ code: error.code, url: request.url, status: statusCode }, error.message);
     // A body refused while parsing is not request.body, but its uid may still be known.

@@ -131,6 +131,7 @@ export function fuzzPolicyLoader(cases: number, seed: number): LoaderFigures {
   );
   const load = (text: string) => readPolicyDocuments(POLICY_FILE, text).forEach((document) => compilePolicy(document, POLICY_FILE));
   // Problems read `policy "x" (file): spec.validations[0]...: message` or `file: message`.
-  const strip = (p: string) => p.replace(/^(policy "[^"]*" |document \d+ )?\(?fuzz-policy\.yaml\)?: /, "");
+  // A fuzzed name may itself hold quotes: strip up to the file name.
+  const strip = (p: string) => p.replace(/^(policy ".*" |document \d+ )\(fuzz-policy\.yaml\): |^fuzz-policy\.yaml: /, "");
   return run("policy", arbitrary, cases, seed, load, PolicyError, strip);
 }

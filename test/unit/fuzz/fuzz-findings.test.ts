@@ -8,6 +8,10 @@ import { extenderArgs, extenderPreemptionArgs, parseWire } from "../../../extend
 import { PolicyError } from "../../../webhooks/policy/declarative.ts";
 import { readYamlDocuments } from "../../../webhooks/policy/load.ts";
 import type { z } from "zod";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildTarget } from "../../fuzz/target.ts";
 
 const SIDECAR = `admission:
   mutating:
@@ -47,4 +51,18 @@ test("a YAML alias before its anchor is a loader error naming the file, not a ra
 test("a key with a newline is named on one line", () => {
   const issue = { code: "custom", path: ["a", "x\ny"], message: "unknown key", input: undefined } as z.core.$ZodIssue;
   assert.equal(describeIssue(issue).message, "a.x\\u000ay: unknown key");
+});
+
+test("refusals on unknown URLs share one metric series (each URL was a new series: unbounded memory)", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "podgate-fuzz-"));
+  const target = await buildTarget(dir);
+  try {
+    for (let i = 0; i < 5; i++) await target.app.inject({ method: "POST", url: `/nope/${i}?x=${i}`, payload: "{bad", headers: { "content-type": "application/json" } });
+    const text = await target.metrics.registry.getSingleMetricAsString("podgate_rejected_requests_total");
+    assert.match(text, /route="\(unmatched\)",status="400"} 5/);
+    assert.doesNotMatch(text, /nope/);
+  } finally {
+    await target.app.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
