@@ -151,6 +151,8 @@ export async function slowloris(dir: string, sockets = 300): Promise<ScenarioRes
     const opened = performance.now();
     const track = (socket: Socket) => {
       socket.on("error", () => {});
+      // Read, or a paused socket never notices the server's close (no 'end', so no 'close').
+      socket.resume();
       socket.on("close", () => lifetimes.push(performance.now() - opened));
     };
     for (let i = 0; i < sockets; i++) {
