@@ -3,12 +3,12 @@
 import assert from "node:assert/strict";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import { after, it } from "node:test";
-import { KubeConfig } from "@kubernetes/client-node";
 import Fastify from "fastify";
 import { Registry } from "prom-client";
 import { startFeed, type Feed } from "../../extender/cache/informers.ts";
 import { NodeCache } from "../../extender/cache/node-cache.ts";
 import { extenderMetrics } from "../../extender/metrics.ts";
+import { loopbackKubeConfig } from "../support/kube.ts";
 
 const node = (name: string) => ({ metadata: { name, resourceVersion: "10" }, status: { allocatable: { cpu: "4", memory: "8Gi", pods: "110" } } });
 
@@ -60,13 +60,7 @@ after(async () => {
 
 it("keeps answering from the cache while the API is down, counts staleness, and resyncs on return", async () => {
   const port = await api.start();
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: "fake", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: "u" }],
-    contexts: [{ name: "fake", cluster: "fake", user: "u" }],
-    currentContext: "fake",
-  });
+  const kubeConfig = loopbackKubeConfig(port);
   const cache = new NodeCache();
   const registry = new Registry();
   feed = startFeed({ kubeConfig, cache, nodes: true, pods: true, resyncSeconds: 3600, log: Fastify({ logger: false }).log, metrics: extenderMetrics(registry), retryMs: { min: 50, max: 200 } });

@@ -3,12 +3,12 @@
 import assert from "node:assert/strict";
 import { createServer, type ServerResponse } from "node:http";
 import { after, before, it } from "node:test";
-import { KubeConfig } from "@kubernetes/client-node";
 import Fastify from "fastify";
 import { Registry } from "prom-client";
 import { startFeed, POD_FIELD_SELECTOR, type Feed } from "../../extender/cache/informers.ts";
 import { NodeCache } from "../../extender/cache/node-cache.ts";
 import { extenderMetrics } from "../../extender/metrics.ts";
+import { loopbackKubeConfig } from "../support/kube.ts";
 
 const node = (name: string, resourceVersion: string) => ({ metadata: { name, resourceVersion }, status: { allocatable: { cpu: "4", memory: "8Gi", pods: "110" } } });
 const pod = (uid: string, nodeName: string, resourceVersion: string) => ({ metadata: { uid, name: uid, namespace: "default", resourceVersion }, spec: { nodeName, containers: [{ resources: { requests: { cpu: "1" } } }] } });
@@ -37,13 +37,7 @@ const cache = new NodeCache();
 before(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: "fake", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: "u" }],
-    contexts: [{ name: "fake", cluster: "fake", user: "u" }],
-    currentContext: "fake",
-  });
+  const kubeConfig = loopbackKubeConfig(port);
   feed = startFeed({ kubeConfig, cache, nodes: true, pods: true, resyncSeconds: 3600, log: Fastify({ logger: false }).log, metrics: extenderMetrics(new Registry()), retryMs: { min: 10, max: 20 } });
 });
 
