@@ -8,6 +8,7 @@ import { ADMISSION_API_VERSION, parseAdmissionReview, uidOf, type AdmissionReque
 import { runMutating, runValidating, type RunResult } from "../admission/run.ts";
 import type { ServerConfig } from "../config/schema.ts";
 import { parseJsonBody } from "./json-body.ts";
+import { serverLogger } from "./logger.ts";
 import { dropSilentConnections } from "./silent-connections.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Readiness } from "./readiness.ts";
@@ -44,8 +45,9 @@ function reviewReply(response: AdmissionResponse) {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { server, metrics } = options;
+  const buffered = options.logger === undefined ? serverLogger(server.logLevel) : undefined;
   const app = Fastify({
-    logger: options.logger ?? { level: server.logLevel },
+    ...(buffered ? { loggerInstance: buffered.logger } : { logger: options.logger }),
     // One line per review is logged by the route itself, with the uid.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: server.bodyLimitBytes,
@@ -64,6 +66,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...(options.clientCA ? { ca: options.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
     },
     return503OnClosing: true,
+  });
+  if (buffered) app.addHook("onClose", (_instance, done) => {
+    buffered.close();
+    done();
   });
   app.server.headersTimeout = server.headersTimeoutSeconds * 1000;
   dropSilentConnections(app.server, server.keepAliveTimeoutSeconds * 1000);

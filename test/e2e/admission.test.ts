@@ -1,11 +1,10 @@
 // Flow steps 1, 2 and 6 (UPDATE, DELETE, reinvocation) through the real
 // apiserver, with kubectl where a user would type it.
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
 import { before, after, test } from "node:test";
 import { APP_IMAGE, SIDECAR, containerNames, core, env, kubectl, namespace, podYaml, readPod, startRecorder } from "./support/cluster.ts";
 import type { PodRecorder } from "./support/recorder.ts";
-import { parseLog, reviewsOf } from "./support/timeline.ts";
+import { readPodgateLog, reviewsOf } from "./support/timeline.ts";
 
 let ns: string;
 let recorder: PodRecorder;
@@ -15,7 +14,7 @@ before(async () => {
 });
 after(() => recorder.stop());
 
-const podgateLog = async () => (env.podgate ? parseLog(await readFile(env.podgate.logFile, "utf8")) : undefined);
+const podgateLog = async () => (env.podgate ? readPodgateLog(env.podgate.logFile) : undefined);
 
 test("kubectl apply in an injection-enabled namespace: the pod stored in etcd has the sidecar and the defaults", async () => {
   recorder.created("web", Date.now());

@@ -13,6 +13,7 @@ import { createCa, createServingCert } from "../../src/certs/generate.ts";
 import { joinBundle } from "../../src/certs/inspect.ts";
 import { WEBHOOK_CONFIG_NAME } from "../harness/podgate.ts";
 import { SIDECAR, containerNames, core, env, kubeConfig, namespace, poll } from "./support/cluster.ts";
+import { podgateLogText } from "./support/timeline.ts";
 
 function servedSerial(url: string, ca: string): Promise<string> {
   const { hostname, port } = new URL(url);
@@ -86,6 +87,6 @@ test("rotating podgate's certificate (same CA, then a new CA via the bundle) dur
   process.stdout.write(`rotation: ${created} pods created during two rotations, ${failures.length} failed\n`);
   assert.deepEqual(failures, []);
   assert.ok(created >= 20, `a real burst (${created} creates)`);
-  const log = await readFile(podgate.logFile, "utf8");
+  const log = await podgateLogText(podgate.logFile);
   assert.ok((log.match(/serving certificate reloaded/g) ?? []).length >= 2, "podgate reloaded twice without a restart");
 });

@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import type { V1Node } from "@kubernetes/client-node";
 import { core, env, isReady, kubectl, namespace, podYaml, poll, readPod, waitForPod, startRecorder } from "./support/cluster.ts";
 import type { PodRecorder } from "./support/recorder.ts";
-import { createToRunning, extenderCallsOf, parseLog } from "./support/timeline.ts";
+import { createToRunning, extenderCallsOf, readPodgateLog } from "./support/timeline.ts";
 
 const PREFERRED = "e2e.podgate.dev/preferred";
 
@@ -49,7 +49,7 @@ test("the scheduler filters and scores through podgate and binds the pod to the 
   const pod = await waitForPod("placed", ns, "bound", (p) => Boolean(p.spec?.nodeName));
   assert.equal(pod.spec?.nodeName, preferred);
   if (env.podgate) {
-    const log = parseLog(await readFile(env.podgate.logFile, "utf8"));
+    const log = await readPodgateLog(env.podgate.logFile);
     assert.ok(extenderCallsOf(log, ns, "placed", "filter").length >= 1, "podgate's filter was called for the pod");
     assert.ok(extenderCallsOf(log, ns, "placed", "prioritize").length >= 1, "podgate's prioritize was called for the pod");
     if (env.bindThroughExtender) assert.equal(extenderCallsOf(log, ns, "placed", "bind").length, 1, "podgate bound the pod");

@@ -2,11 +2,10 @@
 // are injected, scheduled through podgate and Running, and the Service's
 // EndpointSlice lists them.
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import { APP_IMAGE, SIDECAR, containerNames, core, discovery, env, isReady, kubectl, namespace, poll, startRecorder } from "./support/cluster.ts";
 import type { PodRecorder } from "./support/recorder.ts";
-import { createToRunning, extenderCallsOf, parseLog } from "./support/timeline.ts";
+import { createToRunning, extenderCallsOf, readPodgateLog } from "./support/timeline.ts";
 
 const REPLICAS = 3;
 let ns: string;
@@ -56,7 +55,7 @@ test(`a Deployment of ${REPLICAS}: every pod injected, scheduled through podgate
     recorder.created(name, created);
   }
   if (env.podgate) {
-    const log = parseLog(await readFile(env.podgate.logFile, "utf8"));
+    const log = await readPodgateLog(env.podgate.logFile);
     for (const pod of pods) {
       const name = pod.metadata!.name!;
       assert.ok(extenderCallsOf(log, ns, name, "filter").length >= 1, `podgate filtered nodes for ${name}`);

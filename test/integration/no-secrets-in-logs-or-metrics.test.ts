@@ -9,9 +9,11 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { LOG_FLUSH_INTERVAL_MS } from "../../src/server/logger.ts";
 import { post } from "../support/https.ts";
 import { controlPlaneBin, startControlPlane, type ControlPlane } from "../reliability/apiserver.ts";
 import { startPodgate, type Podgate } from "../reliability/podgate.ts";
@@ -114,6 +116,7 @@ describe("no private key or Secret content reaches logs or metrics", () => {
     }
 
     const metrics = await (await fetch(podgate.metricsUrl!)).text();
+    await sleep(2 * LOG_FLUSH_INTERVAL_MS); // podgate writes its buffered log lines at least this often
     const everything = [...podgate.logs, ...output, metrics].join("\n");
     assert.ok(podgate.logs.some((l) => l.includes('"uid":"s-1"')), "the reviews were logged");
     assert.ok(output.some((o) => o.includes("new serving certificate")), "the certs commands ran and reported");

@@ -1,9 +1,8 @@
 // Records when each pod of a namespace reaches persisted / bound / running /
 // ready, as a watch on the real apiserver delivers them, and merges in the
 // client's create time and podgate's log stages for the printed timeline.
-import { readFile } from "node:fs/promises";
 import { Watch, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
-import { formatTimeline, parseLog, podgateStages, type PodStages, type TimelineRow } from "./timeline.ts";
+import { formatTimeline, podgateStages, readPodgateLog, type PodStages, type TimelineRow } from "./timeline.ts";
 
 export const isReady = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
 
@@ -58,7 +57,7 @@ export class PodRecorder {
 
   /** Rows for the named pods (all seen pods by default), with podgate's log stages when local. */
   async rows(names?: readonly string[]): Promise<TimelineRow[]> {
-    const lines = this.logFile ? parseLog(await readFile(this.logFile, "utf8")) : [];
+    const lines = this.logFile ? await readPodgateLog(this.logFile) : [];
     return (names ?? [...this.stages.keys()]).map((pod) => ({
       pod,
       node: this.nodes.get(pod),

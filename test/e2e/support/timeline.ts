@@ -3,7 +3,10 @@
 // podgate's log (mutated, validated, filtered, scored, bound-by-extender: pino
 // `time`, ms), and a watch on the pods (persisted, bound, running, ready: when
 // the watch delivered the change; the API's own timestamps have 1 s resolution).
+import { readFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
+import { LOG_FLUSH_INTERVAL_MS } from "../../../src/server/logger.ts";
 
 export const STAGES = ["created", "mutated", "validated", "persisted", "filtered", "scored", "bound", "running", "ready"] as const;
 export type Stage = (typeof STAGES)[number];
@@ -31,6 +34,14 @@ export function parseLog(text: string): PodgateLogLine[] {
   }
   return lines;
 }
+
+/** podgate's log file, read once podgate has written what it buffered (it flushes every LOG_FLUSH_INTERVAL_MS). */
+export async function podgateLogText(file: string): Promise<string> {
+  await sleep(2 * LOG_FLUSH_INTERVAL_MS);
+  return readFile(file, "utf8");
+}
+
+export const readPodgateLog = async (file: string): Promise<PodgateLogLine[]> => parseLog(await podgateLogText(file));
 
 /** Admission reviews of a named pod (not dry runs), in log order. */
 export function reviewsOf(lines: readonly PodgateLogLine[], namespace: string, name: string): PodgateLogLine[] {
