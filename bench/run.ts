@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
+import { commandLine, usageError } from "../test/support/command-line.ts";
 import { FULL, QUICK, profileAdmission, runAdmission, type AdmissionReport, type ProfileReport } from "./admission.ts";
 import { runExtenderBench, type ExtenderRow } from "./extender.ts";
 import { describeMachine } from "./machine.ts";
@@ -35,29 +35,21 @@ const USAGE = `usage: npm run bench -- [--quick] [--parts admission,extender,flo
   --render FILE  run nothing: print (and with --write-docs, document) an earlier results file`;
 
 function options() {
-  try {
-    const { values } = parseArgs({
-      options: {
-        quick: { type: "boolean", default: false },
-        parts: { type: "string" },
-        scenarios: { type: "string" },
-        flow: { type: "boolean", default: false },
-        profile: { type: "boolean", default: false },
-        "write-docs": { type: "boolean", default: false },
-        render: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    const parts = values.parts?.split(",").map((p) => p.trim()) ?? [...PARTS];
-    const unknown = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
-    if (unknown.length > 0) throw new Error(`--parts: unknown ${unknown.join(", ")}; expected some of ${PARTS.join(", ")}`);
-    return { ...values, parts: new Set(parts), scenarios: values.scenarios?.split(",").map((s) => s.trim()) };
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
+  const { values } = commandLine(USAGE, {
+    options: {
+      quick: { type: "boolean", default: false },
+      parts: { type: "string" },
+      scenarios: { type: "string" },
+      flow: { type: "boolean", default: false },
+      profile: { type: "boolean", default: false },
+      "write-docs": { type: "boolean", default: false },
+      render: { type: "string" },
+    },
+  });
+  const parts = values.parts?.split(",").map((p) => p.trim()) ?? [...PARTS];
+  const unknown = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0) usageError(`--parts: unknown ${unknown.join(", ")}; expected some of ${PARTS.join(", ")}`, USAGE);
+  return { ...values, parts: new Set(parts), scenarios: values.scenarios?.split(",").map((s) => s.trim()) };
 }
 
 /** Why the flow part cannot run here, or undefined when it can. */
@@ -91,10 +83,6 @@ function profileNotes(profiles: readonly ProfileReport[]): string {
 
 async function main(): Promise<void> {
   const flags = options();
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
   if (flags.render) {
     await publish(JSON.parse(await readFile(flags.render, "utf8")) as BenchResults, flags["write-docs"]);
     return;

@@ -3,6 +3,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { INJECT_LABEL } from "./webhooks.ts";
 import { withHarness, type Harness } from "./harness.ts";
+import { commandLine } from "../support/command-line.ts";
+
+commandLine(
+  `usage: npm run cluster
+Starts the local control plane (kube-apiserver, etcd, kube-scheduler, kube-controller-manager,
+kwok nodes) with podgate's webhooks and extender, prints a KUBECONFIG to use with kubectl, and
+keeps it all up until Ctrl-C.`,
+  {},
+);
 
 try {
   await withHarness({}, (h) => holdOpen(h));

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { REPO } from "./controlplane.ts";
 import { ENV_VARIABLE } from "./env.ts";
 import { withHarness } from "./harness.ts";
+import { commandLine } from "../support/command-line.ts";
 
 // Order matters, and node --test sorts the files it is given, so each file
 // gets its own run: rotation moves podgate to a new CA that the running
@@ -22,7 +23,13 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = 
 
 const t0 = performance.now();
 const seconds = () => ((performance.now() - t0) / 1000).toFixed(1);
-const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : SUITE;
+const USAGE = `usage: npm run e2e -- [test files]
+Builds the control plane (kube-apiserver, kube-scheduler, kube-controller-manager, etcd, kwok;
+cached in .cache/controlplane), starts it with podgate, and runs the e2e suite against it
+(default: ${SUITE.map((f) => f.slice(REPO.length + 1)).join(", ")}). Exits non-zero if the build,
+the start or any test fails: the suite is never skipped.`;
+const { positionals } = commandLine(USAGE, { allowPositionals: true });
+const files = positionals.length > 0 ? positionals : SUITE;
 
 if ((await run(join(REPO, "test/controlplane/build.sh"), [])) !== 0) {
   process.stderr.write("e2e: building the control plane failed (see above)\n");

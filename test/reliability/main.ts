@@ -4,13 +4,19 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { commandLine, usageError } from "../support/command-line.ts";
 import { runFuzzSuite, suiteFailures, table } from "../fuzz/suite.ts";
 import { apiDrop } from "./api-drop.ts";
 import { maxLoad, rotation, sigterm, slowloris, soak, type ScenarioResult } from "./scenarios.ts";
 
 const SCENARIOS = ["fuzz", "max", "sigterm", "rotation", "slow", "api-drop", "soak"] as const;
-const { values } = parseArgs({
+const USAGE = `usage: npm run reliability -- [--only a,b] [--soak-seconds N] [--fuzz-cases N] [--max-seconds N]
+  --only           scenarios to run (default: all): ${SCENARIOS.join(", ")}
+  --soak-seconds   length of the soak at half the measured maximum load (default 600)
+  --fuzz-cases     hostile inputs per route (default 5000; npm run fuzz runs 100,000)
+  --max-seconds    length of the saturating run that measures the maximum load (default 5)
+Prints one table; exits 1 if any check failed, 2 on bad flags.`;
+const { values } = commandLine(USAGE, {
   options: {
     "soak-seconds": { type: "string", default: "600" },
     "fuzz-cases": { type: "string", default: "5000" },
@@ -20,18 +26,12 @@ const { values } = parseArgs({
 });
 const number = (name: "soak-seconds" | "fuzz-cases" | "max-seconds") => {
   const n = Number(values[name]);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name}: expected a whole number >= 1, got ${values[name]}`);
-    process.exit(2);
-  }
+  if (!Number.isInteger(n) || n < 1) usageError(`--${name}: expected a whole number >= 1, got ${values[name]}`, USAGE);
   return n;
 };
 const only = new Set(values.only.split(","));
 for (const name of only) {
-  if (!(SCENARIOS as readonly string[]).includes(name)) {
-    console.error(`--only: unknown scenario "${name}"; expected some of ${SCENARIOS.join(", ")}`);
-    process.exit(2);
-  }
+  if (!(SCENARIOS as readonly string[]).includes(name)) usageError(`--only: unknown scenario "${name}"; expected some of ${SCENARIOS.join(", ")}`, USAGE);
 }
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
