@@ -70,15 +70,17 @@ function abbreviate(path: string): string {
 }
 
 export function parseJsonBody(text: string): unknown {
-  if (text.trim() === "") throw new BodyError("EMPTY_BODY", "request body is empty; expected a JSON object");
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
+    // Told apart only on failure: trimming every body copied it.
+    if (text.trim() === "") throw new BodyError("EMPTY_BODY", "request body is empty; expected a JSON object");
     throw new BodyError("INVALID_JSON", `request body is not valid JSON: ${(error as Error).message}`);
   }
-  // Only pay for the walk when the text could hold such a key or such depth.
-  if (text.includes("__proto__") || text.includes("prototype") || mayNestDeeperThan(text, MAX_JSON_DEPTH)) {
+  // Only pay for the walk when the text could hold such a key or such depth: "proto" is in both keys, and
+  // a key spelt with \u escapes ("__pr\u006fto__") is only seen through by the walk.
+  if (text.includes("proto") || text.includes("\\u") || mayNestDeeperThan(text, MAX_JSON_DEPTH)) {
     const problem = findProblem(value);
     if (problem?.code === "TOO_DEEP") {
       throw new BodyError("TOO_DEEP", `request body nests deeper than ${MAX_JSON_DEPTH} levels at ${abbreviate(problem.at)}`, uidOf(value));

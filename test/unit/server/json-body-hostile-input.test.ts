@@ -62,3 +62,16 @@ test("truncated and empty bodies name the problem", () => {
   assert.equal(refusal('{"request":{"uid":').code, "INVALID_JSON");
   assert.equal(refusal("  ").code, "EMPTY_BODY");
 });
+
+test("prototype keys spelt with \\u escapes are refused too (the text holds no literal \"__proto__\")", () => {
+  const proto = refusal(String.raw`{"a":{"__pr\u006fto__":{"polluted":true}}}`);
+  assert.equal(proto.code, "FORBIDDEN_KEY");
+  assert.match(proto.message, /at a\.__proto__/);
+  const constructor = refusal(String.raw`{"constructor":{"pr\u006ftotype":{"polluted":true}}}`);
+  assert.equal(constructor.code, "FORBIDDEN_KEY");
+});
+
+test("an empty or blank body is told apart from invalid JSON", () => {
+  for (const text of ["", "  \n\t"]) assert.equal(refusal(text).code, "EMPTY_BODY");
+  assert.equal(refusal("{").code, "INVALID_JSON");
+});
