@@ -16,6 +16,8 @@ export interface CelProgram {
   /** `variables.<name>` the expression reads, so a failed variable fails only what uses it. */
   readonly variableRefs: ReadonlySet<string>;
   readonly usesParams: boolean;
+  /** Reads `variables` at all (by any access), not only the refs above. */
+  readonly usesVariables: boolean;
   run(bindings: CelBindings): unknown;
 }
 
@@ -59,11 +61,13 @@ function isNode(value: unknown): value is ASTNode {
 function references(ast: ASTNode) {
   const variableRefs = new Set<string>();
   let usesParams = false;
+  let usesVariables = false;
   walk(ast, (node) => {
     if (node.op === "id" && node.args === "params") usesParams = true;
+    if (node.op === "id" && node.args === "variables") usesVariables = true;
     if ((node.op === "." || node.op === ".?") && node.args[0].op === "id" && node.args[0].args === "variables") variableRefs.add(node.args[1]);
   });
-  return { variableRefs, usesParams };
+  return { variableRefs, usesParams, usesVariables };
 }
 
 /**

@@ -89,7 +89,29 @@ export function compilePolicy(document: PolicyDocument, origin: string, override
  * the one to keep. Not a WeakMap: V8 clears WeakMap entries only in full
  * collections, so every review's converted copy would outlive the young generation.
  */
-let last: { readonly input: PolicyInput; readonly shared: CelBindings } | undefined;
+let last: { readonly input: PolicyInput; readonly shared: CelBindings; readonly variables: Map<string, VariableOutcome> } | undefined;
+
+/** A variable's value, or its evaluation error's message. */
+type VariableOutcome = { readonly value: unknown; readonly error?: undefined } | { readonly error: string };
+
+/**
+ * A variable that reads neither params nor other variables has one value per
+ * request, whichever policy declares it: the library's `containers` is
+ * declared by a dozen policies and evaluated once. (CEL has no side effects.)
+ */
+function sharedVariable(program: CelProgram, bindings: CelBindings): VariableOutcome {
+  const variables = last!.variables;
+  let outcome = variables.get(program.source);
+  if (!outcome) {
+    try {
+      outcome = { value: program.run(bindings) };
+    } catch (error) {
+      outcome = { error: celErrorMessage(error) };
+    }
+    variables.set(program.source, outcome);
+  }
+  return outcome;
+}
 
 function bindingsFor(input: PolicyInput, params: unknown): CelBindings {
   if (last?.input !== input) {
@@ -100,7 +122,7 @@ function bindingsFor(input: PolicyInput, params: unknown): CelBindings {
       request: toCel(request),
       namespaceObject: toCel(input.namespaceObject ?? null),
     };
-    last = { input, shared };
+    last = { input, shared, variables: new Map() };
   }
   return { ...last.shared, params };
 }
@@ -141,6 +163,12 @@ function evaluate(programs: Programs, match: PolicyDocument["spec"]["matchConstr
     const broken = firstFailed(program!.variableRefs, failedVariables);
     if (broken) {
       failedVariables.set(name, failedVariables.get(broken)!);
+      continue;
+    }
+    if (!program!.usesParams && !program!.usesVariables) {
+      const outcome = sharedVariable(program!, bindings);
+      if (outcome.error === undefined) values[name] = outcome.value;
+      else failedVariables.set(name, `variables.${name}: ${outcome.error}`);
       continue;
     }
     try {
