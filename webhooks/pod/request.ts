@@ -2,6 +2,7 @@
 // read the pod, turning a pod they cannot read into a report instead of a crash.
 import { describeIssue, type AdmissionRequest } from "../../src/admission/review.ts";
 import { pod, type Pod } from "./shape.ts";
+import { fastPod } from "./shape-fast.ts";
 
 /** kubectl prints warnings on one line each; longer ones are cut. */
 export const MAX_WARNING = 120;
@@ -23,7 +24,10 @@ let last: { readonly object: object; readonly parsed: ReturnType<typeof pod.safe
 
 function parsePod(object: unknown): ReturnType<typeof pod.safeParse> {
   if (typeof object !== "object" || object === null) return pod.safeParse(object);
-  if (last?.object !== object) last = { object, parsed: pod.safeParse(object) };
+  if (last?.object !== object) {
+    const fast = fastPod(object);
+    last = { object, parsed: fast ? { success: true, data: fast } : pod.safeParse(object) };
+  }
   return last.parsed;
 }
 
