@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { AdmissionregistrationV1Api, type V1ValidatingWebhookConfiguration } from "@kubernetes/client-node";
 import { parse, stringify } from "yaml";
 import { REPO, type ControlPlane } from "./controlplane.ts";
+import { SERVE_NODE_FLAGS } from "../../src/server/node-flags.ts";
 import type { Supervisor } from "./supervisor.ts";
 import { freePort, httpsGet, waitFor } from "./wait.ts";
 import { baseMutatingConfiguration, urlMutatingConfiguration } from "./webhooks.ts";
@@ -46,7 +47,8 @@ export async function startPodgate(work: string, sup: Supervisor, plane: Control
   const configPath = join(work, "podgate.yaml");
   await writeFile(configPath, stringify(config));
   // The extender's informers and binder find the API through $KUBECONFIG.
-  sup.start("podgate", process.execPath, [PODGATE, "serve", "--config", configPath], { cwd: REPO, env: { ...process.env, KUBECONFIG: plane.kubeconfig } });
+  // With the Node flags it is deployed with (npm start, the Dockerfile).
+  sup.start("podgate", process.execPath, [...SERVE_NODE_FLAGS, PODGATE, "serve", "--config", configPath], { cwd: REPO, env: { ...process.env, KUBECONFIG: plane.kubeconfig } });
   const url = `https://127.0.0.1:${port}`;
   const caFile = join(tlsDir, "ca.crt");
   // /readyz is 200 only once the certificate is loaded and the node cache has synced.
