@@ -1,8 +1,9 @@
 // The JSON body parser refuses what would later blow the stack or reach a
 // prototype, with the path, and never throws anything but a BodyError.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { BodyError, MAX_JSON_DEPTH, findProblem, parseJsonBody } from "../../../src/server/json-body.ts";
+import { BodyError, MAX_JSON_DEPTH, findProblem, mayHoldProblem, parseJsonBody } from "../../../src/server/json-body.ts";
 
 const nested = (depth: number, leaf = "1") => "[".repeat(depth) + leaf + "]".repeat(depth);
 
@@ -74,4 +75,10 @@ test("prototype keys spelt with \\u escapes are refused too (the text holds no l
 test("an empty or blank body is told apart from invalid JSON", () => {
   for (const text of ["", "  \n\t"]) assert.equal(refusal(text).code, "EMPTY_BODY");
   assert.equal(refusal("{").code, "INVALID_JSON");
+});
+
+test("ordinary reviews (ports, managedFields, 3 containers) skip the walk; a hostile spelling does not", () => {
+  const fixtures = ["bench/pod-review.json", "admission/create-pod.json", "admission/update-pod.json"];
+  for (const name of fixtures) assert.equal(mayHoldProblem(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), "utf8")), false, name);
+  for (const text of ['{"__proto__":1}', '{"a":{"prototype":1}}', String.raw`{"__pr\u006fto__":1}`, nested(MAX_JSON_DEPTH + 1)]) assert.equal(mayHoldProblem(text), true, text.slice(0, 40));
 });
