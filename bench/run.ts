@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { buildPodgate } from "../test/support/build.ts";
 import { commandLine, usageError } from "../test/support/command-line.ts";
 import { FULL, QUICK, profileAdmission, runAdmission, type AdmissionReport, type ProfileReport } from "./admission.ts";
 import { runExtenderBench, type ExtenderRow } from "./extender.ts";
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
     await publish(JSON.parse(await readFile(flags.render, "utf8")) as BenchResults, flags["write-docs"]);
     return;
   }
+  buildPodgate();
   const started = new Date();
   const t0 = performance.now();
   const machine = describeMachine();

@@ -8,8 +8,10 @@ import type { KubeObject } from "../../src/admission/review.ts";
 import type { LoadJob, LoadResult } from "../load/client.ts";
 import { nextMessage, spawnNode, type Pinning } from "../pin.ts";
 import type { ServerCommand, Usage } from "./server.ts";
+import { built } from "../../test/support/build.ts";
 
-const SERVER_SCRIPT = new URL("./server.ts", import.meta.url).pathname;
+// Built (bench/run.ts builds first): a server child that ran TypeScript would carry type stripping's ~28 MB in every RSS figure.
+const SERVER_SCRIPT = built(new URL("./server.ts", import.meta.url).pathname);
 const WORKER_SCRIPT = new URL("../load/worker.ts", import.meta.url).pathname;
 export const SERVER_CORE = 0;
 export const LOAD_CORE = 1;

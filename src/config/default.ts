@@ -2,8 +2,9 @@
 // command-line flags override the server section before validation.
 import { readFile } from "node:fs/promises";
 import { buildConfig, decodeYaml, readConfigFile, type ConfigRegistry, type LoadedConfig } from "./load.ts";
+import { packagePath } from "../package-root.ts";
 
-export const DEFAULT_CONFIG_PATH = new URL("../../config/default.yaml", import.meta.url).pathname;
+export const DEFAULT_CONFIG_PATH = packagePath("config/default.yaml");
 
 export async function defaultConfigText(): Promise<string> {
   return readFile(DEFAULT_CONFIG_PATH, "utf8");

@@ -6,8 +6,9 @@
 // client-node itself: loading client-node costs ~85 MB of RSS.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { packagePath } from "../package-root.ts";
 
-export const MODELS_PATH = new URL("./models.json", import.meta.url).pathname;
+export const MODELS_PATH = packagePath("src/kube/models.json");
 
 /** The models podgate validates; models.json holds these and every model they embed. */
 export const ROOT_MODELS = ["V1Container", "V1Volume", "V1EnvVar", "V1VolumeMount", "V1LocalObjectReference"] as const;

@@ -10,12 +10,12 @@ import { AdmissionregistrationV1Api, type V1ValidatingWebhookConfiguration } fro
 import { parse, stringify } from "yaml";
 import { REPO, type ControlPlane } from "./controlplane.ts";
 import { SERVE_NODE_FLAGS } from "../../src/server/node-flags.ts";
+import { buildPodgate, PODGATE_BIN } from "../support/build.ts";
 import type { Supervisor } from "./supervisor.ts";
 import { freePort, httpsGet, waitFor } from "./wait.ts";
 import { baseMutatingConfiguration, urlMutatingConfiguration } from "./webhooks.ts";
 
 const run = promisify(execFile);
-const PODGATE = join(REPO, "bin/podgate.js");
 export const E2E_CONFIG = join(REPO, "test/e2e/podgate.yaml");
 export const WEBHOOK_CONFIG_NAME = "podgate-e2e";
 
@@ -31,7 +31,7 @@ export interface Podgate {
 /** Runs the podgate CLI from the repository root; throws with its stderr. */
 export async function podgateCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   try {
-    const { stdout } = await run(process.execPath, [PODGATE, ...args], { cwd: REPO, env, maxBuffer: 16 << 20 });
+    const { stdout } = await run(process.execPath, [PODGATE_BIN, ...args], { cwd: REPO, env, maxBuffer: 16 << 20 });
     return stdout;
   } catch (error) {
     const e = error as { stderr?: string; message: string };
@@ -47,8 +47,9 @@ export async function startPodgate(work: string, sup: Supervisor, plane: Control
   const configPath = join(work, "podgate.yaml");
   await writeFile(configPath, stringify(config));
   // The extender's informers and binder find the API through $KUBECONFIG.
-  // With the Node flags it is deployed with (npm start, the Dockerfile).
-  sup.start("podgate", process.execPath, [...SERVE_NODE_FLAGS, PODGATE, "serve", "--config", configPath], { cwd: REPO, env: { ...process.env, KUBECONFIG: plane.kubeconfig } });
+  // From the build and with the Node flags it is deployed with (npm start, the Dockerfile).
+  buildPodgate();
+  sup.start("podgate", process.execPath, [...SERVE_NODE_FLAGS, PODGATE_BIN, "serve", "--config", configPath], { cwd: REPO, env: { ...process.env, KUBECONFIG: plane.kubeconfig } });
   const url = `https://127.0.0.1:${port}`;
   const caFile = join(tlsDir, "ca.crt");
   // /readyz is 200 only once the certificate is loaded and the node cache has synced.

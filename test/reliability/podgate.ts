@@ -7,8 +7,8 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { request } from "node:https";
 import { SERVE_NODE_FLAGS } from "../../src/server/node-flags.ts";
+import { buildPodgate, PODGATE_BIN } from "../support/build.ts";
 
-const CLI = new URL("../../src/cli.ts", import.meta.url).pathname;
 
 export interface Podgate {
   readonly child: ChildProcess;
@@ -39,7 +39,8 @@ export async function startPodgate(options: PodgateOptions): Promise<Podgate> {
   await mkdir(options.dir, { recursive: true });
   const configPath = join(options.dir, "podgate.yaml");
   await writeFile(configPath, options.config);
-  const child = spawn(process.execPath, [...SERVE_NODE_FLAGS, CLI, "serve", "--config", configPath, ...(options.args ?? [])], { stdio: ["ignore", "pipe", "pipe"] });
+  buildPodgate();
+  const child = spawn(process.execPath, [...SERVE_NODE_FLAGS, PODGATE_BIN, "serve", "--config", configPath, ...(options.args ?? [])], { stdio: ["ignore", "pipe", "pipe"] });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   let partial = "";

@@ -3,8 +3,9 @@
 import { writeFileSync } from "node:fs";
 import { z } from "zod";
 import { policyDocument } from "./schema.ts";
+import { packagePath } from "../../src/package-root.ts";
 
-export const SCHEMA_PATH = new URL("../../schemas/policy.schema.json", import.meta.url).pathname;
+export const SCHEMA_PATH = packagePath("schemas/policy.schema.json");
 
 export function policyJsonSchemaText(): string {
   const schema = z.toJSONSchema(policyDocument, { io: "input", target: "draft-2020-12" });

@@ -9,8 +9,9 @@ import { compilePolicy, PolicyError } from "./declarative.ts";
 import type { Policy, PolicyOverrides } from "./policy.ts";
 import { policyDocument, SET_LABEL, type PolicyDocument } from "./schema.ts";
 import { typedPolicy } from "./typed.ts";
+import { packagePath } from "../../src/package-root.ts";
 
-export const LIBRARY_DIR = new URL("../../policies/library/", import.meta.url).pathname;
+export const LIBRARY_DIR = packagePath("policies/library/");
 
 const isYaml = (name: string) => name.endsWith(".yaml") || name.endsWith(".yml");
 

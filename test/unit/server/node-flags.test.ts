@@ -8,7 +8,7 @@ const root = new URL("../../../", import.meta.url);
 
 test("npm start runs the server with the serve Node flags", () => {
   const start = (JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as { scripts: Record<string, string> }).scripts["start"];
-  assert.equal(start, `node ${SERVE_NODE_FLAGS.join(" ")} src/cli.ts serve`);
+  assert.equal(start, `node ${SERVE_NODE_FLAGS.join(" ")} dist/src/cli.js serve`);
 });
 
 test("the image's ENTRYPOINT runs node with the serve Node flags", () => {
