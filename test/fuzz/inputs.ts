@@ -53,7 +53,7 @@ const wrongValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
 );
 
-const PROTO_KEYS = ['"__proto__":{"polluted":true}', '"constructor":{"prototype":{"polluted":true}}', '"__proto__":null', '"prototype":{"x":1}'];
+const PROTO_KEYS = ['"__proto__":{"polluted":true}', '"constructor":{"prototype":{"polluted":true}}', '"__proto__":null', '"prototype":{"x":1}', String.raw`"__pr\u006fto__":{"polluted":true}`, String.raw`"constructor":{"pr\u006ftotype":{"polluted":true}}`];
 const BAD_UTF8 = [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0x80], [0xe2, 0x82]];
 const CONTENT_TYPES = ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1", "application/yaml", "multipart/form-data; boundary=x"];
 
