@@ -76,11 +76,25 @@ function abbreviate(path: string): string {
  * seen through by the walk.
  */
 export function mayHoldProblem(text: string): boolean {
-  return SUSPECT_TEXT.test(text) || mayNestDeeperThan(text, MAX_JSON_DEPTH);
+  return mayHoldPrototypeKey(text) || mayNestDeeperThan(text, MAX_JSON_DEPTH);
 }
 
-/** One scan (three includes() took 7 µs on an 8.6 KB review, this 5). */
-const SUSPECT_TEXT = /__proto__|prototype|\\u/;
+const UNDERSCORE = 95;
+const LETTER_U = 117;
+
+/**
+ * "__proto__" or "prototype" spelt out, or any \u escape (which could spell
+ * them). indexOf for "proto" and "\\" and a look at the neighbours: 1.9 µs
+ * on the 8.6 KB bench review, where a regex took 5.6 and three includes() 7.
+ */
+function mayHoldPrototypeKey(text: string): boolean {
+  for (let i = text.indexOf("proto"); i !== -1; i = text.indexOf("proto", i + 5)) {
+    if ((text.charCodeAt(i - 1) === UNDERSCORE && text.charCodeAt(i - 2) === UNDERSCORE) || text.startsWith("type", i + 5)) return true;
+  }
+  // A backslash escapes the one character after it: "\\u" is a backslash and a "u", not an escape.
+  for (let i = text.indexOf("\\"); i !== -1; i = text.indexOf("\\", i + 2)) if (text.charCodeAt(i + 1) === LETTER_U) return true;
+  return false;
+}
 
 export function parseJsonBody(text: string): unknown {
   let value: unknown;

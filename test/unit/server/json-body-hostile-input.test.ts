@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import fc from "fast-check";
 import { BodyError, MAX_JSON_DEPTH, findProblem, mayHoldProblem, parseJsonBody } from "../../../src/server/json-body.ts";
 
 const nested = (depth: number, leaf = "1") => "[".repeat(depth) + leaf + "]".repeat(depth);
@@ -81,4 +82,40 @@ test("ordinary reviews (ports, managedFields, 3 containers) skip the walk; a hos
   const fixtures = ["bench/pod-review.json", "admission/create-pod.json", "admission/update-pod.json"];
   for (const name of fixtures) assert.equal(mayHoldProblem(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), "utf8")), false, name);
   for (const text of ['{"__proto__":1}', '{"a":{"prototype":1}}', String.raw`{"__pr\u006fto__":1}`, nested(MAX_JSON_DEPTH + 1)]) assert.equal(mayHoldProblem(text), true, text.slice(0, 40));
+});
+
+/** JSON text with characters of strings written as \u escapes, chosen by a small seeded generator. */
+function escapedJson(value: unknown, seed: number): string {
+  let state = seed >>> 0 || 1;
+  const coin = () => ((state = (state * 1103515245 + 12345) >>> 0) & 0x100) !== 0;
+  const text = (s: string) => `"${[...JSON.stringify(s).slice(1, -1)].map((c) => (c !== "\\" && coin() ? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}` : c)).join("")}"`;
+  const write = (v: unknown): string => {
+    if (typeof v === "string") return text(v);
+    if (Array.isArray(v)) return `[${v.map(write).join(",")}]`;
+    if (typeof v === "object" && v !== null) return `{${Object.keys(v).map((k) => `${text(k)}:${write((v as Record<string, unknown>)[k])}`).join(",")}}`;
+    return JSON.stringify(v);
+  };
+  return write(value);
+}
+
+test("property: the cheap text check never misses a prototype key that the walk finds, however the key is spelt", () => {
+  const forbidden = fc.constantFrom<[string, unknown]>(["__proto__", { polluted: true }], ["constructor", { prototype: { polluted: true } }], ["__proto__", null]);
+  const document = fc.tuple(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }), fc.option(forbidden), fc.nat({ max: 4 }), fc.integer());
+  fc.assert(
+    fc.property(document, ([base, inject, depth, seed]) => {
+      let value: Record<string, unknown> = structuredClone(base);
+      if (inject) {
+        const leaf: Record<string, unknown> = {};
+        Object.defineProperty(leaf, inject[0], { value: inject[1], enumerable: true });
+        value = leaf;
+        for (let i = 0; i < depth; i++) value = { [`k${i}`]: value, ...base };
+      }
+      const text = escapedJson(value, seed);
+      if (findProblem(JSON.parse(text))?.code === "FORBIDDEN_KEY") {
+        assert.ok(mayHoldProblem(text), text.slice(0, 200));
+        assert.equal(refusal(text).code, "FORBIDDEN_KEY");
+      }
+    }),
+    { numRuns: 3000 },
+  );
 });
