@@ -16,6 +16,11 @@ export const PODGATE_BIN = join(ROOT, "bin/podgate.js");
 /** The built twin of a source file under the package root: dist/<path>.js. */
 export const built = (sourcePath: string): string => join(ROOT, "dist", sourcePath.slice(ROOT.length).replace(/\.ts$/, ".js"));
 
+let builtInThisProcess = false;
+
+/** Once per process: the sources do not change while a harness runs, and every podgate it starts reuses the build. */
 export function buildPodgate(): void {
+  if (builtInThisProcess) return;
   execFileSync(process.execPath, [TSC, "-p", join(ROOT, "tsconfig.harness.json")], { cwd: ROOT, stdio: "inherit" });
+  builtInThisProcess = true;
 }
