@@ -1,11 +1,13 @@
-// The Fastify HTTPS app: admission routes, health, client-certificate gate,
-// and error replies that always name the problem. Extra routes (the
-// scheduler extender) are registered as Fastify plugins.
+// The HTTPS app: admission POSTs answered by admission-route.ts on the raw
+// server, everything else by Fastify (health, the client-certificate gate,
+// error replies that name the problem). Extra routes (the scheduler
+// extender) are registered as Fastify plugins.
+import { createServer, type Server as HttpsServer } from "node:https";
 import type { TLSSocket } from "node:tls";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
 import type { AdmissionHandler } from "../admission/handler.ts";
-import { ADMISSION_API_VERSION, parseAdmissionReview, uidOf, type AdmissionRequest, type AdmissionResponse } from "../admission/review.ts";
-import { runMutating, runValidating, type RunResult } from "../admission/run.ts";
+import { uidOf } from "../admission/review.ts";
+import { admissionRoute, type AdmissionRoute } from "./admission-route.ts";
 import type { ServerConfig } from "../config/schema.ts";
 import { parseJsonBody } from "./json-body.ts";
 import { serverLogger } from "./logger.ts";
@@ -33,46 +35,62 @@ const UNMATCHED = "(unmatched)";
 /** Routes that decide something require the client certificate when one is configured; probes do not. */
 const GUARDED = /^\/(mutate|validate|extender)(\/|$|\?)/;
 
-function objectName(request: AdmissionRequest): string {
-  if (request.name) return request.name;
-  const metadata = request.object?.["metadata"] as { generateName?: string } | undefined;
-  return metadata?.generateName ? `${metadata.generateName}*` : "";
-}
-
-function reviewReply(response: AdmissionResponse) {
-  return { apiVersion: ADMISSION_API_VERSION, kind: "AdmissionReview", response };
-}
-
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { server, metrics } = options;
   const buffered = options.logger === undefined ? serverLogger(server.logLevel) : undefined;
+  // Admission POSTs are answered before Fastify sees them (admission-route.ts); it needs the app's logger, made below.
+  let admission: AdmissionRoute = () => false;
+  let tlsServer!: HttpsServer;
   const app = Fastify({
     ...(buffered ? { loggerInstance: buffered.logger } : { logger: options.logger }),
     // One line per review is logged by the route itself, with the uid.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: server.bodyLimitBytes,
-    requestTimeout: server.requestTimeoutSeconds * 1000,
-    keepAliveTimeout: server.keepAliveTimeoutSeconds * 1000,
-    http2: false,
-    https: {
-      cert: options.tls.cert,
-      key: options.tls.key,
-      minVersion: "TLSv1.2",
-      // Slow clients: a socket that never finishes its handshake is dropped as one that never sends headers
-      // (Node's default waits 120 s), and the header/request deadlines are checked every second, not every 30 s.
-      handshakeTimeout: server.headersTimeoutSeconds * 1000,
-      connectionsCheckingInterval: 1000,
-      // Ask for a certificate but decide per route, so kubelet probes without one still work.
-      ...(options.clientCA ? { ca: options.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
+    serverFactory: (fastifyHandler) => {
+      tlsServer = createServer(
+        {
+          cert: options.tls.cert,
+          key: options.tls.key,
+          minVersion: "TLSv1.2",
+          // Slow clients: a socket that never finishes its handshake is dropped as one that never sends headers
+          // (Node's default waits 120 s), and the header/request deadlines are checked every second, not every 30 s.
+          handshakeTimeout: server.headersTimeoutSeconds * 1000,
+          connectionsCheckingInterval: 1000,
+          requestTimeout: server.requestTimeoutSeconds * 1000,
+          headersTimeout: server.headersTimeoutSeconds * 1000,
+          keepAliveTimeout: server.keepAliveTimeoutSeconds * 1000,
+          // Ask for a certificate but decide per route, so kubelet probes without one still work.
+          ...(options.clientCA ? { ca: options.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
+        },
+        (request, response) => {
+          if (!admission(request, response)) fastifyHandler(request, response);
+        },
+      );
+      return tlsServer;
     },
+    // The server is made above; this only tells Fastify its addresses are https://.
+    https: {},
     return503OnClosing: true,
+  });
+  let closing = false;
+  app.addHook("preClose", (done) => {
+    closing = true;
+    done();
+  });
+  admission = admissionRoute({
+    mutating: options.mutating,
+    validating: options.validating,
+    bodyLimitBytes: server.bodyLimitBytes,
+    metrics,
+    log: app.log,
+    requireClientCertificate: options.clientCA !== undefined,
+    isClosing: () => closing,
   });
   if (buffered) app.addHook("onClose", (_instance, done) => {
     buffered.close();
     done();
   });
-  app.server.headersTimeout = server.headersTimeoutSeconds * 1000;
-  dropSilentConnections(app.server, server.keepAliveTimeoutSeconds * 1000);
+  dropSilentConnections(tlsServer, server.keepAliveTimeoutSeconds * 1000);
   // Only JSON is an AdmissionReview or extender call: anything else is 415.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
@@ -122,75 +140,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.code(503).send(`not ready:\n${failures.join("\n")}\n`);
   });
 
-  const review = (route: string, run: (request: AdmissionRequest) => Promise<RunResult>) =>
-    async (request: FastifyRequest, reply: FastifyReply) => {
-      const started = performance.now();
-      const parsed = parseAdmissionReview(request.body);
-      if (!parsed.ok) {
-        metrics.rejectedRequests.inc({ route, status: "400" });
-        request.log.warn({ route, uid: parsed.uid, field: parsed.field }, `bad admission review: ${parsed.message}`);
-        return reply.code(400).send({
-          statusCode: 400,
-          error: "Bad Request",
-          message: `not an AdmissionReview ${ADMISSION_API_VERSION}: ${parsed.message}`,
-          field: parsed.field,
-          ...(parsed.uid ? { uid: parsed.uid } : {}),
-        });
-      }
-      const admission = parsed.review.request;
-      let result: RunResult;
-      try {
-        result = await run(admission);
-      } catch (error) {
-        // The runners catch handler failures; this is podgate's own fault. Fail closed, uid intact.
-        request.log.error({ err: error, uid: admission.uid, route }, "admission run failed");
-        result = {
-          response: { uid: admission.uid, allowed: false, status: { code: 500, message: `podgate failed: ${(error as Error).message}`, reason: "InternalError" } },
-          results: [],
-        };
-      }
-      const durationMs = performance.now() - started;
-      for (const r of result.results) metrics.recordDecision(r.webhook, admission.operation, r.outcome, r.durationMs / 1000);
-      const response = result.response;
-      request.log.info(
-        {
-          uid: admission.uid,
-          kind: admission.kind.kind,
-          subResource: admission.subResource,
-          namespace: admission.namespace,
-          name: objectName(admission),
-          operation: admission.operation,
-          dryRun: admission.dryRun === true,
-          route,
-          decision: !response.allowed ? "denied" : response.patch ? "patched" : "allowed",
-          webhooks: result.results.map((r) => `${r.webhook}=${r.outcome}${r.error ? `(${r.error})` : ""}`).join(","),
-          durationMs: Math.round(durationMs * 100) / 100,
-          // Why a webhook skipped or changed something (e.g. a bad annotation value) is in these.
-          ...(response.warnings ? { warnings: response.warnings } : {}),
-          ...(response.auditAnnotations ? { auditAnnotations: response.auditAnnotations } : {}),
-        },
-        "admission review",
-      );
-      return reply.code(200).send(reviewReply(response));
-    };
-
-  const byName = (handlers: readonly AdmissionHandler[]) => new Map(handlers.map((h) => [h.name, h]));
-  const mutators = byName(options.mutating);
-  const validators = byName(options.validating);
-  const one = (kind: string, handlers: Map<string, AdmissionHandler>, run: typeof runMutating) =>
-    async (request: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
-      const handler = handlers.get(request.params.name);
-      if (!handler) {
-        const known = [...handlers.keys()].join(", ") || "(none enabled)";
-        return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `no ${kind} webhook "${request.params.name}"; enabled: ${known}` });
-      }
-      return review(`/${kind === "mutating" ? "mutate" : "validate"}/${handler.name}`, (r) => run([handler], r))(request, reply);
-    };
-
-  app.post("/mutate", review("/mutate", (r) => runMutating(options.mutating, r)));
-  app.post("/validate", review("/validate", (r) => runValidating(options.validating, r)));
-  app.post("/mutate/:name", one("mutating", mutators, runMutating));
-  app.post("/validate/:name", one("validating", validators, runValidating));
+  // app.inject() (the fuzzer's transport) goes to Fastify's router, not to the server: there the
+  // admission paths are routes whose body is left unread and handed, with the reply, to the same handler.
+  for (const path of ["/mutate", "/validate", "/mutate/:name", "/validate/:name"]) {
+    app.post(path, {
+      preParsing: (request, reply, payload, done) => {
+        reply.hijack();
+        admission(request.raw, reply.raw);
+        done(null, payload);
+      },
+      handler: () => undefined,
+    });
+  }
 
   for (const plugin of options.plugins ?? []) await app.register(plugin);
   return app;

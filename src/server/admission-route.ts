@@ -1,0 +1,250 @@
+// The admission routes (POST /mutate, /validate and /{mutate,validate}/<name>),
+// served straight from node:https rather than through Fastify's request and
+// reply: on the 8.6 KB bench review Fastify's per-request machinery cost more
+// than every mutating webhook together (docs/benchmarks.md). Everything else
+// (probes, the extender, 404s, other methods) still goes to Fastify.
+// Replies keep the shapes Fastify's error handler gave: a JSON body naming
+// the problem, the uid when known, the status counted in the metrics.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
+import type { FastifyBaseLogger } from "fastify";
+import type { AdmissionHandler } from "../admission/handler.ts";
+import { ADMISSION_API_VERSION, parseAdmissionReview, type AdmissionRequest } from "../admission/review.ts";
+import { runMutating, runValidating, type RunResult } from "../admission/run.ts";
+import { BodyError, parseJsonBody } from "./json-body.ts";
+import type { Metrics } from "./metrics.ts";
+
+export interface AdmissionRouteOptions {
+  readonly mutating: readonly AdmissionHandler[];
+  readonly validating: readonly AdmissionHandler[];
+  readonly bodyLimitBytes: number;
+  readonly metrics: Metrics;
+  readonly log: FastifyBaseLogger;
+  /** Require an authorized client certificate (the server asks for one when a client CA is configured). */
+  readonly requireClientCertificate: boolean;
+  /** True once the server is closing: new requests get 503 and the connection is closed, as Fastify does. */
+  isClosing(): boolean;
+}
+
+/** Handles the request and returns true when it is an admission POST; false leaves it to the caller. */
+export type AdmissionRoute = (request: IncomingMessage, response: ServerResponse) => boolean;
+
+/** An admission path, with or without a webhook name; the apiserver appends ?timeout=10s. */
+const ADMISSION_PATH = /^\/(mutate|validate)(?:\/([^/?#]+))?(?:\?|$)/;
+
+interface Target {
+  /** The route as metrics label it ("/mutate/:name" for every name, so labels stay bounded). */
+  readonly route: string;
+  /** The route as the log names it. */
+  readonly logRoute: string;
+  readonly run: (request: AdmissionRequest) => Promise<RunResult>;
+}
+
+interface Refusal {
+  readonly statusCode: number;
+  readonly message: string;
+  readonly code?: string;
+  readonly uid?: string;
+  readonly field?: string;
+}
+
+const REASON_PHRASES: Readonly<Record<number, string>> = { 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 413: "Payload Too Large", 415: "Unsupported Media Type", 503: "Service Unavailable" };
+
+function objectName(request: AdmissionRequest): string {
+  if (request.name) return request.name;
+  const metadata = request.object?.["metadata"] as { generateName?: string } | undefined;
+  return metadata?.generateName ? `${metadata.generateName}*` : "";
+}
+
+function sendJson(response: ServerResponse, statusCode: number, body: unknown, close = false): void {
+  const text = JSON.stringify(body);
+  response.writeHead(statusCode, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    ...(close ? { connection: "close" } : {}),
+  });
+  response.end(text);
+}
+
+function isJson(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const semicolon = contentType.indexOf(";");
+  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase() === "application/json";
+}
+
+export function admissionRoute(options: AdmissionRouteOptions): AdmissionRoute {
+  const { metrics, log } = options;
+  const mutators = new Map(options.mutating.map((h) => [h.name, h]));
+  const validators = new Map(options.validating.map((h) => [h.name, h]));
+  const combined: Record<string, Target> = {
+    mutate: { route: "/mutate", logRoute: "/mutate", run: (r) => runMutating(options.mutating, r) },
+    validate: { route: "/validate", logRoute: "/validate", run: (r) => runValidating(options.validating, r) },
+  };
+  let nextId = 0;
+
+  /** One webhook by name; undefined when none is enabled under it. */
+  const named = (kind: string, name: string): Target | undefined => {
+    const handler = (kind === "mutate" ? mutators : validators).get(name);
+    if (!handler) return undefined;
+    const run = kind === "mutate" ? runMutating : runValidating;
+    return { route: `/${kind}/:name`, logRoute: `/${kind}/${handler.name}`, run: (r) => run([handler], r) };
+  };
+
+  const refuse = (response: ServerResponse, request: IncomingMessage, route: string, reqId: string, refusal: Refusal, close = false) => {
+    const { statusCode, message, code, uid, field } = refusal;
+    metrics.rejectedRequests.inc({ route, status: String(statusCode) });
+    if (statusCode >= 500) log.error({ reqId, url: request.url, status: statusCode }, message);
+    else log.warn({ reqId, route, url: request.url, status: statusCode, ...(code ? { code } : {}), ...(field ? { field } : {}), ...(uid ? { uid } : {}) }, message);
+    sendJson(
+      response,
+      statusCode,
+      { statusCode, error: REASON_PHRASES[statusCode] ?? "Internal Server Error", message, ...(code ? { code } : {}), ...(field ? { field } : {}), ...(uid ? { uid } : {}) },
+      close,
+    );
+  };
+
+  const review = async (text: string, target: Target, reqId: string, request: IncomingMessage, response: ServerResponse) => {
+    const started = performance.now();
+    let body: unknown;
+    try {
+      body = parseJsonBody(text);
+    } catch (error) {
+      if (!(error instanceof BodyError)) throw error;
+      refuse(response, request, target.route, reqId, { statusCode: 400, message: error.message, code: error.code, ...(error.uid ? { uid: error.uid } : {}) });
+      return;
+    }
+    const parsed = parseAdmissionReview(body);
+    if (!parsed.ok) {
+      refuse(response, request, target.route, reqId, {
+        statusCode: 400,
+        message: `not an AdmissionReview ${ADMISSION_API_VERSION}: ${parsed.message}`,
+        field: parsed.field,
+        ...(parsed.uid ? { uid: parsed.uid } : {}),
+      });
+      return;
+    }
+    const admission = parsed.review.request;
+    let result: RunResult;
+    try {
+      result = await target.run(admission);
+    } catch (error) {
+      // The runners catch handler failures; this is podgate's own fault. Fail closed, uid intact.
+      log.error({ reqId, err: error, uid: admission.uid, route: target.logRoute }, "admission run failed");
+      result = {
+        response: { uid: admission.uid, allowed: false, status: { code: 500, message: `podgate failed: ${(error as Error).message}`, reason: "InternalError" } },
+        results: [],
+      };
+    }
+    const durationMs = performance.now() - started;
+    for (const r of result.results) metrics.recordDecision(r.webhook, admission.operation, r.outcome, r.durationMs / 1000);
+    const decision = result.response;
+    log.info(
+      {
+        reqId,
+        uid: admission.uid,
+        kind: admission.kind.kind,
+        subResource: admission.subResource,
+        namespace: admission.namespace,
+        name: objectName(admission),
+        operation: admission.operation,
+        dryRun: admission.dryRun === true,
+        route: target.logRoute,
+        decision: !decision.allowed ? "denied" : decision.patch ? "patched" : "allowed",
+        webhooks: result.results.map((r) => `${r.webhook}=${r.outcome}${r.error ? `(${r.error})` : ""}`).join(","),
+        durationMs: Math.round(durationMs * 100) / 100,
+        // Why a webhook skipped or changed something (e.g. a bad annotation value) is in these.
+        ...(decision.warnings ? { warnings: decision.warnings } : {}),
+        ...(decision.auditAnnotations ? { auditAnnotations: decision.auditAnnotations } : {}),
+      },
+      "admission review",
+    );
+    try {
+      sendJson(response, 200, { apiVersion: ADMISSION_API_VERSION, kind: "AdmissionReview", response: decision });
+    } catch (error) {
+      // A reply that cannot be serialized is podgate's fault: deny, with the uid.
+      log.error({ reqId, err: error, uid: admission.uid, route: target.logRoute }, "admission reply failed");
+      sendJson(response, 200, {
+        apiVersion: ADMISSION_API_VERSION,
+        kind: "AdmissionReview",
+        response: { uid: admission.uid, allowed: false, status: { code: 500, message: `podgate failed: ${(error as Error).message}`, reason: "InternalError" } },
+      });
+    }
+  };
+
+  /** Reads the body up to the limit, then reviews it. */
+  const receive = (target: Target, reqId: string, request: IncomingMessage, response: ServerResponse) => {
+    const limit = options.bodyLimitBytes;
+    const tooLarge = () =>
+      refuse(response, request, target.route, reqId, { statusCode: 413, message: `request body is too large: the limit is ${limit} bytes`, code: "BODY_TOO_LARGE" }, true);
+    const declared = Number(request.headers["content-length"]);
+    if (declared > limit) {
+      tooLarge();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) {
+        request.off("data", onData).off("end", onEnd);
+        tooLarge();
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
+      review(text, target, reqId, request, response).catch((error: unknown) => {
+        log.error({ reqId, err: error, route: target.logRoute }, "admission request failed");
+        if (!response.headersSent) refuse(response, request, target.route, reqId, { statusCode: 500, message: `podgate failed: ${(error as Error).message}` });
+        else response.destroy();
+      });
+    };
+    request.on("data", onData).on("end", onEnd);
+  };
+
+  return (request, response) => {
+    if (request.method !== "POST") return false;
+    const match = ADMISSION_PATH.exec(request.url ?? "");
+    if (!match) return false;
+    const kind = match[1]!;
+    const reqId = `adm-${(nextId++).toString(36)}`;
+    let target: Target | undefined;
+    let name: string | undefined;
+    if (match[2] === undefined) target = combined[kind];
+    else {
+      try {
+        name = decodeURIComponent(match[2]);
+      } catch {
+        name = match[2];
+      }
+      target = named(kind, name);
+    }
+    const route = target?.route ?? `/${kind}/:name`;
+    if (options.isClosing()) {
+      refuse(response, request, route, reqId, { statusCode: 503, message: "podgate is shutting down" }, true);
+      return true;
+    }
+    if (options.requireClientCertificate) {
+      const socket = request.socket as TLSSocket;
+      if (!socket.authorized) {
+        const message = socket.getPeerCertificate()?.subject ? `client certificate rejected: ${String(socket.authorizationError)}` : "client certificate required";
+        refuse(response, request, route, reqId, { statusCode: 401, message });
+        return true;
+      }
+    }
+    if (!target) {
+      const handlers = kind === "mutate" ? mutators : validators;
+      const known = [...handlers.keys()].join(", ") || "(none enabled)";
+      refuse(response, request, route, reqId, { statusCode: 404, message: `no ${kind === "mutate" ? "mutating" : "validating"} webhook "${name}"; enabled: ${known}` });
+      return true;
+    }
+    if (!isJson(request.headers["content-type"])) {
+      const given = request.headers["content-type"] ?? "(none)";
+      refuse(response, request, route, reqId, { statusCode: 415, message: `unsupported media type ${given}: an AdmissionReview is application/json`, code: "UNSUPPORTED_MEDIA_TYPE" }, true);
+      return true;
+    }
+    receive(target, reqId, request, response);
+    return true;
+  };
+}
