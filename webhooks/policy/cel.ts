@@ -2,11 +2,17 @@
 // one of the two that parses VAP's optional `?.` syntax, and the faster one).
 // Every expression is parsed and type-checked once, at load.
 import { Environment, type ASTNode, type ParseResult } from "@marcbachmann/cel-js";
+import { compileClosure, FALLBACK } from "./cel-compile.ts";
 
 /** The variables a policy expression may use, as in ValidatingAdmissionPolicy. */
 export const CEL_VARIABLES = ["object", "oldObject", "request", "params", "namespaceObject", "variables"] as const;
 export type CelVariable = (typeof CEL_VARIABLES)[number];
 export type CelBindings = Partial<Record<CelVariable, unknown>>;
+
+export const DECLARED: ReadonlySet<string> = new Set(CEL_VARIABLES);
+/** Closures that threw something other than FALLBACK (a bug; the interpreter answered). Tests hold it at 0. */
+let compiledFaults = 0;
+export const compiledFaultCount = (): number => compiledFaults;
 
 const environment = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false });
 for (const name of CEL_VARIABLES) environment.registerVariable(name, "dyn");
@@ -18,6 +24,8 @@ export interface CelProgram {
   readonly usesParams: boolean;
   /** Reads `variables` at all (by any access), not only the refs above. */
   readonly usesVariables: boolean;
+  /** Runs as a compiled closure, with the interpreter behind it (cel-compile.ts); false: interpreted only. */
+  readonly compiled: boolean;
   run(bindings: CelBindings): unknown;
 }
 
@@ -71,10 +79,10 @@ function references(ast: ASTNode) {
 }
 
 /**
- * Parses and type-checks an expression; `expect` is the type its value must
- * have (dyn always passes: object fields are only known at run time).
+ * Parses and type-checks an expression for the interpreter; `expect` is the type its
+ * value must have (dyn always passes: object fields are only known at run time).
  */
-export function compileCel(source: string, expect: "bool" | "string" | "any"): CelProgram {
+export function parseCel(source: string, expect: "bool" | "string" | "any" = "any"): ParseResult {
   let parsed: ParseResult;
   try {
     parsed = environment.parse(source);
@@ -86,10 +94,29 @@ export function compileCel(source: string, expect: "bool" | "string" | "any"): C
   if (expect !== "any" && checked.type !== expect && checked.type !== "dyn") {
     throw new CelCompileError(`expression must evaluate to ${expect}, but it is ${checked.type}`, 1, 1);
   }
+  return parsed;
+}
+
+/** The expression as a closure where it can be (cel-compile.ts), the interpreter behind it. */
+export function compileCel(source: string, expect: "bool" | "string" | "any"): CelProgram {
+  const parsed = parseCel(source, expect);
+  const interpret = (bindings: CelBindings): unknown => parsed(bindings) as unknown;
+  const compiled = compileClosure(parsed.ast, DECLARED);
   return {
     source,
     ...references(parsed.ast),
-    run: (bindings): unknown => parsed(bindings) as unknown,
+    compiled: compiled !== undefined,
+    run: compiled
+      ? (bindings) => {
+          try {
+            return compiled(bindings);
+          } catch (error) {
+            // FALLBACK, or a fault of the compiled closure: the interpreter's answer (or error) is CEL's.
+            if (error !== FALLBACK) compiledFaults++;
+            return interpret(bindings);
+          }
+        }
+      : interpret,
   };
 }
 
