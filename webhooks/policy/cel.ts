@@ -132,25 +132,27 @@ export function celErrorMessage(error: unknown): string {
  * string map) is returned as it is, so a review's conversion allocates little.
  */
 export function toCel(value: unknown): unknown {
-  if (typeof value === "number") return Number.isInteger(value) ? BigInt(value) : value;
+  if (typeof value !== "object") return typeof value === "number" && Number.isInteger(value) ? BigInt(value) : value;
+  if (value === null) return value;
+  // Strings and booleans, most leaves, are skipped without a call; for...in, not Object.keys: no key array per object.
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
-      const item = toCel(value[i]);
-      if (item !== value[i]) (out ??= value.slice())[i] = item;
-    }
-    return out ?? value;
-  }
-  if (typeof value === "object" && value !== null) {
-    let out: Record<string, unknown> | undefined;
-    for (const k of Object.keys(value)) {
-      const v = (value as Record<string, unknown>)[k];
+      const v: unknown = value[i];
+      if (typeof v === "string" || typeof v === "boolean") continue;
       const item = toCel(v);
-      if (item !== v) (out ??= { ...value })[k] = item;
+      if (item !== v) (out ??= value.slice())[i] = item;
     }
     return out ?? value;
   }
-  return value;
+  let out: Record<string, unknown> | undefined;
+  for (const k in value) {
+    const v = (value as Record<string, unknown>)[k];
+    if (typeof v === "string" || typeof v === "boolean") continue;
+    const item = toCel(v);
+    if (item !== v) (out ??= { ...value })[k] = item;
+  }
+  return out ?? value;
 }
 
 /** The reverse, for values shown to people (messages, audit annotations). */

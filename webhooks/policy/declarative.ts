@@ -70,6 +70,7 @@ export function compilePolicy(document: PolicyDocument, origin: string, override
   const params = overrides.params ?? spec.params;
   const celParams = params === undefined ? null : toCel(params);
   const programs = { matchConditions, variables, validations: validations as CompiledValidation[] };
+  const matcher = { constraints: spec.matchConstraints, key: JSON.stringify(spec.matchConstraints) };
   const labels = document.metadata.labels ?? {};
   return {
     name,
@@ -79,52 +80,80 @@ export function compilePolicy(document: PolicyDocument, origin: string, override
     validationActions: overrides.validationActions ?? spec.validationActions,
     match: spec.matchConstraints,
     document: overrides.params === undefined ? document : { ...document, spec: { ...spec, params: { ...overrides.params } } },
-    evaluate: (input) => evaluate(programs, spec.matchConstraints, celParams, input),
+    evaluate: (input) => evaluate(programs, matcher, celParams, input),
   };
 }
 
-/**
- * Converted once per request, however many policies read it: policies are
- * evaluated one request at a time (synchronously), so the last conversion is
- * the one to keep. Not a WeakMap: V8 clears WeakMap entries only in full
- * collections, so every review's converted copy would outlive the young generation.
- */
-let last: { readonly input: PolicyInput; readonly shared: CelBindings; readonly variables: Map<string, VariableOutcome> } | undefined;
+/** A policy's matchConstraints and their JSON: policies with equal constraints share one answer per request. */
+interface Matcher {
+  readonly constraints: PolicyDocument["spec"]["matchConstraints"];
+  readonly key: string;
+}
 
 /** A variable's value, or its evaluation error's message. */
 type VariableOutcome = { readonly value: unknown; readonly error?: undefined } | { readonly error: string };
+
+/**
+ * What every policy shares for one request: whether each distinct set of
+ * matchConstraints matches, the request's CEL bindings (converted once, on
+ * first use) and the request-only variables. Policies are evaluated one
+ * request at a time (synchronously), so the last request's is the one to
+ * keep. Not a WeakMap: V8 clears WeakMap entries only in full collections,
+ * so every review's converted copy would outlive the young generation.
+ */
+class RequestState {
+  readonly input: PolicyInput;
+  readonly matched = new Map<string, boolean>();
+  readonly variables = new Map<string, VariableOutcome>();
+  #shared: Omit<CelBindings, "params" | "variables"> | undefined;
+  constructor(input: PolicyInput) {
+    this.input = input;
+  }
+  get shared(): Omit<CelBindings, "params" | "variables"> {
+    if (this.#shared) return this.#shared;
+    const { object, oldObject, ...request } = this.input.request;
+    return (this.#shared = {
+      object: toCel(object ?? null),
+      oldObject: toCel(oldObject ?? null),
+      request: toCel(request),
+      namespaceObject: toCel(this.input.namespaceObject ?? null),
+    });
+  }
+}
+
+let last: RequestState | undefined;
+
+function stateFor(input: PolicyInput): RequestState {
+  if (last?.input !== input) last = new RequestState(input);
+  return last;
+}
+
+function matches(state: RequestState, matcher: Matcher): boolean {
+  let matched = state.matched.get(matcher.key);
+  if (matched === undefined) {
+    const input = state.input;
+    matched = matchesConstraints(matcher.constraints, input.request, input.namespaceObject ? labelsOf(input.namespaceObject) : undefined);
+    state.matched.set(matcher.key, matched);
+  }
+  return matched;
+}
 
 /**
  * A variable that reads neither params nor other variables has one value per
  * request, whichever policy declares it: the library's `containers` is
  * declared by a dozen policies and evaluated once. (CEL has no side effects.)
  */
-function sharedVariable(program: CelProgram, bindings: CelBindings): VariableOutcome {
-  const variables = last!.variables;
-  let outcome = variables.get(program.source);
+function sharedVariable(state: RequestState, program: CelProgram, bindings: CelBindings): VariableOutcome {
+  let outcome = state.variables.get(program.source);
   if (!outcome) {
     try {
       outcome = { value: program.run(bindings) };
     } catch (error) {
       outcome = { error: celErrorMessage(error) };
     }
-    variables.set(program.source, outcome);
+    state.variables.set(program.source, outcome);
   }
   return outcome;
-}
-
-function bindingsFor(input: PolicyInput, params: unknown): CelBindings {
-  if (last?.input !== input) {
-    const { object, oldObject, ...request } = input.request;
-    const shared = {
-      object: toCel(object ?? null),
-      oldObject: toCel(oldObject ?? null),
-      request: toCel(request),
-      namespaceObject: toCel(input.namespaceObject ?? null),
-    };
-    last = { input, shared, variables: new Map() };
-  }
-  return { ...last.shared, params };
 }
 
 type Programs = {
@@ -140,15 +169,19 @@ function firstFailed(refs: ReadonlySet<string>, failed: ReadonlyMap<string, stri
   return undefined;
 }
 
-function evaluate(programs: Programs, match: PolicyDocument["spec"]["matchConstraints"], params: unknown, input: PolicyInput): Verdict {
-  const namespaceLabels = input.namespaceObject ? labelsOf(input.namespaceObject) : undefined;
-  if (!matchesConstraints(match, input.request, namespaceLabels)) return { result: "skip" };
-  const bindings = bindingsFor(input, params);
+const NO_FAILURES: ReadonlyMap<string, string> = new Map();
+
+function evaluate(programs: Programs, matcher: Matcher, params: unknown, input: PolicyInput): Verdict {
+  const state = stateFor(input);
+  if (!matches(state, matcher)) return { result: "skip" };
+  // One scope per evaluation: the request's bindings, this policy's params, its variables as they are computed.
+  const values: Record<string, unknown> = {};
+  const scope: CelBindings = { ...state.shared, params, variables: values };
   // Match conditions: any false skips the policy; an error matters only if none is false (as the apiserver does).
   let conditionError: string | undefined;
   for (const { name, program } of programs.matchConditions) {
     try {
-      if (program!.run(bindings) !== true) return { result: "skip" };
+      if (program!.run(scope) !== true) return { result: "skip" };
     } catch (error) {
       conditionError ??= `matchConditions "${name}": ${celErrorMessage(error)}`;
     }
@@ -156,25 +189,27 @@ function evaluate(programs: Programs, match: PolicyDocument["spec"]["matchConstr
   if (conditionError) return { result: "error", error: conditionError };
 
   // Variables are evaluated in order; a failed one fails only the validations that read it.
-  const values: Record<string, unknown> = {};
-  const failedVariables = new Map<string, string>();
-  const scope = { ...bindings, variables: values };
+  let failedVariables = NO_FAILURES as Map<string, string>;
+  const fail = (name: string, message: string) => {
+    if (failedVariables === NO_FAILURES) failedVariables = new Map();
+    failedVariables.set(name, message);
+  };
   for (const { name, program } of programs.variables) {
     const broken = firstFailed(program!.variableRefs, failedVariables);
     if (broken) {
-      failedVariables.set(name, failedVariables.get(broken)!);
+      fail(name, failedVariables.get(broken)!);
       continue;
     }
     if (!program!.usesParams && !program!.usesVariables) {
-      const outcome = sharedVariable(program!, bindings);
+      const outcome = sharedVariable(state, program!, scope);
       if (outcome.error === undefined) values[name] = outcome.value;
-      else failedVariables.set(name, `variables.${name}: ${outcome.error}`);
+      else fail(name, `variables.${name}: ${outcome.error}`);
       continue;
     }
     try {
       values[name] = program!.run(scope);
     } catch (error) {
-      failedVariables.set(name, `variables.${name}: ${celErrorMessage(error)}`);
+      fail(name, `variables.${name}: ${celErrorMessage(error)}`);
     }
   }
 
