@@ -32,23 +32,45 @@ interface Invocation {
   durationMs: number;
 }
 
+const isThenable = (value: unknown): value is PromiseLike<Decision> => typeof (value as { then?: unknown } | null)?.then === "function";
+
+function failed(error: unknown, started: number): Invocation {
+  const message = error instanceof Error ? error.message : String(error);
+  return { error: message || "handler failed", durationMs: performance.now() - started };
+}
+
+/**
+ * A handler that answers synchronously (the built-in ones do) cannot be cut
+ * off by a timer, so it gets none: no timer, no race, and an AbortController
+ * only if it reads its signal. One that returns a promise races its deadline.
+ */
 async function invoke(handler: AdmissionHandler, request: AdmissionRequest): Promise<Invocation> {
   const started = performance.now();
-  const controller = new AbortController();
+  let controller: AbortController | undefined;
+  const context = {
+    get signal() {
+      return (controller ??= new AbortController()).signal;
+    },
+    dryRun: request.dryRun === true,
+  };
+  let answer: Decision | Promise<Decision>;
+  try {
+    answer = handler.handle(request, context);
+  } catch (error) {
+    return failed(error, started);
+  }
+  if (!isThenable(answer)) return { decision: answer, durationMs: performance.now() - started };
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      controller.abort();
+      (controller ??= new AbortController()).abort();
       reject(new DeadlineExceeded(`timed out after ${deadlineMs(handler.timeoutSeconds)} ms`));
     }, deadlineMs(handler.timeoutSeconds));
   });
   try {
-    const context = { signal: controller.signal, dryRun: request.dryRun === true };
-    const decision = await Promise.race([Promise.try(() => handler.handle(request, context)), expired]);
-    return { decision, durationMs: performance.now() - started };
+    return { decision: await Promise.race([answer, expired]), durationMs: performance.now() - started };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { error: message || "handler failed", durationMs: performance.now() - started };
+    return failed(error, started);
   } finally {
     clearTimeout(timer);
   }
