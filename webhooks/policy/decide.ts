@@ -1,6 +1,7 @@
 // Turning verdicts into one admission decision: Deny -> allowed:false with every
 // message, Warn -> warnings, Audit -> auditAnnotations, errors per failurePolicy.
 import { allow, deny, type Decision } from "../../src/admission/handler.ts";
+import { releaseRequestState } from "./declarative.ts";
 import type { Policy, PolicyInput, Verdict, Violation } from "./policy.ts";
 import { REASON_CODES, type ValidationAction } from "./schema.ts";
 
@@ -10,7 +11,11 @@ export interface PolicyOutcome {
 }
 
 export function evaluateAll(policies: readonly Policy[], input: PolicyInput): PolicyOutcome[] {
-  return policies.map((policy) => ({ policy, verdict: policy.evaluate(input) }));
+  try {
+    return policies.map((policy) => ({ policy, verdict: policy.evaluate(input) }));
+  } finally {
+    releaseRequestState();
+  }
 }
 
 interface Finding {

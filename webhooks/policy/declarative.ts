@@ -98,7 +98,7 @@ type VariableOutcome = { readonly value: unknown; readonly error?: undefined } |
  * matchConstraints matches, the request's CEL bindings (converted once, on
  * first use) and the request-only variables. Policies are evaluated one
  * request at a time (synchronously), so the last request's is the one to
- * keep. Not a WeakMap: V8 clears WeakMap entries only in full collections,
+ * keep, until evaluateAll is done with it. Not a WeakMap: V8 clears WeakMap entries only in full collections,
  * so every review's converted copy would outlive the young generation.
  */
 class RequestState {
@@ -122,6 +122,11 @@ class RequestState {
 }
 
 let last: RequestState | undefined;
+
+/** Drops the state of the request just evaluated, so a large review is not kept until the next one arrives. */
+export function releaseRequestState(): void {
+  last = undefined;
+}
 
 function stateFor(input: PolicyInput): RequestState {
   if (last?.input !== input) last = new RequestState(input);
