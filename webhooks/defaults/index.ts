@@ -14,9 +14,22 @@ import { defaultsSettings, FEATURES, type DefaultsSettings, type Feature } from 
 export const DOMAIN = "defaults.podgate.io";
 export const AUDIT_KEY = "defaulted";
 
+/** The list with each item edited; the list itself when no edit changed anything. */
+function editEach(list: readonly Container[], edit: (container: Container) => Container): Container[] {
+  let out: Container[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const edited = edit(list[i]!);
+    if (edited !== list[i]) (out ??= list.slice())[i] = edited;
+  }
+  return out ?? (list as Container[]);
+}
+
+/** The pod with every container and init container edited; the pod itself when nothing changed. */
 function eachContainer(pod: Pod, edit: (container: Container) => Container): Pod {
-  const initContainers = pod.spec.initContainers?.map(edit);
-  return { ...pod, spec: { ...pod.spec, containers: pod.spec.containers.map(edit), ...(initContainers ? { initContainers } : {}) } };
+  const containers = editEach(pod.spec.containers, edit);
+  const initContainers = pod.spec.initContainers && editEach(pod.spec.initContainers, edit);
+  if (containers === pod.spec.containers && initContainers === pod.spec.initContainers) return pod;
+  return { ...pod, spec: { ...pod.spec, containers, ...(initContainers ? { initContainers } : {}) } };
 }
 
 function fillMap(pod: Pod, field: "labels" | "annotations", values: Readonly<Record<string, string>>): Pod {
@@ -68,7 +81,8 @@ export function handleDefaults(request: AdmissionRequest, settings: DefaultsSett
   for (const feature of FEATURES) {
     if (!settings[feature].enabled || off.has(feature)) continue;
     const next = steps[feature](pod, settings, namespace, notes);
-    if (!isDeepStrictEqual(next, pod)) applied.push(feature);
+    // Steps return the pod itself when they change nothing: only a new object needs the deep look.
+    if (next !== pod && !isDeepStrictEqual(next, pod)) applied.push(feature);
     pod = next;
   }
   const warnings = [...problems, ...notes].map(shortWarning);
