@@ -21,6 +21,7 @@ import { INJECT_LABEL } from "../test/harness/webhooks.ts";
 import { histogram, since, summaryMs } from "./prom.ts";
 import { PodRecorder } from "../test/e2e/support/recorder.ts";
 import { createToRunning, formatTimeline, type TimelineRow } from "../test/e2e/support/timeline.ts";
+import { commandLine } from "../test/support/command-line.ts";
 
 export interface FlowOptions {
   readonly nodes: number;
@@ -265,4 +266,10 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   });
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  const { values } = commandLine(
+    "usage: node bench/flow.ts [--quick] [--keep]\n  --quick  fewer nodes and pods\n  --keep   leave the work dir with every log\nStarts the local control plane (test/controlplane/build.sh builds it) and measures the whole flow.",
+    { options: { quick: { type: "boolean" }, keep: { type: "boolean" } } },
+  );
+  await main([...(values.quick ? ["--quick"] : []), ...(values.keep ? ["--keep"] : [])]);
+}
