@@ -23,13 +23,15 @@ interface Finding {
   readonly violation: Violation;
 }
 
+const NONE: readonly Finding[] = Object.freeze([]);
+
 /** What a verdict asks the actions to report: violations, or the error when failurePolicy is Fail. */
-function findings({ policy, verdict }: PolicyOutcome): Finding[] {
+function findings({ policy, verdict }: PolicyOutcome): readonly Finding[] {
   if (verdict.result === "fail") return verdict.violations.map((violation) => ({ policy, violation }));
   if (verdict.result === "error" && policy.failurePolicy === "Fail") {
     return [{ policy, violation: { message: `evaluation failed: ${verdict.error}`, reason: "Forbidden" } }];
   }
-  return [];
+  return NONE;
 }
 
 const withAction = (all: readonly Finding[], action: ValidationAction) => all.filter((f) => f.policy.validationActions.includes(action));
@@ -54,6 +56,8 @@ function auditAnnotations(audited: readonly Finding[]): Record<string, string> {
 
 export function decide(outcomes: readonly PolicyOutcome[]): Decision {
   const all = outcomes.flatMap(findings);
+  // Nothing to report, the usual case: no warnings, no audit annotations, allowed.
+  if (all.length === 0) return allow();
   const line = (f: Finding) => `policy ${f.policy.name}: ${f.violation.message}`;
   const warnings = withAction(all, "Warn").map(line);
   const audit = auditAnnotations(withAction(all, "Audit"));

@@ -175,10 +175,13 @@ function firstFailed(refs: ReadonlySet<string>, failed: ReadonlyMap<string, stri
 }
 
 const NO_FAILURES: ReadonlyMap<string, string> = new Map();
+// The verdicts most evaluations end in, shared: nothing changes a verdict once made.
+const SKIP: Verdict = Object.freeze({ result: "skip" });
+const PASS: Verdict = Object.freeze({ result: "pass" });
 
 function evaluate(programs: Programs, matcher: Matcher, params: unknown, input: PolicyInput): Verdict {
   const state = stateFor(input);
-  if (!matches(state, matcher)) return { result: "skip" };
+  if (!matches(state, matcher)) return SKIP;
   // One scope per evaluation: the request's bindings, this policy's params, its variables as they are computed.
   const values: Record<string, unknown> = {};
   const scope: CelBindings = { ...state.shared, params, variables: values };
@@ -186,7 +189,7 @@ function evaluate(programs: Programs, matcher: Matcher, params: unknown, input: 
   let conditionError: string | undefined;
   for (const { name, program } of programs.matchConditions) {
     try {
-      if (program!.run(scope) !== true) return { result: "skip" };
+      if (program!.run(scope) !== true) return SKIP;
     } catch (error) {
       conditionError ??= `matchConditions "${name}": ${celErrorMessage(error)}`;
     }
@@ -218,29 +221,30 @@ function evaluate(programs: Programs, matcher: Matcher, params: unknown, input: 
     }
   }
 
-  const violations: Violation[] = [];
-  const errors: string[] = [];
-  programs.validations.forEach((v, index) => {
+  let violations: Violation[] | undefined;
+  let errors: string[] | undefined;
+  for (let index = 0; index < programs.validations.length; index++) {
+    const v = programs.validations[index]!;
     const broken = firstFailed(v.expression.variableRefs, failedVariables);
     if (broken) {
-      errors.push(`validations[${index}]: ${failedVariables.get(broken)}`);
-      return;
+      (errors ??= []).push(`validations[${index}]: ${failedVariables.get(broken)}`);
+      continue;
     }
     let ok: unknown;
     try {
       ok = v.expression.run(scope);
     } catch (error) {
-      errors.push(`validations[${index}] (${v.expression.source}): ${celErrorMessage(error)}`);
-      return;
+      (errors ??= []).push(`validations[${index}] (${v.expression.source}): ${celErrorMessage(error)}`);
+      continue;
     }
     if (typeof ok !== "boolean") {
-      errors.push(`validations[${index}] (${v.expression.source}): expected a bool, got ${typeof ok}`);
-      return;
+      (errors ??= []).push(`validations[${index}] (${v.expression.source}): expected a bool, got ${typeof ok}`);
+      continue;
     }
-    if (!ok) violations.push({ message: messageOf(v, scope), reason: v.reason, expressionIndex: index });
-  });
-  if (errors.length > 0) return { result: "error", error: errors.join("; ") };
-  return violations.length > 0 ? { result: "fail", violations } : { result: "pass" };
+    if (!ok) (violations ??= []).push({ message: messageOf(v, scope), reason: v.reason, expressionIndex: index });
+  }
+  if (errors) return { result: "error", error: errors.join("; ") };
+  return violations ? { result: "fail", violations } : PASS;
 }
 
 /** messageExpression wins when it yields a non-empty single-line string; otherwise message, as VAP does. */
