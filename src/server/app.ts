@@ -56,8 +56,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         // The HTTP/1.1 deadlines are options of the HTTP/1.1 server inside, not in @types/node's HTTP/2 options.
         {
           allowHTTP1: true,
-          // A bound on the streams one connection may have open (Node's default is none); Go's client keeps within it.
-          settings: { maxConcurrentStreams: 128 },
           cert: options.tls.cert,
           key: options.tls.key,
           minVersion: "TLSv1.2",
