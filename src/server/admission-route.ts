@@ -61,8 +61,7 @@ function sendJson(response: ServerResponse, statusCode: number, body: unknown, c
   response.writeHead(statusCode, {
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(text),
-    // HTTP/2 forbids connection headers: a refused stream does not end its session.
-    ...(close && response.req.httpVersionMajor !== 2 ? { connection: "close" } : {}),
+    ...(close ? { connection: "close" } : {}),
   });
   response.end(text);
 }

@@ -2,9 +2,7 @@
 // server, everything else by Fastify (health, the client-certificate gate,
 // error replies that name the problem). Extra routes (the scheduler
 // extender) are registered as Fastify plugins.
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { createSecureServer, type Http2SecureServer, type SecureServerOptions } from "node:http2";
-import type { Server as HttpsServer } from "node:https";
+import { createServer, type Server as HttpsServer } from "node:https";
 import type { TLSSocket } from "node:tls";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
 import type { AdmissionHandler } from "../admission/handler.ts";
@@ -42,20 +40,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const buffered = options.logger === undefined ? serverLogger(server.logLevel) : undefined;
   // Admission POSTs are answered before Fastify sees them (admission-route.ts); it needs the app's logger, made below.
   let admission: AdmissionRoute = () => false;
-  let tlsServer!: Http2SecureServer;
+  let tlsServer!: HttpsServer;
   const app = Fastify({
     ...(buffered ? { loggerInstance: buffered.logger } : { logger: options.logger }),
     // One line per review is logged by the route itself, with the uid.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: server.bodyLimitBytes,
     serverFactory: (fastifyHandler) => {
-      // HTTP/2 for clients that offer it (Go's, so kube-scheduler's extender calls share one connection instead of
-      // a TLS handshake per concurrent bind); HTTP/1.1, with every deadline below, for the rest (kube-apiserver's
-      // webhook client stays on HTTP/1.1 by design: kubernetes/kubernetes#82090).
-      tlsServer = createSecureServer(
-        // The HTTP/1.1 deadlines are options of the HTTP/1.1 server inside, not in @types/node's HTTP/2 options.
+      tlsServer = createServer(
         {
-          allowHTTP1: true,
           cert: options.tls.cert,
           key: options.tls.key,
           minVersion: "TLSv1.2",
@@ -68,16 +61,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           keepAliveTimeout: server.keepAliveTimeoutSeconds * 1000,
           // Ask for a certificate but decide per route, so kubelet probes without one still work.
           ...(options.clientCA ? { ca: options.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
-        } as SecureServerOptions,
+        },
         (request, response) => {
-          const http1Request = request as unknown as IncomingMessage;
-          const http1Response = response as unknown as ServerResponse;
-          if (!admission(http1Request, http1Response)) fastifyHandler(http1Request, http1Response);
+          if (!admission(request, response)) fastifyHandler(request, response);
         },
       );
-      // An HTTP/2 connection idle for the keep-alive timeout is closed (GOAWAY), as an HTTP/1.1 one would be.
-      tlsServer.on("session", (session) => session.setTimeout(server.keepAliveTimeoutSeconds * 1000, () => session.close()));
-      return tlsServer as unknown as HttpsServer;
+      return tlsServer;
     },
     // The server is made above; this only tells Fastify its addresses are https://.
     https: {},

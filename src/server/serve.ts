@@ -1,6 +1,6 @@
 // Starting and stopping the server: certificates, listeners, reload, drain.
 import type { Server } from "node:http";
-import type { Server as TlsServer } from "node:tls";
+import type { Server as HttpsServer } from "node:https";
 import { readFile } from "node:fs/promises";
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import type { LoadedConfig } from "../config/load.ts";
@@ -74,7 +74,7 @@ export async function startServer(config: LoadedConfig, extensions: readonly Ext
     }
     if (next.cert === tls.cert && next.key === tls.key) return false;
     // Existing connections keep their session; new handshakes get the new certificate.
-    (app.server as unknown as TlsServer).setSecureContext({ cert: next.cert, key: next.key, minVersion: "TLSv1.2", ...(clientCA ? { ca: clientCA } : {}) });
+    (app.server as unknown as HttpsServer).setSecureContext({ cert: next.cert, key: next.key, minVersion: "TLSv1.2", ...(clientCA ? { ca: clientCA } : {}) });
     tls = next;
     metrics.certificateExpiry.set(tls.notAfter.getTime() / 1000);
     metrics.certificateReloads.inc({ result: "ok" });
@@ -83,7 +83,7 @@ export async function startServer(config: LoadedConfig, extensions: readonly Ext
   };
   const watcher = watchTlsDir(server.tlsDir, () => void reloadTls());
 
-  const connections = trackConnections(app.server as unknown as TlsServer);
+  const connections = trackConnections(app.server as unknown as HttpsServer);
   const address = await app.listen({ host: server.host, port: server.port });
   let metricsServer: Server | undefined;
   if (server.metrics.enabled) metricsServer = await serveMetrics(metrics, server.metrics.host, server.metrics.port);

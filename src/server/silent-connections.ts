@@ -8,17 +8,13 @@
 // its idle pool, and does not retry a POST on a connection's first use, so a
 // server that closes an unused connection before the client's own 90 s idle
 // timeout could fail a webhook call that takes it at that moment.
-//
-// HTTP/2 connections are left to their session's idle timeout (app.ts): their
-// requests name a proxy of the socket, not the socket.
+import type { Server } from "node:https";
 import type { Socket } from "node:net";
-import type { Server as TlsServer, TLSSocket } from "node:tls";
 
-export function dropSilentConnections(server: TlsServer, ms: number): void {
+export function dropSilentConnections(server: Server, ms: number): void {
   const spoken = new WeakSet<Socket>();
   // "connection" fires for the raw socket, before the handshake; the handshake has its own timeout.
-  server.on("secureConnection", (socket: TLSSocket) => {
-    if (socket.alpnProtocol === "h2") return;
+  server.on("secureConnection", (socket: Socket) => {
     const timer = setTimeout(() => {
       if (!spoken.has(socket)) socket.destroy();
     }, ms);
