@@ -5,7 +5,7 @@
 // (probes, the extender, 404s, other methods) still goes to Fastify.
 // Replies keep the shapes Fastify's error handler gave: a JSON body naming
 // the problem, the uid when known, the status counted in the metrics.
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { FastifyBaseLogger } from "fastify";
 import type { AdmissionHandler } from "../admission/handler.ts";
@@ -48,7 +48,6 @@ interface Refusal {
   readonly field?: string;
 }
 
-const REASON_PHRASES: Readonly<Record<number, string>> = { 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 413: "Payload Too Large", 415: "Unsupported Media Type", 503: "Service Unavailable" };
 
 function objectName(request: AdmissionRequest): string {
   if (request.name) return request.name;
@@ -66,6 +65,27 @@ function sendJson(response: ServerResponse, statusCode: number, body: unknown, c
   response.end(text);
 }
 
+interface KindTargets {
+  /** "mutating" or "validating", for messages. */
+  readonly noun: string;
+  readonly combined: Target;
+  readonly named: ReadonlyMap<string, Target>;
+}
+
+function targetsFor(kind: string, noun: string, handlers: readonly AdmissionHandler[], run: typeof runMutating): KindTargets {
+  return {
+    noun,
+    combined: { route: `/${kind}`, logRoute: `/${kind}`, run: (r) => run(handlers, r) },
+    named: new Map(handlers.map((h) => [h.name, { route: `/${kind}/:name`, logRoute: `/${kind}/${h.name}`, run: (r: AdmissionRequest) => run([h], r) }])),
+  };
+}
+
+/** Why the connection's client certificate does not pass, or undefined when it does. */
+export function clientCertificateProblem(socket: TLSSocket): string | undefined {
+  if (socket.authorized) return undefined;
+  return socket.getPeerCertificate()?.subject ? `client certificate rejected: ${String(socket.authorizationError)}` : "client certificate required";
+}
+
 function isJson(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
   const semicolon = contentType.indexOf(";");
@@ -74,21 +94,12 @@ function isJson(contentType: string | undefined): boolean {
 
 export function admissionRoute(options: AdmissionRouteOptions): AdmissionRoute {
   const { metrics, log } = options;
-  const mutators = new Map(options.mutating.map((h) => [h.name, h]));
-  const validators = new Map(options.validating.map((h) => [h.name, h]));
-  const combined: Record<string, Target> = {
-    mutate: { route: "/mutate", logRoute: "/mutate", run: (r) => runMutating(options.mutating, r) },
-    validate: { route: "/validate", logRoute: "/validate", run: (r) => runValidating(options.validating, r) },
+  // Every route's target, made once: the combined one and one per enabled webhook.
+  const targets = {
+    mutate: targetsFor("mutate", "mutating", options.mutating, runMutating),
+    validate: targetsFor("validate", "validating", options.validating, runValidating),
   };
   let nextId = 0;
-
-  /** One webhook by name; undefined when none is enabled under it. */
-  const named = (kind: string, name: string): Target | undefined => {
-    const handler = (kind === "mutate" ? mutators : validators).get(name);
-    if (!handler) return undefined;
-    const run = kind === "mutate" ? runMutating : runValidating;
-    return { route: `/${kind}/:name`, logRoute: `/${kind}/${handler.name}`, run: (r) => run([handler], r) };
-  };
 
   const refuse = (response: ServerResponse, request: IncomingMessage, route: string, reqId: string, refusal: Refusal, close = false) => {
     const { statusCode, message, code, uid, field } = refusal;
@@ -98,7 +109,7 @@ export function admissionRoute(options: AdmissionRouteOptions): AdmissionRoute {
     sendJson(
       response,
       statusCode,
-      { statusCode, error: REASON_PHRASES[statusCode] ?? "Internal Server Error", message, ...(code ? { code } : {}), ...(field ? { field } : {}), ...(uid ? { uid } : {}) },
+      { statusCode, error: STATUS_CODES[statusCode] ?? "Internal Server Error", message, ...(code ? { code } : {}), ...(field ? { field } : {}), ...(uid ? { uid } : {}) },
       close,
     );
   };
@@ -207,18 +218,18 @@ export function admissionRoute(options: AdmissionRouteOptions): AdmissionRoute {
     if (request.method !== "POST") return false;
     const match = ADMISSION_PATH.exec(request.url ?? "");
     if (!match) return false;
-    const kind = match[1]!;
+    const kind = match[1] as keyof typeof targets;
     const reqId = `adm-${(nextId++).toString(36)}`;
     let target: Target | undefined;
     let name: string | undefined;
-    if (match[2] === undefined) target = combined[kind];
+    if (match[2] === undefined) target = targets[kind].combined;
     else {
       try {
         name = decodeURIComponent(match[2]);
       } catch {
         name = match[2];
       }
-      target = named(kind, name);
+      target = targets[kind].named.get(name);
     }
     const route = target?.route ?? `/${kind}/:name`;
     if (options.isClosing()) {
@@ -226,17 +237,15 @@ export function admissionRoute(options: AdmissionRouteOptions): AdmissionRoute {
       return true;
     }
     if (options.requireClientCertificate) {
-      const socket = request.socket as TLSSocket;
-      if (!socket.authorized) {
-        const message = socket.getPeerCertificate()?.subject ? `client certificate rejected: ${String(socket.authorizationError)}` : "client certificate required";
-        refuse(response, request, route, reqId, { statusCode: 401, message });
+      const problem = clientCertificateProblem(request.socket as TLSSocket);
+      if (problem) {
+        refuse(response, request, route, reqId, { statusCode: 401, message: problem });
         return true;
       }
     }
     if (!target) {
-      const handlers = kind === "mutate" ? mutators : validators;
-      const known = [...handlers.keys()].join(", ") || "(none enabled)";
-      refuse(response, request, route, reqId, { statusCode: 404, message: `no ${kind === "mutate" ? "mutating" : "validating"} webhook "${name}"; enabled: ${known}` });
+      const known = [...targets[kind].named.keys()].join(", ") || "(none enabled)";
+      refuse(response, request, route, reqId, { statusCode: 404, message: `no ${targets[kind].noun} webhook "${name}"; enabled: ${known}` });
       return true;
     }
     if (!isJson(request.headers["content-type"])) {

@@ -7,7 +7,7 @@ import type { TLSSocket } from "node:tls";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
 import type { AdmissionHandler } from "../admission/handler.ts";
 import { uidOf } from "../admission/review.ts";
-import { admissionRoute, type AdmissionRoute } from "./admission-route.ts";
+import { admissionRoute, clientCertificateProblem, type AdmissionRoute } from "./admission-route.ts";
 import type { ServerConfig } from "../config/schema.ts";
 import { parseJsonBody } from "./json-body.ts";
 import { serverLogger } from "./logger.ts";
@@ -104,9 +104,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.clientCA) {
     app.addHook("onRequest", async (request, reply) => {
       if (!GUARDED.test(request.url)) return;
-      const socket = request.raw.socket as TLSSocket;
-      if (socket.authorized) return;
-      const reason = socket.getPeerCertificate()?.subject ? `client certificate rejected: ${String(socket.authorizationError)}` : "client certificate required";
+      const reason = clientCertificateProblem(request.raw.socket as TLSSocket);
+      if (!reason) return;
       metrics.rejectedRequests.inc({ route: request.routeOptions.url ?? UNMATCHED, status: "401" });
       return reply.code(401).send({ statusCode: 401, error: "Unauthorized", message: reason });
     });
