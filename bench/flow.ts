@@ -19,6 +19,7 @@ import { hasSidecar, registerWebhooks, removeWebhooks } from "../test/harness/po
 import { httpsGet, waitFor, type TlsClient } from "../test/harness/wait.ts";
 import { INJECT_LABEL } from "../test/harness/webhooks.ts";
 import { histogram, since, summaryMs } from "./prom.ts";
+import { componentCpuSeconds } from "./process-cpu.ts";
 import { PodRecorder } from "../test/e2e/support/recorder.ts";
 import { createToRunning, formatTimeline, type TimelineRow } from "../test/e2e/support/timeline.ts";
 import { commandLine } from "../test/support/command-line.ts";
@@ -37,6 +38,7 @@ const FULL: FlowOptions = { nodes: 300, creators: 8, creates: 400, schedulePods:
 const QUICK: FlowOptions = { nodes: 100, creators: 4, creates: 100, schedulePods: 200, scheduleDeadlineMs: 30_000, timelinePods: 5 };
 
 const run = promisify(execFile);
+const IDLE_SAMPLE_MS = 2000;
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const pod = (name: string, schedulerName?: string): V1Pod => ({
@@ -111,6 +113,14 @@ export interface SchedulingRun {
   readonly podgateVerbs: Record<string, ReturnType<typeof summaryMs>>;
   /** kube-scheduler's metrics for the run: one scheduling attempt, and its algorithm part (filter + score, extenders included). */
   readonly schedulerMetrics: Record<string, ReturnType<typeof summaryMs>>;
+  /**
+   * CPU ms per bound pod of each component (its process group) and of this
+   * bench process, from the scheduler's start to the last poll, less what the
+   * component burns idle over as long (sampled just before); the scheduler's
+   * start-up is included, alike in every setup. Also the cores kept busy in the
+   * window and while idle.
+   */
+  readonly cpuMsPerPod: Record<string, number>;
 }
 
 /**
@@ -156,6 +166,14 @@ async function schedulingThroughput(h: Harness, core: CoreV1Api, ns: string, set
   const before = await scrape(h.podgate.metricsUrl);
   const earlier = new Set(await socketsOf(podgatePort));
   const peers = new Set<string>();
+  // What the components burn with nothing to schedule (kwok's node heartbeats, leases, watches),
+  // so a slower run is not charged for idling longer.
+  const idleStart = componentCpuSeconds(h.supervisor.groups());
+  await sleep(IDLE_SAMPLE_MS);
+  const cpuBefore = componentCpuSeconds(h.supervisor.groups());
+  const idleCores = Object.fromEntries(Object.entries(cpuBefore).map(([name, s]) => [name, (s - (idleStart[name] ?? 0)) / (IDLE_SAMPLE_MS / 1000)]));
+  const benchCpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
   const port = await h.restartScheduler(setup.config(h.schedulerConfig));
   const deadline = Date.now() + deadlineMs;
   const times = await waitFor(`${count} pods bound`, deadlineMs + 60_000, async () => {
@@ -163,10 +181,22 @@ async function schedulingThroughput(h: Harness, core: CoreV1Api, ns: string, set
     const seen = await scheduledTimes(events, ns);
     return seen.length >= count || Date.now() > deadline ? seen : undefined;
   }, () => h.supervisor.assertAlive(), 500);
+  const cpuAfter = componentCpuSeconds(h.supervisor.groups());
+  const benchCpu = process.cpuUsage(benchCpuBefore);
+  const wallSeconds = (performance.now() - wallBefore) / 1000;
   const after = await scrape(h.podgate.metricsUrl);
   // The scheduler serves a self-signed certificate: no CA to verify it by; the admin certificate authorizes /metrics.
   const schedulerMetrics = await scrape(`https://127.0.0.1:${port}/metrics`, { cert: h.plane.pki.adminCert, key: h.plane.pki.adminKey });
   const seconds = times.length > 1 ? (times.at(-1)! - times[0]!) / 1000 : NaN;
+  const perPod = (cpuSeconds: number) => round((cpuSeconds * 1000) / Math.max(1, times.length), 2);
+  const used = Object.fromEntries(Object.entries(cpuAfter).map(([name, s]) => [name, s - (cpuBefore[name] ?? 0)]));
+  used["bench"] = (benchCpu.user + benchCpu.system) / 1e6;
+  const usedSeconds = Object.values(used).reduce((a, b) => a + b, 0);
+  const cpuMsPerPod = Object.fromEntries(Object.entries(used).map(([name, s]) => [name, perPod(s - (idleCores[name] ?? 0) * wallSeconds)]));
+  cpuMsPerPod["total"] = round(Object.values(cpuMsPerPod).reduce((a, b) => a + b, 0), 2);
+  // Cores kept busy on average over the window, idling included: near the core count, CPU is what bounds the rate.
+  cpuMsPerPod["busy cores"] = round(usedSeconds / wallSeconds, 2);
+  cpuMsPerPod["idle cores"] = round(Object.values(idleCores).reduce((a, b) => a + b, 0), 2);
   const verb = (v: string) => summaryMs(since(histogram(after, "podgate_extender_duration_seconds", { verb: v }), histogram(before, "podgate_extender_duration_seconds", { verb: v })));
   return {
     setup: setup.name,
@@ -181,6 +211,7 @@ async function schedulingThroughput(h: Harness, core: CoreV1Api, ns: string, set
       attempt: summaryMs(histogram(schedulerMetrics, "scheduler_scheduling_attempt_duration_seconds", { result: "scheduled" })),
       algorithm: summaryMs(histogram(schedulerMetrics, "scheduler_scheduling_algorithm_duration_seconds")),
     },
+    cpuMsPerPod,
   };
 }
 
@@ -255,7 +286,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
         String(r.connectionsToPodgate),
       ]),
     ];
-    process.stdout.write(`\nwhole flow on the local control plane (${process.version})\n${format(table)}\n\n${format(sched)}\n(mean, and the histogram bucket holding p99)\n`);
+    const components = [...new Set(result.scheduling.runs.flatMap((r) => Object.keys(r.cpuMsPerPod)))];
+    const cpu = [["CPU ms per bound pod", ...components], ...result.scheduling.runs.map((r) => [r.setup, ...components.map((c) => String(r.cpuMsPerPod[c] ?? "-"))])];
+    process.stdout.write(`\nwhole flow on the local control plane (${process.version})\n${format(table)}\n\n${format(sched)}\n(mean, and the histogram bucket holding p99)\n\n${format(cpu)}\n`);
     process.stdout.write(`\ncreate→Running (webhooks + extender): p50 ${result.createToRunningMs.p50} ms, max ${result.createToRunningMs.max} ms\n${formatTimeline(rows)}\n`);
     const dir = join(REPO, "bench/results");
     await mkdir(dir, { recursive: true });

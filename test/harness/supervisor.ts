@@ -79,6 +79,11 @@ export class Supervisor {
     }
   }
 
+  /** The components still running, by name, with the id of their process group. */
+  groups(): { name: string; pgid: number }[] {
+    return this.running.flatMap((r) => (r.exitCode === undefined && r.child.pid !== undefined ? [{ name: r.name, pgid: r.child.pid }] : []));
+  }
+
   tail(name: string, lines = 20): string {
     try {
       return readFileSync(this.logPath(name), "utf8").trimEnd().split("\n").slice(-lines).join("\n");
