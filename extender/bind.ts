@@ -1,37 +1,35 @@
 // Binding through the API: POST pods/binding, idempotent. A retried bind
 // of a pod already on the requested node succeeds; on another node it fails.
-import { ApiException, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { keepAliveApiClient } from "../src/kube/client.ts";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { KubeApiError, kubeRequest } from "../src/kube/api-request.ts";
 import type { ExtenderBindingArgs } from "./wire.ts";
 import type { Binder } from "./verbs.ts";
 
-/** The API calls bind needs, so tests can stand in for the apiserver. */
+/** The API calls bind needs, so tests can stand in for the apiserver. Failures throw KubeApiError. */
 export interface BindingApi {
   createBinding(args: ExtenderBindingArgs): Promise<void>;
   /** The pod's uid and spec.nodeName, or undefined when it does not exist. */
   readPod(namespace: string, name: string): Promise<{ uid: string; nodeName: string } | undefined>;
 }
 
-const statusOf = (error: unknown) => (error instanceof ApiException ? error.code : undefined);
+const statusOf = (error: unknown) => (error instanceof KubeApiError ? error.status : undefined);
+const segment = encodeURIComponent;
 
 export function kubeBindingApi(kubeConfig: KubeConfig): BindingApi {
-  const api = keepAliveApiClient(kubeConfig, CoreV1Api);
+  const request = kubeRequest(kubeConfig);
   return {
     async createBinding(args) {
-      await api.createNamespacedBinding({
-        namespace: args.PodNamespace,
-        body: {
-          apiVersion: "v1",
-          kind: "Binding",
-          // The uid makes the apiserver refuse to bind a recreated pod of the same name.
-          metadata: { name: args.PodName, namespace: args.PodNamespace, ...(args.PodUID ? { uid: args.PodUID } : {}) },
-          target: { apiVersion: "v1", kind: "Node", name: args.Node },
-        },
+      await request("POST", `/api/v1/namespaces/${segment(args.PodNamespace)}/bindings`, {
+        apiVersion: "v1",
+        kind: "Binding",
+        // The uid makes the apiserver refuse to bind a recreated pod of the same name.
+        metadata: { name: args.PodName, namespace: args.PodNamespace, ...(args.PodUID ? { uid: args.PodUID } : {}) },
+        target: { apiVersion: "v1", kind: "Node", name: args.Node },
       });
     },
     async readPod(namespace, name) {
       try {
-        const pod = await api.readNamespacedPod({ namespace, name });
+        const pod = (await request("GET", `/api/v1/namespaces/${segment(namespace)}/pods/${segment(name)}`)) as { metadata?: { uid?: string }; spec?: { nodeName?: string } };
         return { uid: pod.metadata?.uid ?? "", nodeName: pod.spec?.nodeName ?? "" };
       } catch (error) {
         if (statusOf(error) === 404) return undefined;
@@ -41,7 +39,7 @@ export function kubeBindingApi(kubeConfig: KubeConfig): BindingApi {
   };
 }
 
-const describe = (error: unknown) => (error instanceof ApiException ? `HTTP ${error.code}: ${typeof error.body === "string" ? error.body.slice(0, 300) : JSON.stringify(error.body)}` : (error as Error).message);
+const describe = (error: unknown) => (error instanceof KubeApiError ? `HTTP ${error.status}: ${error.body.slice(0, 300)}` : (error as Error).message);
 
 export function apiBinder(api: BindingApi): Binder {
   return {

@@ -10,6 +10,7 @@ import { Metrics } from "../../src/server/metrics.ts";
 import { Readiness } from "../../src/server/readiness.ts";
 import { ensureLocalCertificates, loadTls } from "../../src/server/tls.ts";
 import { apiBinder, type BindingApi } from "../../extender/bind.ts";
+import { KubeApiError } from "../../src/kube/api-request.ts";
 import { NodeCache } from "../../extender/cache/node-cache.ts";
 import { extenderSection, type ExtenderConfig } from "../../extender/config.ts";
 import { extenderMetrics } from "../../extender/metrics.ts";
@@ -46,7 +47,7 @@ const EXTENDER_SEEDS: Record<Verb, string[]> = {
 
 /** Binding succeeds unless the pod name says otherwise, so both reply paths run without a cluster. */
 const bindingApi: BindingApi = {
-  createBinding: (args) => (args.PodName.includes("conflict") ? Promise.reject(Object.assign(new Error("conflict"), { code: 409 })) : Promise.resolve()),
+  createBinding: (args) => (args.PodName.includes("conflict") ? Promise.reject(new KubeApiError("POST", "/api/v1/namespaces/x/bindings", 409, "conflict")) : Promise.resolve()),
   readPod: () => Promise.resolve(undefined),
 };
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { ApiException } from "@kubernetes/client-node";
+import { KubeApiError } from "../../../src/kube/api-request.ts";
 import { apiBinder, type BindingApi } from "../../../extender/bind.ts";
 import { NodeCache } from "../../../extender/cache/node-cache.ts";
 import { RecentPods } from "../../../extender/cache/recent-pods.ts";
@@ -165,7 +165,7 @@ describe("bind", () => {
       created: 0,
       createBinding() {
         this.created++;
-        return createStatus ? Promise.reject(new ApiException(createStatus, "failed", { message: `status ${createStatus}` }, {})) : Promise.resolve();
+        return createStatus ? Promise.reject(new KubeApiError("POST", "/api/v1/namespaces/shop/bindings", createStatus, `{"message":"status ${createStatus}"}`)) : Promise.resolve();
       },
       readPod() {
         return Promise.resolve(nodeName === undefined ? undefined : { uid, nodeName });
