@@ -42,3 +42,14 @@ test("lines still buffered when the process exits are written", async () => {
   assert.ok(exited);
   assert.equal(stdout.trim().split("\n").length, 3, stdout);
 });
+
+test("lines past the buffer size, with characters of several bytes, arrive whole and in order", async () => {
+  const { stdout, exited } = await child(`for (let i = 0; i < 2000; i++) log.info({ i, name: "café-☃-" + "x".repeat(i % 97) }, "line");\nprocess.exit(0);`, () => false);
+  assert.ok(exited);
+  const lines = stdout.trim().split("\n").map((l) => JSON.parse(l) as { i: number; name: string });
+  assert.equal(lines.length, 2000);
+  lines.forEach((line, i) => {
+    assert.equal(line.i, i);
+    assert.equal(line.name, `café-☃-${"x".repeat(i % 97)}`);
+  });
+});
