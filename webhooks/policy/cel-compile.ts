@@ -9,6 +9,15 @@
 // absorption by && || and the macros included). A construct outside the
 // subset makes compileClosure return undefined: that expression always runs
 // on cel-js. A differential property test holds the two to the same results.
+//
+// The closures read request JSON as it was parsed, not a converted copy:
+// Kubernetes reads a JSON integer as a CEL int, so an integral number is
+// turned into a bigint where it is read out of a list or map (`cel()`). That is
+// exact because no closure ever makes an integral JS number itself: a double
+// literal like 1.0 is left to cel-js, and double arithmetic with an integral
+// result hands over. So in what closures see and make, an integral JS number
+// is always a JSON integer not yet read. (Values cel-js made may hold such
+// doubles; cel.ts keeps those from closures.)
 import type { ASTNode } from "@marcbachmann/cel-js";
 
 /** Thrown by a compiled closure when the interpreter must answer instead. */
@@ -45,19 +54,29 @@ function isScalar(value: unknown): value is string | bigint | boolean | number {
   return type === "string" || type === "bigint" || type === "boolean" || type === "number";
 }
 
+/** A value read out of a list or map, as CEL has it: a JSON integer is an int. */
+function cel(value: unknown): unknown {
+  return typeof value === "number" && Number.isInteger(value) ? BigInt(value) : value;
+}
+
 function select(value: unknown, key: string): unknown {
   if (isMap(value) && Object.hasOwn(value, key)) {
     const field = value[key];
-    if (field !== undefined) return field;
+    if (field !== undefined) return cel(field);
   }
   return fallback();
 }
 
 /** `value.?key` as cel-js has it: a map's key or nothing; on lists and scalars always nothing. */
 function selectOptional(value: unknown, key: string): unknown {
-  if (isMap(value)) return Object.hasOwn(value, key) && value[key] !== undefined ? value[key] : ABSENT;
+  if (isMap(value)) return Object.hasOwn(value, key) && value[key] !== undefined ? cel(value[key]) : ABSENT;
   if (value === null || Array.isArray(value) || isScalar(value)) return ABSENT;
   return fallback();
+}
+
+/** A computed double: an integral one would read as an int later, so cel-js computes it instead. */
+function double(value: number): number {
+  return Number.isInteger(value) ? fallback() : value;
 }
 
 function checkedInt(value: bigint): bigint {
@@ -103,7 +122,8 @@ function compare(op: string, left: unknown, right: unknown): boolean {
 function contains(haystack: unknown, needle: unknown): boolean {
   if (Array.isArray(haystack)) {
     if (!isScalar(needle)) return fallback();
-    for (const item of haystack) {
+    for (const raw of haystack) {
+      const item = cel(raw);
       if (typeof item !== typeof needle) return fallback();
       if (item === needle) return true;
     }
@@ -116,14 +136,14 @@ function contains(haystack: unknown, needle: unknown): boolean {
 function add(left: unknown, right: unknown): unknown {
   if (typeof left === "string" && typeof right === "string") return left + right;
   if (typeof left === "bigint" && typeof right === "bigint") return checkedInt(left + right);
-  if (typeof left === "number" && typeof right === "number") return left + right;
+  if (typeof left === "number" && typeof right === "number") return double(left + right);
   if (Array.isArray(left) && Array.isArray(right)) return [...(left as unknown[]), ...(right as unknown[])];
   return fallback();
 }
 
 function subtract(left: unknown, right: unknown): unknown {
   if (typeof left === "bigint" && typeof right === "bigint") return checkedInt(left - right);
-  if (typeof left === "number" && typeof right === "number") return left - right;
+  if (typeof left === "number" && typeof right === "number") return double(left - right);
   return fallback();
 }
 
@@ -147,7 +167,7 @@ function join(list: unknown, separator: string): string {
 function index(value: unknown, key: unknown): unknown {
   if (Array.isArray(value) && typeof key === "bigint" && key >= 0n && key < BigInt(value.length)) {
     const item: unknown = value[Number(key)];
-    return item === undefined ? fallback() : item;
+    return item === undefined ? fallback() : cel(item);
   }
   if (typeof key === "string") return select(value, key);
   return fallback();
@@ -173,13 +193,15 @@ class Compiler {
     switch (node.op) {
       case "value": {
         const literal = args;
+        if (typeof literal === "number" && Number.isInteger(literal)) throw new Unsupported("integral double literal");
         return () => literal;
       }
       case "id":
         return this.#identifier(args as string);
       case ".": {
         const [receiver, key] = args as [ASTNode, string];
-        const of = this.value(receiver);
+        // `variables` is read only by name: values cel-js made that closures must not see are kept beside it (cel.ts).
+        const of = receiver.op === "id" && receiver.args === "variables" ? (s: Scope) => s.bindings["variables"] : this.value(receiver);
         return (s) => select(of(s), key);
       }
       case "[]": {
@@ -268,8 +290,8 @@ class Compiler {
   #identifier(name: string): Closure {
     const slot = this.#locals.get(name);
     if (slot !== undefined) return (s) => s.slots[slot];
-    if (!this.#variables.has(name)) throw new Unsupported(`identifier ${name}`);
-    return (s) => s.bindings[name] ?? fallback();
+    if (!this.#variables.has(name) || name === "variables") throw new Unsupported(`identifier ${name}`);
+    return (s) => cel(s.bindings[name] ?? fallback());
   }
 
   #mapLiteral(entries: readonly (readonly [ASTNode, ASTNode])[]): Closure {
@@ -374,7 +396,7 @@ class Compiler {
         const stopAt = name === "exists";
         return (s) => {
           for (const item of iterable(items(s))) {
-            s.slots[slot] = item;
+            s.slots[slot] = cel(item);
             if (bool(predicate(s)) === stopAt) return stopAt;
           }
           return !stopAt;
@@ -384,7 +406,7 @@ class Compiler {
         return (s) => {
           let count = 0;
           for (const item of iterable(items(s))) {
-            s.slots[slot] = item;
+            s.slots[slot] = cel(item);
             if (bool(predicate(s))) count++;
           }
           return count === 1;
@@ -393,7 +415,7 @@ class Compiler {
         return (s) => {
           const out: unknown[] = [];
           for (const item of iterable(items(s))) {
-            s.slots[slot] = item;
+            s.slots[slot] = cel(item);
             if (bool(predicate(s))) out.push(item);
           }
           return out;
@@ -405,7 +427,7 @@ class Compiler {
         return (s) => {
           const out: unknown[] = [];
           for (const item of iterable(items(s))) {
-            s.slots[slot] = item;
+            s.slots[slot] = cel(item);
             if (filter && !bool(filter(s))) continue;
             out.push(transform(s));
           }

@@ -17,6 +17,21 @@ export const compiledFaultCount = (): number => compiledFaults;
 const environment = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false });
 for (const name of CEL_VARIABLES) environment.registerVariable(name, "dyn");
 
+/**
+ * A variable's value that only cel-js may read: one it computed holding a
+ * double with an integral value (1.0), which closures would read as an int.
+ */
+export class InterpreterOnly {
+  readonly value: unknown;
+  constructor(value: unknown) {
+    this.value = value;
+  }
+}
+
+/** Beside `variables`, under a symbol closures never see: the InterpreterOnly values, by name. */
+export const INTERPRETER_ONLY: unique symbol = Symbol("variables only cel-js reads");
+export type CelVariables = Record<string, unknown> & { [INTERPRETER_ONLY]?: Record<string, unknown> };
+
 export interface CelProgram {
   readonly source: string;
   /** `variables.<name>` the expression reads, so a failed variable fails only what uses it. */
@@ -26,7 +41,13 @@ export interface CelProgram {
   readonly usesVariables: boolean;
   /** Runs as a compiled closure, with the interpreter behind it (cel-compile.ts); false: interpreted only. */
   readonly compiled: boolean;
+  /**
+   * The expression's value. `bindings` may hold request JSON as parsed (an
+   * integral number is a CEL int), `variables` the values of runVariable.
+   */
   run(bindings: CelBindings): unknown;
+  /** As run, for a variable: a value cel-js computed that closures must not read comes back as InterpreterOnly. */
+  runVariable(bindings: CelBindings): unknown;
 }
 
 export class CelCompileError extends Error {
@@ -97,27 +118,86 @@ export function parseCel(source: string, expect: "bool" | "string" | "any" = "an
   return parsed;
 }
 
+const NO_ANSWER: unique symbol = Symbol("no answer from the closure");
+
 /** The expression as a closure where it can be (cel-compile.ts), the interpreter behind it. */
 export function compileCel(source: string, expect: "bool" | "string" | "any"): CelProgram {
   const parsed = parseCel(source, expect);
-  const interpret = (bindings: CelBindings): unknown => parsed(bindings) as unknown;
+  const interpret = (bindings: CelBindings): unknown => parsed(interpreterBindings(bindings)) as unknown;
   const compiled = compileClosure(parsed.ast, DECLARED);
+  /** The closure's value, or NO_ANSWER when the interpreter must answer (no allocation either way). */
+  const attempt = compiled
+    ? (bindings: CelBindings): unknown => {
+        try {
+          return compiled(bindings);
+        } catch (error) {
+          // FALLBACK, or a fault of the compiled closure: the interpreter's answer (or error) is CEL's.
+          if (error !== FALLBACK) compiledFaults++;
+          return NO_ANSWER;
+        }
+      }
+    : () => NO_ANSWER;
   return {
     source,
     ...references(parsed.ast),
     compiled: compiled !== undefined,
-    run: compiled
-      ? (bindings) => {
-          try {
-            return compiled(bindings);
-          } catch (error) {
-            // FALLBACK, or a fault of the compiled closure: the interpreter's answer (or error) is CEL's.
-            if (error !== FALLBACK) compiledFaults++;
-            return interpret(bindings);
-          }
-        }
-      : interpret,
+    run(bindings) {
+      const value = attempt(bindings);
+      return value === NO_ANSWER ? interpret(bindings) : value;
+    },
+    runVariable(bindings) {
+      const value = attempt(bindings);
+      if (value !== NO_ANSWER) return value;
+      const interpreted = interpret(bindings);
+      return holdsIntegralNumber(interpreted) ? new InterpreterOnly(interpreted) : interpreted;
+    },
   };
+}
+
+/** Whether a value cel-js made holds a JS number with an integral value (a CEL double like 1.0) anywhere. */
+function holdsIntegralNumber(value: unknown): boolean {
+  if (typeof value === "number") return Number.isInteger(value);
+  if (Array.isArray(value)) return value.some(holdsIntegralNumber);
+  if (value instanceof Map) return [...value.values()].some(holdsIntegralNumber);
+  if (typeof value === "object" && value !== null) return Object.values(value).some(holdsIntegralNumber);
+  return false;
+}
+
+/**
+ * The request's JSON converted for cel-js, one entry per binding, for the
+ * request being evaluated: every expression that falls back converts the same
+ * objects. Not a WeakMap (see declarative.ts); released with the request.
+ */
+const converted = new Map<string, { readonly raw: unknown; readonly cel: unknown }>();
+
+function convertedOnce(name: string, raw: unknown): unknown {
+  const memo = converted.get(name);
+  if (memo !== undefined && memo.raw === raw) return memo.cel;
+  const cel = toCel(raw);
+  converted.set(name, { raw, cel });
+  return cel;
+}
+
+/** Drops the converted request, so a large review is not kept until the next one falls back. */
+export function releaseConverted(): void {
+  converted.clear();
+}
+
+/** What cel-js reads: the bindings with JSON integers as bigint, and every variable, InterpreterOnly ones included. */
+function interpreterBindings(bindings: CelBindings): CelBindings {
+  const variables = bindings.variables as CelVariables | undefined;
+  const out: Record<string, unknown> = {};
+  for (const name of CEL_VARIABLES) {
+    if (name === "variables" || !(name in bindings)) continue;
+    out[name] = name === "params" ? toCel(bindings[name]) : convertedOnce(name, bindings[name]);
+  }
+  if (variables) {
+    const values: Record<string, unknown> = {};
+    for (const name of Object.keys(variables)) values[name] = convertedOnce(`variables.${name}`, variables[name]);
+    Object.assign(values, variables[INTERPRETER_ONLY]);
+    out["variables"] = values;
+  }
+  return out;
 }
 
 /** The first line of an evaluation error, without the library's source excerpt. */

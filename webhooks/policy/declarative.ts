@@ -1,6 +1,6 @@
 // A policy document compiled once into a runnable Policy: every expression is
 // parsed and type-checked here, and every problem is reported with its field path.
-import { celErrorMessage, compileCel, fromCel, toCel, type CelBindings, type CelProgram } from "./cel.ts";
+import { celErrorMessage, compileCel, fromCel, INTERPRETER_ONLY, InterpreterOnly, releaseConverted, toCel, type CelBindings, type CelProgram, type CelVariables } from "./cel.ts";
 import { matchesConstraints, labelsOf } from "./match.ts";
 import type { Policy, PolicyInput, PolicyOverrides, Verdict, Violation } from "./policy.ts";
 import type { PolicyDocument } from "./schema.ts";
@@ -95,8 +95,10 @@ type VariableOutcome = { readonly value: unknown; readonly error?: undefined } |
 
 /**
  * What every policy shares for one request: whether each distinct set of
- * matchConstraints matches, the request's CEL bindings (converted once, on
- * first use) and the request-only variables. Policies are evaluated one
+ * matchConstraints matches, the request's CEL bindings (its JSON as parsed:
+ * closures read integers as ints where they read them, and cel.ts converts a
+ * copy once per request only if an expression falls back to cel-js) and the
+ * request-only variables. Policies are evaluated one
  * request at a time (synchronously), so the last request's is the one to
  * keep, until evaluateAll is done with it. Not a WeakMap: V8 clears WeakMap entries only in full collections,
  * so every review's converted copy would outlive the young generation.
@@ -112,12 +114,7 @@ class RequestState {
   get shared(): Omit<CelBindings, "params" | "variables"> {
     if (this.#shared) return this.#shared;
     const { object, oldObject, ...request } = this.input.request;
-    return (this.#shared = {
-      object: toCel(object ?? null),
-      oldObject: toCel(oldObject ?? null),
-      request: toCel(request),
-      namespaceObject: toCel(this.input.namespaceObject ?? null),
-    });
+    return (this.#shared = { object: object ?? null, oldObject: oldObject ?? null, request, namespaceObject: this.input.namespaceObject ?? null });
   }
 }
 
@@ -126,6 +123,7 @@ let last: RequestState | undefined;
 /** Drops the state of the request just evaluated, so a large review is not kept until the next one arrives. */
 export function releaseRequestState(): void {
   last = undefined;
+  releaseConverted();
 }
 
 function stateFor(input: PolicyInput): RequestState {
@@ -152,7 +150,7 @@ function sharedVariable(state: RequestState, program: CelProgram, bindings: CelB
   let outcome = state.variables.get(program.source);
   if (!outcome) {
     try {
-      outcome = { value: program.run(bindings) };
+      outcome = { value: program.runVariable(bindings) };
     } catch (error) {
       outcome = { error: celErrorMessage(error) };
     }
@@ -183,7 +181,7 @@ function evaluate(programs: Programs, matcher: Matcher, params: unknown, input: 
   const state = stateFor(input);
   if (!matches(state, matcher)) return SKIP;
   // One scope per evaluation: the request's bindings, this policy's params, its variables as they are computed.
-  const values: Record<string, unknown> = {};
+  const values: CelVariables = {};
   const scope: CelBindings = { ...state.shared, params, variables: values };
   // Match conditions: any false skips the policy; an error matters only if none is false (as the apiserver does).
   let conditionError: string | undefined;
@@ -210,12 +208,12 @@ function evaluate(programs: Programs, matcher: Matcher, params: unknown, input: 
     }
     if (!program!.usesParams && !program!.usesVariables) {
       const outcome = sharedVariable(state, program!, scope);
-      if (outcome.error === undefined) values[name] = outcome.value;
+      if (outcome.error === undefined) setVariable(values, name, outcome.value);
       else fail(name, `variables.${name}: ${outcome.error}`);
       continue;
     }
     try {
-      values[name] = program!.run(scope);
+      setVariable(values, name, program!.runVariable(scope));
     } catch (error) {
       fail(name, `variables.${name}: ${celErrorMessage(error)}`);
     }
@@ -245,6 +243,12 @@ function evaluate(programs: Programs, matcher: Matcher, params: unknown, input: 
   }
   if (errors) return { result: "error", error: errors.join("; ") };
   return violations ? { result: "fail", violations } : PASS;
+}
+
+/** A variable's value where expressions find it: an InterpreterOnly one where only cel-js looks. */
+function setVariable(values: CelVariables, name: string, value: unknown): void {
+  if (value instanceof InterpreterOnly) (values[INTERPRETER_ONLY] ??= {})[name] = value.value;
+  else values[name] = value;
 }
 
 /** messageExpression wins when it yields a non-empty single-line string; otherwise message, as VAP does. */

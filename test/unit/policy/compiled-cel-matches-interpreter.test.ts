@@ -3,8 +3,11 @@
 // type, missing keys and odd strings mixed in — every expression of the
 // library and a set written to reach every construct either gives exactly
 // the interpreter's value or hands over (FALLBACK), and never throws anything
-// else. The test also proves it is not vacuous: most evaluations of the
-// library are answered by the closures, and every fallback-only path is hit.
+// else. The closures read the pod as JSON.parse gives it (integers as JS
+// numbers), the interpreter the converted copy (integers as bigint), as in
+// the engine; a closure's value counts as the same once converted. The test
+// also proves it is not vacuous: most evaluations of the library are answered
+// by the closures, and every fallback-only path is hit.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,7 +15,10 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { parse } from "yaml";
 import { compileClosure, FALLBACK } from "../../../webhooks/policy/cel-compile.ts";
-import { compileCel, compiledFaultCount, DECLARED, parseCel, toCel } from "../../../webhooks/policy/cel.ts";
+import { compileCel, compiledFaultCount, DECLARED, INTERPRETER_ONLY, InterpreterOnly, parseCel, toCel, type CelVariables } from "../../../webhooks/policy/cel.ts";
+import { compilePolicy } from "../../../webhooks/policy/declarative.ts";
+import { evaluateAll } from "../../../webhooks/policy/decide.ts";
+import { policy, podRequest } from "./requests.ts";
 import { packagePath } from "../../../src/package-root.ts";
 
 type Outcome = { readonly value: unknown } | { readonly error: string };
@@ -25,10 +31,10 @@ function interpreted(source: string, bindings: Record<string, unknown>): Outcome
   }
 }
 
-/** The closure's answer, or "fallback"; anything else it throws fails the test. */
+/** The closure's answer (converted as cel-js would hold it), or "fallback"; anything else it throws fails the test. */
 function compiled(closure: (b: Record<string, unknown>) => unknown, bindings: Record<string, unknown>): Outcome | "fallback" {
   try {
-    return { value: closure(bindings) };
+    return { value: toCel(closure(bindings)) };
   } catch (error) {
     if (error === FALLBACK) return "fallback";
     throw new Error(`compiled closure threw ${String(error)}`, { cause: error });
@@ -36,6 +42,9 @@ function compiled(closure: (b: Record<string, unknown>) => unknown, bindings: Re
 }
 
 // ---- random pods -----------------------------------------------------------
+
+/** The pod as the server holds it: what JSON.parse makes of its JSON (plain objects; NaN and ±Infinity become null). */
+const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value)) as unknown;
 
 const odd: fc.Arbitrary<unknown> = fc.oneof(fc.string({ maxLength: 6 }), fc.integer({ min: -3, max: 3 }), fc.double({ noNaN: false }), fc.boolean(), fc.constant(null), fc.constant({}), fc.constant([]));
 /** Names JS objects answer to without holding them: a map must not. */
@@ -171,11 +180,18 @@ const CONSTRUCTS = [
   "object.spec.containers.map(c, c.image.split('/')).all(parts, parts.size() <= 2)",
   "'app' in object.metadata.?labels.orValue({}) && object.spec.?serviceAccountName.hasValue()",
   "object.spec.containers.map(c, c.name).join(', ') + ' ' + object.spec.containers.map(c, c.name).join()",
-  "{'a': object.spec.?hostPID.orValue(true), 'b': [1, 2.5, 'x']}",
+  "{'a': object.spec.?hostPID.orValue(true), 'b': [1, 2.5, 'x'], 'c': object.spec.containers[0].name}",
   "object.spec.?volumes.orValue([]).filter(v, !has(v.emptyDir)).size() == 0 || object.spec.volumes[0].all(k, k in ['name', 'emptyDir'])",
   "object.spec.?securityContext.?sysctls.orValue([]).all(s, s.name in ['kernel.shm_rmid_forced'] || s.value == '')",
   "object.spec.containers.all(c, c.?securityContext.?capabilities.?add.orValue([]).all(cap, cap in c.?securityContext.?capabilities.?drop.orValue([])))",
   "object.spec.?os.?name.orValue(1) == 'windows' || object.spec.os.name < 'm'",
+  // JSON integers read as ints: compared, tested for membership, added; doubles beside them.
+  "object.spec.containers.exists(c, c.?ports.orValue([]).exists(p, p.containerPort > 80 && p.containerPort in [80, 443, 8080]))",
+  "object.spec.?securityContext.?runAsUser.orValue(0) == 0 || object.spec.securityContext.runAsUser + 1 > 1",
+  "object.spec.containers.map(c, c.?ports.orValue([]).map(p, p.?hostPort.orValue(-1)))",
+  // A double sum: closures answer when it is fractional and hand over when it is whole (it would read as an int).
+  "object.spec.containers.all(c, c.?ports.orValue([]).all(p, p.?hostPort.orValue(0.5) + 0.5 != 1.5))",
+  "object.spec.?securityContext.?runAsUser.orValue(0.5) + 0.5",
 ] as const;
 
 const RUNS = 600;
@@ -187,21 +203,30 @@ test("compiled closures give the interpreter's value or hand over, on random pod
   let answered = 0;
   let total = 0;
   fc.assert(
-    fc.property(pod, params, (p, ps) => {
+    fc.property(pod, params, (generated, ps) => {
+      const p = asJson(generated);
       const object = toCel(p);
       for (const policy of policies) {
-        // Variables as the engine computes them: in order, by the interpreter.
+        // Variables in order: by the interpreter for the reference, by the engine's programs for the closures.
         const variables: Record<string, unknown> = {};
+        const ourVariables: CelVariables = {};
         const base = { object, oldObject: null, request: toCel({ operation: "CREATE" }), params: toCel(ps), namespaceObject: null };
+        const raw = { object: p, oldObject: null, request: { operation: "CREATE" }, params: toCel(ps), namespaceObject: null };
         for (const v of policy.variables) {
           const outcome = interpreted(v.expression, { ...base, variables });
           if ("value" in outcome) variables[v.name] = outcome.value;
+          try {
+            const value = compileCel(v.expression, "any").runVariable({ ...raw, variables: ourVariables });
+            if (value instanceof InterpreterOnly) (ourVariables[INTERPRETER_ONLY] ??= {})[v.name] = value.value;
+            else ourVariables[v.name] = value;
+          } catch {
+            // failed for the reference too: the variable is absent from both
+          }
         }
         for (const source of policy.expressions) {
           const closure = closures.get(source)!;
-          const bindings = { ...base, variables };
-          const reference = interpreted(source, bindings);
-          const ours = compiled(closure, bindings);
+          const reference = interpreted(source, { ...base, variables });
+          const ours = compiled(closure, { ...raw, variables: ourVariables });
           total++;
           if (ours === "fallback") continue;
           answered++;
@@ -223,10 +248,11 @@ test("every construct the compiler knows matches the interpreter, fallbacks incl
     counts.set(source, { answered: 0, fellBack: 0 });
   }
   fc.assert(
-    fc.property(pod, (p) => {
+    fc.property(pod, (generated) => {
+      const p = asJson(generated);
       const bindings = { object: toCel(p), oldObject: null, request: {}, params: null, namespaceObject: null, variables: {} };
       for (const source of CONSTRUCTS) {
-        const ours = compiled(closures.get(source)!, bindings);
+        const ours = compiled(closures.get(source)!, { ...bindings, object: p });
         const count = counts.get(source)!;
         if (ours === "fallback") {
           count.fellBack++;
@@ -245,7 +271,11 @@ test("every construct the compiler knows matches the interpreter, fallbacks incl
 });
 
 test("constructs outside the subset are left to the interpreter whole", () => {
-  for (const source of ["object.spec.containers.exists(c, c.name.matches('^a'))", "int('1') == 1", "object.spec.?os.name.orValue('') == ''", "cel.bind(x, 1, x + 1) == 2", "optional.of(1).hasValue()", "object.a * 2 == 4"]) {
+  for (const source of [
+    // A whole double would read as an int in closures; `variables` is compiled only as variables.<name>.
+    "object.spec.?hostPort.orValue(1.0) > 0.5",
+    "size(variables) == 0",
+    "has(variables.x)","object.spec.containers.exists(c, c.name.matches('^a'))", "int('1') == 1", "object.spec.?os.name.orValue('') == ''", "cel.bind(x, 1, x + 1) == 2", "optional.of(1).hasValue()", "object.a * 2 == 4"]) {
     assert.equal(compileClosure(parseCel(source).ast, DECLARED), undefined, source);
     assert.equal(compileCel(source, "any").compiled, false, source);
   }
@@ -277,4 +307,29 @@ test("a compiled program answers with the interpreter where the closure hands ov
   }
   // Every hand-over above was a FALLBACK, none a fault of a closure.
   assert.equal(compiledFaultCount(), 0);
+});
+
+test("a variable cel-js computed holding a whole double is kept from closures, which would read it as an int", () => {
+  // 2.0 is not compiled (a whole double), so cel-js computes x; y and the validations are compiled.
+  // cel-js has no double + int: where a closure read x as the int 2, it would answer instead of failing.
+  const sources = ["variables.x + 1 > 2", "variables.x + 0.5 > 2.25", "[variables.x].exists(v, v + 1 > 2)", "variables.y + 1 > 3"];
+  const p = compilePolicy(
+    policy("doubles", {
+      variables: [
+        { name: "x", expression: "2.0" },
+        { name: "y", expression: "object.spec.containers.size() + 2" },
+      ],
+      validations: sources.map((expression) => ({ expression, message: expression })),
+    }),
+    "test",
+  );
+  const request = podRequest({ containers: [{ name: "app", image: "nginx" }] });
+  const verdict = evaluateAll([p], { request })[0]!.verdict;
+  assert.equal(verdict.result, "error");
+  const errors = verdict.result === "error" ? verdict.error : "";
+  sources.forEach((source, i) => {
+    const reference = interpreted(source, { object: toCel(request.object), variables: { x: 2, y: 3n } });
+    assert.equal(errors.includes(`validations[${i}] (${source})`), "error" in reference, `${source}: ${JSON.stringify(reference)}; engine: ${errors}`);
+  });
+  assert.ok(sources.some((source) => "error" in interpreted(source, { variables: { x: 2, y: 3n } })), "not vacuous: cel-js refuses some");
 });
