@@ -19,6 +19,7 @@ import { hasSidecar, registerWebhooks, removeWebhooks } from "../test/harness/po
 import { httpsGet, waitFor, type TlsClient } from "../test/harness/wait.ts";
 import { INJECT_LABEL } from "../test/harness/webhooks.ts";
 import { histogram, since, summaryMs } from "./prom.ts";
+import { median } from "./stats.ts";
 import { componentCpuSeconds } from "./process-cpu.ts";
 import { PodRecorder } from "../test/e2e/support/recorder.ts";
 import { createToRunning, formatTimeline, type TimelineRow } from "../test/e2e/support/timeline.ts";
@@ -32,10 +33,12 @@ export interface FlowOptions {
   /** How long one scheduler configuration may take to bind its pods. */
   readonly scheduleDeadlineMs: number;
   readonly timelinePods: number;
+  /** Rounds of the scheduling comparison (every setup once per round); ratios are taken within a round. */
+  readonly scheduleRounds: number;
 }
 
-const FULL: FlowOptions = { nodes: 300, creators: 8, creates: 400, schedulePods: 600, scheduleDeadlineMs: 90_000, timelinePods: 10 };
-const QUICK: FlowOptions = { nodes: 100, creators: 4, creates: 100, schedulePods: 200, scheduleDeadlineMs: 30_000, timelinePods: 5 };
+const FULL: FlowOptions = { nodes: 300, creators: 8, creates: 400, schedulePods: 600, scheduleDeadlineMs: 90_000, timelinePods: 10, scheduleRounds: 3 };
+const QUICK: FlowOptions = { nodes: 100, creators: 4, creates: 100, schedulePods: 200, scheduleDeadlineMs: 30_000, timelinePods: 5, scheduleRounds: 1 };
 
 const run = promisify(execFile);
 const IDLE_SAMPLE_MS = 2000;
@@ -215,6 +218,35 @@ async function schedulingThroughput(h: Harness, core: CoreV1Api, ns: string, set
   };
 }
 
+/** One row per setup from every round's runs. */
+export interface SchedulingSummary extends SchedulingRun {
+  /** Median over the rounds of this setup's pods/s divided by the plain scheduler's in the same round. */
+  readonly vsPlain: number;
+  /** pods/s in each round. */
+  readonly eachRound: readonly number[];
+}
+
+/**
+ * Per setup: the median round (by pods/s) for the detail columns, the median
+ * of the within-round ratios to the plain scheduler, and per-component CPU
+ * medians. rounds[r][s] is setup s in round r; setup 0 is the plain scheduler.
+ */
+export function summariseRounds(rounds: readonly (readonly SchedulingRun[])[]): SchedulingSummary[] {
+  return rounds[0]!.map((_, s) => {
+    const runs = rounds.map((r) => r[s]!);
+    const byRate = [...runs].sort((a, b) => a.podsPerSecond - b.podsPerSecond);
+    const middle = byRate[(byRate.length - 1) >> 1]!;
+    const components = [...new Set(runs.flatMap((r) => Object.keys(r.cpuMsPerPod)))];
+    return {
+      ...middle,
+      podsPerSecond: round(median(runs.map((r) => r.podsPerSecond))),
+      vsPlain: round(median(rounds.map((r) => r[s]!.podsPerSecond / r[0]!.podsPerSecond)), 3),
+      eachRound: runs.map((r) => r.podsPerSecond),
+      cpuMsPerPod: Object.fromEntries(components.map((c) => [c, round(median(runs.map((r) => r.cpuMsPerPod[c] ?? Number.NaN)), 2)])),
+    };
+  });
+}
+
 async function timeline(h: Harness, core: CoreV1Api, ns: string, count: number): Promise<TimelineRow[]> {
   const recorder = await PodRecorder.start(h.plane.kubeConfig, ns, h.podgate.logFile);
   try {
@@ -247,11 +279,17 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     await waitFor("the webhooks to be gone", 30_000, async () => !hasSidecar(await core.createNamespacedPod({ namespace: probe, body: pod("probe"), dryRun: "All" })));
     process.stderr.write("[flow] create latency, no webhooks\n");
     const without = await createLatency(core, await namespace(core, "bench-create-none"), o);
-    const scheduling: SchedulingRun[] = [];
-    for (const [i, setup] of SCHEDULERS.entries()) {
-      process.stderr.write(`[flow] scheduling ${o.schedulePods} pods over ${o.nodes} nodes: ${setup.name}\n`);
-      scheduling.push(await schedulingThroughput(h, core, await namespace(core, `bench-sched-${i}`), setup, o.schedulePods, o.scheduleDeadlineMs));
+    // Rounds interleave the setups, so a slow spell of the machine hits all of them alike.
+    const rounds: SchedulingRun[][] = [];
+    for (let round = 0; round < o.scheduleRounds; round++) {
+      const runs: SchedulingRun[] = [];
+      for (const [i, setup] of SCHEDULERS.entries()) {
+        process.stderr.write(`[flow] round ${round + 1}/${o.scheduleRounds}: scheduling ${o.schedulePods} pods over ${o.nodes} nodes: ${setup.name}\n`);
+        runs.push(await schedulingThroughput(h, core, await namespace(core, `bench-sched-${round}-${i}`), setup, o.schedulePods, o.scheduleDeadlineMs));
+      }
+      rounds.push(runs);
     }
+    const scheduling = summariseRounds(rounds);
     await registerWebhooks(h.plane, h.podgate);
     await waitFor("the webhooks to be live again", 30_000, async () => hasSidecar(await core.createNamespacedPod({ namespace: probe, body: pod("probe"), dryRun: "All" })));
     process.stderr.write(`[flow] create→Running timeline (${o.timelinePods} pods, webhooks + extender)\n`);
@@ -262,7 +300,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       options: o,
       node: process.version,
       createLatencyMs: { withWebhooks, without, addedP50: round(withWebhooks.p50 - without.p50), addedP99: round(withWebhooks.p99 - without.p99) },
-      scheduling: { nodes: o.nodes, pods: o.schedulePods, runs: scheduling.map((r) => ({ ...r, vsPlain: round(r.podsPerSecond / scheduling[0]!.podsPerSecond, 3) })) },
+      scheduling: { nodes: o.nodes, pods: o.schedulePods, runs: scheduling, rounds },
       createToRunningMs: { p50: percentile(latencies, 50), max: latencies.at(-1) },
       timeline: rows,
       harnessStartupMs: h.timings,
@@ -275,10 +313,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     ];
     const ms = (s: ReturnType<typeof summaryMs> | undefined) => (s && s.calls > 0 ? `${s.meanMs} (p99 <= ${s.p99LeMs})` : "-");
     const sched = [
-      [`scheduler (${o.nodes} nodes, ${o.schedulePods} pods)`, "pods/s bound", "vs none", "attempt ms", "algorithm ms", ...VERBS.map((v) => `podgate ${v} ms`), "connections"],
+      [`scheduler (${o.nodes} nodes, ${o.schedulePods} pods; median of ${o.scheduleRounds})`, "pods/s bound", "each round", "vs none", "attempt ms", "algorithm ms", ...VERBS.map((v) => `podgate ${v} ms`), "connections"],
       ...result.scheduling.runs.map((r) => [
         r.setup,
         `${r.podsPerSecond}${r.complete ? "" : ` (${r.bound} of ${r.pods} in ${r.seconds} s)`}`,
+        r.eachRound.map((p) => `${p}`).join(" / "),
         `${Math.round(r.vsPlain * 100)}%`,
         ms(r.schedulerMetrics["attempt"]),
         ms(r.schedulerMetrics["algorithm"]),
@@ -288,7 +327,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     ];
     const components = [...new Set(result.scheduling.runs.flatMap((r) => Object.keys(r.cpuMsPerPod)))];
     const cpu = [["CPU ms per bound pod", ...components], ...result.scheduling.runs.map((r) => [r.setup, ...components.map((c) => String(r.cpuMsPerPod[c] ?? "-"))])];
-    process.stdout.write(`\nwhole flow on the local control plane (${process.version})\n${format(table)}\n\n${format(sched)}\n(mean, and the histogram bucket holding p99)\n\n${format(cpu)}\n`);
+    process.stdout.write(
+      `\nwhole flow on the local control plane (${process.version})\n${format(table)}\n\n${format(sched)}\n(pods/s and vs none: medians over the rounds, each ratio taken within its round; the other columns from the median round: mean, and the histogram bucket holding p99)\n\n${format(cpu)}\n(medians over the rounds)\n`,
+    );
     process.stdout.write(`\ncreate→Running (webhooks + extender): p50 ${result.createToRunningMs.p50} ms, max ${result.createToRunningMs.max} ms\n${formatTimeline(rows)}\n`);
     const dir = join(REPO, "bench/results");
     await mkdir(dir, { recursive: true });

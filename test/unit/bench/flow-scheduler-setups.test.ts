@@ -2,7 +2,7 @@
 // `scheduler-config` output: what each keeps and drops.
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { SCHEDULERS } from "../../../bench/flow.ts";
+import { SCHEDULERS, summariseRounds, type SchedulingRun } from "../../../bench/flow.ts";
 
 const podgate = {
   apiVersion: "kubescheduler.config.k8s.io/v1",
@@ -22,4 +22,36 @@ it("runs no extender, podgate without bind, and podgate with bind, in that order
 
 it("lifts the scheduler's client rate limits in every configuration alike", () => {
   for (const config of [plain, cacheOnly, withBind]) assert.deepEqual(config!["clientConnection"], { qps: 5000, burst: 5000 });
+});
+
+const run = (setup: string, podsPerSecond: number, podgateCpu: number): SchedulingRun => ({
+  setup,
+  pods: 600,
+  bound: 600,
+  complete: true,
+  podsPerSecond,
+  seconds: 600 / podsPerSecond,
+  connectionsToPodgate: Math.round(podsPerSecond),
+  podgateVerbs: {},
+  schedulerMetrics: {},
+  cpuMsPerPod: { podgate: podgateCpu },
+});
+
+it("summarises rounds by medians, each ratio to the plain scheduler taken within its round", () => {
+  // Round 2 ran on a slow machine: every setup slower, the ratios as in the other rounds.
+  const rounds = [
+    [run("plain", 500, 0.3), run("cache", 300, 1.2)],
+    [run("plain", 250, 0.5), run("cache", 150, 1.6)],
+    [run("plain", 400, 0.4), run("cache", 200, 1.0)],
+  ];
+  const [plainRow, cacheRow] = summariseRounds(rounds);
+  assert.equal(plainRow!.podsPerSecond, 400);
+  assert.equal(plainRow!.vsPlain, 1);
+  assert.equal(cacheRow!.podsPerSecond, 200);
+  // Ratios 0.6, 0.6, 0.5: the median is 0.6, not 200/400.
+  assert.equal(cacheRow!.vsPlain, 0.6);
+  assert.deepEqual(cacheRow!.eachRound, [300, 150, 200]);
+  // The detail columns come from the median round by rate (round 3 for cache: 200 pods/s).
+  assert.equal(cacheRow!.connectionsToPodgate, 200);
+  assert.deepEqual(cacheRow!.cpuMsPerPod, { podgate: 1.2 });
 });
