@@ -1,10 +1,11 @@
 // One server under test, as a child process pinned to its own core: a bare
 // node:https baseline or podgate itself. Driven over IPC: start, usage
-// (CPU time and memory, read inside the process), exit.
+// (CPU time, memory and GC pauses, read inside the process), exit.
 import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:https";
 import { join } from "node:path";
+import { PerformanceObserver } from "node:perf_hooks";
 import { z } from "zod";
 import { TLS_FILES } from "../../src/server/tls.ts";
 
@@ -21,7 +22,21 @@ export interface Usage {
   readonly cpuUs: number;
   readonly rssBytes: number;
   readonly maxRssBytes: number;
+  /** Time in GC pauses since start (ms). */
+  readonly gcMs: number;
+  /** The longest single GC pause since the previous usage answer (ms): the main thread stood still that long. */
+  readonly gcLongestMs: number;
 }
+
+// GC pauses as Node reports them (perf_hooks "gc" entries: one per scavenge, mark-compact or incremental step).
+let gcMs = 0;
+let gcLongestMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gcMs += entry.duration;
+    gcLongestMs = Math.max(gcLongestMs, entry.duration);
+  }
+}).observe({ entryTypes: ["gc"] });
 
 const CEILING_REPLY = Buffer.from('{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"","allowed":true}}');
 
@@ -86,7 +101,8 @@ process.on("message", (message: unknown) => {
     );
   } else if ("usage" in c) {
     const cpu = process.cpuUsage();
-    const usage: Usage = { cpuUs: cpu.user + cpu.system, rssBytes: process.memoryUsage.rss(), maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+    const usage: Usage = { cpuUs: cpu.user + cpu.system, rssBytes: process.memoryUsage.rss(), maxRssBytes: process.resourceUsage().maxRSS * 1024, gcMs, gcLongestMs };
+    gcLongestMs = 0;
     process.send!({ usage });
   } else {
     // A clean exit, so --cpu-prof writes its profile.

@@ -26,7 +26,19 @@ const pct = (n: number) => (Number.isFinite(n) ? `${Math.round(n * 100)}%` : "-"
 export function admissionRows(report: AdmissionReport): string[][] {
   const floor = report.scenarios.find((s) => s.id === "floor");
   const ceiling = report.scenarios.find((s) => s.id === "ceiling");
-  const header = ["scenario", "max ops/s", "vs floor", "vs ceiling", "CPU µs/op", "CPU vs floor", "capacity vs floor (CPU)", ...report.scenarios[0]!.latency.map((p) => `p50/p99/p99.9 ms @${Math.round(p.fraction * 100)}%`), "peak RSS MB"];
+  const header = [
+    "scenario",
+    "max ops/s",
+    "vs floor",
+    "vs ceiling",
+    "CPU µs/op",
+    "CPU vs floor",
+    "capacity vs floor (CPU)",
+    ...report.scenarios[0]!.latency.map((p) => `p50/p99/p99.9 ms @${Math.round(p.fraction * 100)}%`),
+    "GC time @max",
+    `longest GC pause ms @${report.scenarios[0]!.latency.map((p) => `${Math.round(p.fraction * 100)}`).join("/")}%`,
+    "peak RSS MB",
+  ];
   return [
     header,
     ...report.scenarios.map((s) => [
@@ -39,6 +51,8 @@ export function admissionRows(report: AdmissionReport): string[][] {
       // What the throughput ratio would be with a core to itself: the steadiest ratio on a busy machine.
       floor ? pct(floor.cpuUsPerOp / s.cpuUsPerOp) : "-",
       ...s.latency.map((p) => `${ms(p.p50)} / ${ms(p.p99)} / ${ms(p.p999)}${p.saturated ? " (sat.)" : ""}`),
+      Number.isFinite(s.gcShare) ? `${(s.gcShare * 100).toFixed(1)}%` : "-",
+      s.latency.map((p) => ms(p.gcLongestMs ?? Number.NaN)).join(" / "),
       (s.maxRssBytes / 2 ** 20).toFixed(0),
     ]),
   ];

@@ -30,6 +30,20 @@ describe("summariseRounds", () => {
     assert.equal(s.maxRssBytes, 30);
   });
 
+  it("takes the GC figures' medians, and leaves them out when no round measured them", () => {
+    const withGc = (r: ScenarioRound, share: number, pause: number): ScenarioRound => ({ ...r, gcShare: share, latency: r.latency.map((p) => ({ ...p, gcLongestMs: pause })) });
+    const s = summariseRounds([withGc(round(100, 1), 0.01, 2), withGc(round(100, 1), 0.05, 12), withGc(round(100, 1), 0.03, 4)]);
+    assert.equal(s.gcShare, 0.03);
+    assert.deepEqual(s.latency.map((p) => p.gcLongestMs), [4, 4, 4]);
+    const none = summariseRounds([round(100, 1)]);
+    assert.ok(Number.isNaN(none.gcShare));
+    const rows = admissionRows({ ...report(600, 500, 3, 100 * MIB), scenarios: [{ ...scenario("floor", [round(1000, 1)]), ...s }] });
+    const gcColumns = (row: string[]) => row.slice(-3, -1);
+    assert.deepEqual(gcColumns(rows[0]!), ["GC time @max", "longest GC pause ms @25/50/90%"]);
+    assert.deepEqual(gcColumns(rows[1]!), ["3.0%", "4.00 / 4.00 / 4.00"]);
+    assert.deepEqual(gcColumns(admissionRows(report(600, 500, 3, 100 * MIB))[1]!), ["-", "- / - / -"]);
+  });
+
   it("calls a point saturated when most rounds were", () => {
     const a = round(100, 1);
     const b = { ...a, latency: a.latency.map((p) => ({ ...p, saturated: true })) };
