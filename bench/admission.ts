@@ -47,10 +47,14 @@ export interface LatencyPoint {
   readonly p999: number;
   /** The server could not keep up: latency grows with the run's length, not a steady figure. */
   readonly saturated: boolean;
+  /** The longest GC pause in the server during this run (ms), when measured. */
+  readonly gcLongestMs?: number;
 }
 
 export interface ScenarioRound {
   readonly throughput: number;
+  /** Share of the maximum-throughput run the server spent in GC pauses, when measured. */
+  readonly gcShare?: number;
   readonly cpuUsPerOp: number;
   readonly errors: number;
   readonly errorSamples: readonly string[];
@@ -68,6 +72,8 @@ export interface ScenarioResult {
   /** Medians over the rounds. */
   readonly throughput: number;
   readonly cpuUsPerOp: number;
+  /** Share of the maximum-throughput run spent in GC pauses (NaN when not measured). */
+  readonly gcShare: number;
   readonly latency: readonly LatencyPoint[];
   /** The highest over the rounds. */
   readonly rssBytes: number;
@@ -130,8 +136,9 @@ async function runScenarioRound(context: Context, scenario: Scenario, floorThrou
     const reference = floorThroughput() ?? max.throughput;
     for (const fraction of LOAD_FRACTIONS) {
       const rate = Math.max(1, Math.round(reference * fraction));
+      await server.usage(); // starts the longest-pause window
       const run = await runLoadChild(pinning, { ...base, connections: options.rateConnections, rate, warmupMs: CLIENT_WARMUP_MS, durationMs: options.runMs, maxOps: Math.ceil((rate * options.runMs) / 1000) + 1 });
-      latency.push(latencyPoint(fraction, rate, run));
+      latency.push({ ...latencyPoint(fraction, rate, run), gcLongestMs: (await server.usage()).gcLongestMs });
       runs.push(run);
     }
     const end = await server.usage();
@@ -141,6 +148,7 @@ async function runScenarioRound(context: Context, scenario: Scenario, floorThrou
       round: {
         throughput: max.throughput,
         cpuUsPerOp: max.ops > 0 ? (after.cpuUs - before.cpuUs) / max.ops : Number.NaN,
+        gcShare: (after.gcMs - before.gcMs) / max.elapsedMs,
         errors: runs.reduce((n, r) => n + r.errors, 0),
         errorSamples: runs.flatMap((r) => r.errorSamples),
         latency,
@@ -167,12 +175,13 @@ export function latencyPoint(fraction: number, rate: number, run: LoadResult): L
 }
 
 /** Per-round figures folded into medians (latency point by point). */
-export function summariseRounds(rounds: readonly ScenarioRound[]): Pick<ScenarioResult, "throughput" | "cpuUsPerOp" | "latency" | "rssBytes" | "maxRssBytes" | "errors"> {
+export function summariseRounds(rounds: readonly ScenarioRound[]): Pick<ScenarioResult, "throughput" | "cpuUsPerOp" | "gcShare" | "latency" | "rssBytes" | "maxRssBytes" | "errors"> {
   const first = rounds[0];
   if (!first) throw new Error("no rounds to summarise");
   return {
     throughput: median(rounds.map((r) => r.throughput)),
     cpuUsPerOp: median(rounds.map((r) => r.cpuUsPerOp)),
+    gcShare: median(rounds.map((r) => r.gcShare ?? Number.NaN)),
     latency: first.latency.map((point, i) => {
       const points = rounds.map((r) => r.latency[i]!);
       return {
@@ -183,6 +192,7 @@ export function summariseRounds(rounds: readonly ScenarioRound[]): Pick<Scenario
         p99: median(points.map((p) => p.p99)),
         p999: median(points.map((p) => p.p999)),
         saturated: points.filter((p) => p.saturated).length * 2 > points.length,
+        gcLongestMs: median(points.map((p) => p.gcLongestMs ?? Number.NaN)),
       };
     }),
     rssBytes: Math.max(...rounds.map((r) => r.rssBytes)),
