@@ -1,7 +1,8 @@
 // Binding through the API: POST pods/binding, idempotent. A retried bind
 // of a pod already on the requested node succeeds; on another node it fails.
 import type { KubeConfig } from "@kubernetes/client-node";
-import { KubeApiError, kubeRequest } from "../src/kube/api-request.ts";
+import { kubeRequest } from "../src/kube/api-request.ts";
+import { KubeApiError, statusOf } from "../src/kube/errors.ts";
 import type { ExtenderBindingArgs } from "./wire.ts";
 import type { Binder } from "./verbs.ts";
 
@@ -12,7 +13,6 @@ export interface BindingApi {
   readPod(namespace: string, name: string): Promise<{ uid: string; nodeName: string } | undefined>;
 }
 
-const statusOf = (error: unknown) => (error instanceof KubeApiError ? error.status : undefined);
 const segment = encodeURIComponent;
 
 export function kubeBindingApi(kubeConfig: KubeConfig): BindingApi {

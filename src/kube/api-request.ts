@@ -7,27 +7,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
-
-/** A non-2xx answer of the apiserver: its status and, when it sent one, its Status message. */
-export class KubeApiError extends Error {
-  readonly status: number;
-  readonly body: string;
-  constructor(method: string, path: string, status: number, body: string) {
-    super(`${method} ${path}: HTTP ${status}: ${statusMessage(body)}`);
-    this.status = status;
-    this.body = body;
-  }
-}
-
-function statusMessage(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { message?: unknown };
-    if (typeof parsed.message === "string") return parsed.message;
-  } catch {
-    // not JSON: the text itself
-  }
-  return body.slice(0, 300) || "(no body)";
-}
+import { KubeApiError } from "./errors.ts";
 
 export interface KubeRequestOptions {
   /** Connections kept to the apiserver; more requests wait for one (client-go multiplexes on one HTTP/2 connection). */

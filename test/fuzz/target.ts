@@ -10,7 +10,7 @@ import { Metrics } from "../../src/server/metrics.ts";
 import { Readiness } from "../../src/server/readiness.ts";
 import { ensureLocalCertificates, loadTls } from "../../src/server/tls.ts";
 import { apiBinder, type BindingApi } from "../../extender/bind.ts";
-import { KubeApiError } from "../../src/kube/api-request.ts";
+import { KubeApiError } from "../../src/kube/errors.ts";
 import { NodeCache } from "../../extender/cache/node-cache.ts";
 import { extenderSection, type ExtenderConfig } from "../../extender/config.ts";
 import { extenderMetrics } from "../../extender/metrics.ts";

@@ -9,7 +9,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { after, before, beforeEach, it } from "node:test";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { apiBinder, kubeBindingApi } from "../../extender/bind.ts";
-import { KubeApiError, kubeRequest } from "../../src/kube/api-request.ts";
+import { kubeRequest } from "../../src/kube/api-request.ts";
+import { KubeApiError } from "../../src/kube/errors.ts";
 
 let connections = 0;
 let inFlight = 0;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { KubeApiError } from "../../../src/kube/api-request.ts";
+import { KubeApiError } from "../../../src/kube/errors.ts";
 import { apiBinder, type BindingApi } from "../../../extender/bind.ts";
 import { NodeCache } from "../../../extender/cache/node-cache.ts";
 import { RecentPods } from "../../../extender/cache/recent-pods.ts";
