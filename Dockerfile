@@ -30,5 +30,5 @@ COPY . .
 # The image's unprivileged "node" user; the manifests run it with a read-only root filesystem.
 USER 1000:1000
 EXPOSE 8443 9090
-ENTRYPOINT ["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "--single-threaded-gc", "/app/bin/podgate.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "/app/bin/podgate.js"]
 CMD ["serve", "--host", "0.0.0.0"]

@@ -13,11 +13,4 @@
 // peak raises RSS for good (the pages are not handed back under load). 1.5x
 // keeps the old generation under ~45 MB: RSS flat through a soak instead of
 // +22 %, for a full collection every few seconds (measured in docs/reliability.md).
-//
-// --single-threaded-gc: podgate is deployed with one CPU (the base manifests'
-// limit, the bench's pinned core). V8's background GC threads (concurrent
-// marking and sweeping, parallel scavenges) then take that CPU from the main
-// thread for 10-40 ms at a time, and every review in flight waits: p99 at a
-// quarter of the floor's load was 20-49 ms with them and 4-6 ms without, CPU
-// per review unchanged (docs/benchmarks.md, fifth pass).
-export const SERVE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=8", "--heap-growing-percent=50", "--single-threaded-gc"];
+export const SERVE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=8", "--heap-growing-percent=50"];
