@@ -10,6 +10,7 @@ import { ensureLocalCertificates, TLS_FILES } from "../src/server/tls.ts";
 import { SERVE_NODE_FLAGS } from "../src/server/node-flags.ts";
 import { patchedReview, probe, readReply, runLoadChild, startServerChild, type StepCheck } from "./admission/harness.ts";
 import { REVIEW_FIXTURE, scenarios, type Scenario } from "./admission/scenarios.ts";
+import type { ServerKind } from "./admission/server.ts";
 import type { LoadResult } from "./load/client.ts";
 import { detectPinning, type Pinning } from "./pin.ts";
 import { cpuProfile, summariseProfile, type ProfileSummary } from "./report/cpuprofile.ts";
@@ -66,6 +67,7 @@ export interface ScenarioRound {
 export interface ScenarioResult {
   readonly id: string;
   readonly title: string;
+  readonly server: ServerKind;
   readonly requestsPerOp: number;
   readonly checks: readonly StepCheck[];
   readonly rounds: readonly ScenarioRound[];
@@ -120,7 +122,8 @@ async function checkScenario(context: Context, scenario: Scenario, port: number)
 
 async function runScenarioRound(context: Context, scenario: Scenario, floorThroughput: () => number | undefined): Promise<{ round: ScenarioRound; checks: StepCheck[]; throughput: number }> {
   const { options, pinning } = context;
-  const flags = scenario.server === "podgate" ? SERVE_NODE_FLAGS : [];
+  // The baselines run on Node's defaults; podgate, and its webhooks alone, with its serve flags.
+  const flags = scenario.server === "podgate" || scenario.server === "webhooks" ? SERVE_NODE_FLAGS : [];
   const server = await startServerChild(pinning, { kind: scenario.server, tlsDir: context.tlsDir, ...(scenario.config !== undefined ? { config: scenario.config } : {}) }, flags);
   try {
     const { checks, steps } = await checkScenario(context, scenario, server.port);
@@ -231,7 +234,7 @@ export async function runAdmission(options: AdmissionOptions): Promise<Admission
       pinning,
       options: { rounds: options.rounds, runMs: options.runMs, warmupMs: options.warmupMs, connections: options.connections, rateConnections: options.rateConnections, ...(options.only ? { only: options.only } : {}) },
       floorThroughput: floorThroughput ?? Number.NaN,
-      scenarios: chosen.map((s) => ({ id: s.id, title: s.title, requestsPerOp: s.steps.length, checks: checks.get(s.id) ?? [], rounds: rounds.get(s.id)!, ...summariseRounds(rounds.get(s.id)!) })),
+      scenarios: chosen.map((s) => ({ id: s.id, title: s.title, server: s.server, requestsPerOp: s.steps.length, checks: checks.get(s.id) ?? [], rounds: rounds.get(s.id)!, ...summariseRounds(rounds.get(s.id)!) })),
     };
   } finally {
     await rm(tlsDir, { recursive: true, force: true });

@@ -29,7 +29,7 @@ const PARTS = ["admission", "extender", "flow"] as const;
 const USAGE = `usage: npm run bench -- [--quick] [--parts admission,extender,flow] [--scenarios id,...] [--flow] [--profile] [--write-docs]
   --quick        one short round (about a minute) instead of three (about 8 minutes)
   --parts        which parts to run (default: all; flow only when the control plane is built)
-  --scenarios    admission scenarios: floor (always), ceiling, empty, mutate, validate, both
+  --scenarios    admission scenarios: floor (always), ceiling, empty, mutate, validate, mutate-alone, validate-alone, both
   --flow         run the whole-flow bench even if the control-plane binaries were not found
   --profile      also run each podgate scenario under --cpu-prof and summarise where time goes
   --write-docs   refresh the figures in docs/benchmarks.md and docs/benchmarks-latency.svg

@@ -4,14 +4,15 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { DEFAULT_CONFIG_PATH } from "../../src/config/default.ts";
+import type { ServerKind } from "./server.ts";
 
 export const REVIEW_FIXTURE = new URL("../../test/fixtures/bench/pod-review.json", import.meta.url).pathname;
 
 export interface Scenario {
   readonly id: string;
   readonly title: string;
-  readonly server: "ceiling" | "floor" | "podgate";
-  /** podgate's config (the server section is set by the bench). */
+  readonly server: ServerKind;
+  /** podgate's config (the server section is set by the bench); the webhooks' for "webhooks". */
   readonly config?: unknown;
   /** One operation's requests; "mutated" is the review after podgate's own patch. */
   readonly steps: readonly { readonly path: string; readonly body: "review" | "mutated" }[];
@@ -40,6 +41,9 @@ export function scenarios(): Scenario[] {
     { id: "empty", title: "podgate, no webhook enabled (/validate)", server: "podgate", config: { admission: { mutating: [], validating: [] } }, steps: [{ path: "/validate", body: "review" }] },
     { id: "mutate", title: "podgate /mutate (sidecar + defaults)", server: "podgate", config: { admission: { mutating, validating: [] } }, steps: [{ path: "/mutate", body: "review" }] },
     { id: "validate", title: "podgate /validate (full policy library)", server: "podgate", config: { admission: { mutating: [], validating: [FULL_LIBRARY] } }, steps: [{ path: "/validate", body: "review" }] },
+    // Bounds: the same webhooks on the floor's bare server, without podgate's framework.
+    { id: "mutate-alone", title: "node:https + podgate's mutating webhooks alone (bound)", server: "webhooks", config: { admission: { mutating, validating: [] } }, steps: [{ path: "/mutate", body: "review" }] },
+    { id: "validate-alone", title: "node:https + podgate's policy library alone (bound)", server: "webhooks", config: { admission: { mutating: [], validating: [FULL_LIBRARY] } }, steps: [{ path: "/validate", body: "review" }] },
     {
       id: "both",
       title: "podgate /mutate then /validate of the mutated pod",

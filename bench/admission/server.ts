@@ -1,5 +1,5 @@
 // One server under test, as a child process pinned to its own core: a bare
-// node:https baseline or podgate itself. Driven over IPC: start, usage
+// node:https baseline, podgate's webhooks on a bare server, or podgate itself. Driven over IPC: start, usage
 // (CPU time, memory and GC pauses, read inside the process), exit.
 import { once } from "node:events";
 import { readFile } from "node:fs/promises";
@@ -7,9 +7,11 @@ import { createServer, type Server } from "node:https";
 import { join } from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import { z } from "zod";
+import type { AdmissionRequest } from "../../src/admission/review.ts";
 import { TLS_FILES } from "../../src/server/tls.ts";
 
-export const serverKinds = ["ceiling", "floor", "podgate"] as const;
+export const serverKinds = ["ceiling", "floor", "webhooks", "podgate"] as const;
+export type ServerKind = (typeof serverKinds)[number];
 
 export const serverCommand = z.union([
   z.strictObject({ start: z.strictObject({ kind: z.enum(serverKinds), tlsDir: z.string(), config: z.unknown().optional() }) }),
@@ -49,21 +51,50 @@ function ceiling(request: import("node:http").IncomingMessage, response: import(
   });
 }
 
-/** The protocol floor: parse the review and echo its uid — work no webhook can skip. */
-function floor(request: import("node:http").IncomingMessage, response: import("node:http").ServerResponse) {
-  const chunks: Buffer[] = [];
-  request.on("data", (chunk: Buffer) => chunks.push(chunk));
-  request.on("end", () => {
-    const review = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { request: { uid: string } };
-    const body = Buffer.from(JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", response: { uid: review.request.uid, allowed: true } }));
-    response.writeHead(200, { "content-type": "application/json", "content-length": body.length });
-    response.end(body);
-  });
+type Answer = (review: { request: AdmissionRequest }, path: string) => unknown;
+
+/** A bare JSON server: collect the body, JSON.parse it, reply what `answer` makes of it. */
+function jsonHandler(answer: Answer) {
+  return (request: import("node:http").IncomingMessage, response: import("node:http").ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const review = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { request: AdmissionRequest };
+      const send = (reply: unknown) => {
+        const body = Buffer.from(JSON.stringify(reply));
+        response.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+        response.end(body);
+      };
+      // The floor answers in the same tick, as it always has; only the webhook runs wait.
+      const reply = answer(review, request.url ?? "/");
+      if (reply instanceof Promise) void reply.then(send);
+      else send(reply);
+    });
+  };
 }
 
-async function bare(kind: "ceiling" | "floor", tlsDir: string): Promise<{ port: number; close(): Promise<void> }> {
+/** The protocol floor: parse the review and echo its uid — work no webhook can skip. */
+const floor: Answer = (review) => ({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", response: { uid: review.request.uid, allowed: true } });
+
+/**
+ * podgate's webhooks with none of its server: the floor's work, then the
+ * mutating or validating run (by path) and its response. No body checks, no
+ * review validation, no log line, no metrics: the most any server around
+ * these webhooks could reach, so the distance to podgate is its framework's.
+ */
+async function webhooksAlone(raw: unknown): Promise<Answer> {
+  const [{ registry }, { buildConfig }, { runMutating, runValidating }] = await Promise.all([import("../../src/builtins.ts"), import("../../src/config/load.ts"), import("../../src/admission/run.ts")]);
+  const config = buildConfig(raw ?? {}, registry, "(bench config)");
+  return async (review, path) => {
+    const run = path.startsWith("/mutate") ? runMutating(config.mutating, review.request) : runValidating(config.validating, review.request);
+    return { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", response: (await run).response };
+  };
+}
+
+async function bare(kind: "ceiling" | "floor" | "webhooks", tlsDir: string, config: unknown): Promise<{ port: number; close(): Promise<void> }> {
   const [cert, key] = await Promise.all([readFile(join(tlsDir, TLS_FILES.cert), "utf8"), readFile(join(tlsDir, TLS_FILES.key), "utf8")]);
-  const server: Server = createServer({ cert, key, minVersion: "TLSv1.2", keepAliveTimeout: 75_000 }, kind === "ceiling" ? ceiling : floor);
+  const handler = kind === "ceiling" ? ceiling : jsonHandler(kind === "floor" ? floor : await webhooksAlone(config));
+  const server: Server = createServer({ cert, key, minVersion: "TLSv1.2", keepAliveTimeout: 75_000 }, handler);
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const address = server.address();
@@ -92,7 +123,7 @@ process.on("message", (message: unknown) => {
   const c = command.data;
   if ("start" in c) {
     const { kind, tlsDir, config } = c.start;
-    (kind === "podgate" ? podgate(tlsDir, config) : bare(kind, tlsDir)).then(
+    (kind === "podgate" ? podgate(tlsDir, config) : bare(kind, tlsDir, config)).then(
       (server) => {
         running = server;
         process.send!({ ready: { port: server.port } });

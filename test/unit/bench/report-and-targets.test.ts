@@ -10,7 +10,8 @@ import { flowBlocker } from "../../../bench/run.ts";
 const MIB = 2 ** 20;
 const point = (fraction: number, p99: number, saturated = false) => ({ fraction, rate: 1000 * fraction, achieved: 1000 * fraction, p50: p99 / 4, p99, p999: p99 * 2, saturated });
 const round = (throughput: number, p99: number, rss = 100 * MIB): ScenarioRound => ({ throughput, cpuUsPerOp: 1e6 / throughput, errors: 0, errorSamples: [], latency: [point(0.25, p99), point(0.5, p99), point(0.9, p99)], rssBytes: rss, maxRssBytes: rss });
-const scenario = (id: string, rounds: ScenarioRound[]): ScenarioResult => ({ id, title: id, requestsPerOp: 1, checks: [], rounds, ...summariseRounds(rounds) });
+const serverOf = (id: string) => (id === "floor" || id === "ceiling" ? id : id.endsWith("-alone") ? "webhooks" : "podgate");
+const scenario = (id: string, rounds: ScenarioRound[]): ScenarioResult => ({ id, title: id, server: serverOf(id), requestsPerOp: 1, checks: [], rounds, ...summariseRounds(rounds) });
 
 function report(mutate: number, validate: number, p99: number, rss: number): AdmissionReport {
   return {
@@ -71,6 +72,14 @@ describe("targets", () => {
     assert.ok(checks.every((t) => !t.met));
     assert.equal(checks[0]!.measured, "60% (599 of 1000 ops/s); by CPU per op 60%");
     assert.match(checks.find((t) => t.target.includes("RSS"))!.measured, /^151 MB \(mutate\)$/);
+  });
+
+  it("add the webhooks-alone bound to a throughput target, and leave its memory out of podgate's", () => {
+    const withBound = { ...report(500, 450, 3, 120 * MIB) };
+    const checks = admissionTargets({ ...withBound, scenarios: [...withBound.scenarios, scenario("mutate-alone", [round(620, 1, 200 * MIB)])] });
+    assert.equal(checks[0]!.measured, "50% (500 of 1000 ops/s); by CPU per op 50%; the webhooks alone 62%");
+    assert.doesNotMatch(checks[1]!.measured, /alone/);
+    assert.equal(checks.find((t) => t.target.includes("RSS"))!.measured, "120 MB (mutate)");
   });
 
   it("check the extender's cache time at 5,000 nodes and each size's full-NodeList ratio", () => {
