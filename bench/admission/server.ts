@@ -67,8 +67,13 @@ function jsonHandler(answer: Answer) {
       };
       // The floor answers in the same tick, as it always has; only the webhook runs wait.
       const reply = answer(review, request.url ?? "/");
-      if (reply instanceof Promise) void reply.then(send);
-      else send(reply);
+      if (reply instanceof Promise) {
+        // A run that fails answers 500, which the load generator counts as an error, instead of ending the child.
+        void reply.then(send, (error: unknown) => {
+          response.writeHead(500, { "content-type": "text/plain" });
+          response.end(String(error));
+        });
+      } else send(reply);
     });
   };
 }
