@@ -7,7 +7,6 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureLocalCertificates, TLS_FILES } from "../src/server/tls.ts";
-import { SERVE_NODE_FLAGS } from "../src/server/node-flags.ts";
 import { patchedReview, probe, readReply, runLoadChild, startServerChild, type StepCheck } from "./admission/harness.ts";
 import { REVIEW_FIXTURE, scenarios, type Scenario } from "./admission/scenarios.ts";
 import type { ServerKind } from "./admission/server.ts";
@@ -122,9 +121,7 @@ async function checkScenario(context: Context, scenario: Scenario, port: number)
 
 async function runScenarioRound(context: Context, scenario: Scenario, floorThroughput: () => number | undefined): Promise<{ round: ScenarioRound; checks: StepCheck[]; throughput: number }> {
   const { options, pinning } = context;
-  // The baselines run on Node's defaults; podgate, and its webhooks alone, with its serve flags.
-  const flags = scenario.server === "podgate" || scenario.server === "webhooks" ? SERVE_NODE_FLAGS : [];
-  const server = await startServerChild(pinning, { kind: scenario.server, tlsDir: context.tlsDir, ...(scenario.config !== undefined ? { config: scenario.config } : {}) }, flags);
+  const server = await startServerChild(pinning, { kind: scenario.server, tlsDir: context.tlsDir, ...(scenario.config !== undefined ? { config: scenario.config } : {}) });
   try {
     const { checks, steps } = await checkScenario(context, scenario, server.port);
     const base = { host: "127.0.0.1" as const, port: server.port, ca: context.ca, steps };
@@ -260,7 +257,7 @@ export async function profileAdmission(options: AdmissionOptions, dir: string): 
     const reports: ProfileReport[] = [];
     for (const scenario of scenarios().filter((s) => s.server === "podgate" && (!options.only || options.only.includes(s.id)))) {
       const name = `${scenario.id}.cpuprofile`;
-      const server = await startServerChild(pinning, { kind: "podgate", tlsDir, config: scenario.config }, [...SERVE_NODE_FLAGS, "--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`]);
+      const server = await startServerChild(pinning, { kind: "podgate", tlsDir, config: scenario.config }, ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`]);
       let run: LoadResult;
       try {
         const { steps } = await checkScenario(context, scenario, server.port);

@@ -7,7 +7,8 @@ import { applyPatch, type PatchOperation } from "../../src/admission/patch.ts";
 import type { KubeObject } from "../../src/admission/review.ts";
 import type { LoadJob, LoadResult } from "../load/client.ts";
 import { nextMessage, spawnNode, type Pinning } from "../pin.ts";
-import type { ServerCommand, Usage } from "./server.ts";
+import type { ServerCommand, ServerKind, Usage } from "./server.ts";
+import { SERVE_NODE_FLAGS } from "../../src/server/node-flags.ts";
 import { built } from "../../test/support/build.ts";
 
 // Built (bench/run.ts builds first): a server child that ran TypeScript would carry type stripping's ~28 MB in every RSS figure.
@@ -29,8 +30,11 @@ function reply<T>(message: unknown, key: string): T {
   return m[key] as T;
 }
 
-export async function startServerChild(pinning: Pinning, start: Extract<ServerCommand, { start: unknown }>["start"], nodeFlags: readonly string[] = []): Promise<ServerUnderTest> {
-  const child: ChildProcess = spawnNode(pinning, SERVER_CORE, SERVER_SCRIPT, [], nodeFlags);
+/** The baselines run on Node's defaults; podgate, and its webhooks alone, with podgate's serve flags. */
+const nodeFlagsFor = (kind: ServerKind): readonly string[] => (kind === "floor" || kind === "ceiling" ? [] : SERVE_NODE_FLAGS);
+
+export async function startServerChild(pinning: Pinning, start: Extract<ServerCommand, { start: unknown }>["start"], extraNodeFlags: readonly string[] = []): Promise<ServerUnderTest> {
+  const child: ChildProcess = spawnNode(pinning, SERVER_CORE, SERVER_SCRIPT, [], [...nodeFlagsFor(start.kind), ...extraNodeFlags]);
   const ask = async <T>(command: ServerCommand, key: string, timeoutMs = 30_000): Promise<T> => {
     const answer = nextMessage(child, timeoutMs);
     child.send(command);

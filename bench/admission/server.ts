@@ -1,6 +1,7 @@
 // One server under test, as a child process pinned to its own core: a bare
-// node:https baseline, podgate's webhooks on a bare server, or podgate itself. Driven over IPC: start, usage
-// (CPU time, memory and GC pauses, read inside the process), exit.
+// node:https baseline, podgate's webhooks on a bare server, or podgate
+// itself. Driven over IPC: start, usage (CPU time, memory and GC pauses, read
+// inside the process), exit.
 import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:https";

@@ -10,7 +10,6 @@ import { after, before, describe, it } from "node:test";
 import { patchedReview, probe, readReply, startServerChild, type StepCheck } from "../../bench/admission/harness.ts";
 import { REVIEW_FIXTURE, scenarios, type Scenario } from "../../bench/admission/scenarios.ts";
 import type { PatchOperation } from "../../src/admission/patch.ts";
-import { SERVE_NODE_FLAGS } from "../../src/server/node-flags.ts";
 import { ensureLocalCertificates, TLS_FILES } from "../../src/server/tls.ts";
 import { buildPodgate } from "../support/build.ts";
 
@@ -25,7 +24,7 @@ describe("the admission bench's servers", () => {
 
   /** One scenario's steps against its own server child, as the bench checks them before timing. */
   async function ask(scenario: Scenario): Promise<Answer[]> {
-    const server = await startServerChild({ available: false, note: "unpinned in tests" }, { kind: scenario.server, tlsDir, ...(scenario.config !== undefined ? { config: scenario.config } : {}) }, scenario.server === "floor" || scenario.server === "ceiling" ? [] : SERVE_NODE_FLAGS);
+    const server = await startServerChild({ available: false, note: "unpinned in tests" }, { kind: scenario.server, tlsDir, ...(scenario.config !== undefined ? { config: scenario.config } : {}) });
     try {
       const out: Answer[] = [];
       for (const step of scenario.steps) {
