@@ -174,7 +174,6 @@ async function schedulingThroughput(h: Harness, core: CoreV1Api, ns: string, set
   const idleStart = componentCpuSeconds(h.supervisor.groups());
   await sleep(IDLE_SAMPLE_MS);
   const cpuBefore = componentCpuSeconds(h.supervisor.groups());
-  const idleCores = Object.fromEntries(Object.entries(cpuBefore).map(([name, s]) => [name, (s - (idleStart[name] ?? 0)) / (IDLE_SAMPLE_MS / 1000)]));
   const benchCpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
   const port = await h.restartScheduler(setup.config(h.schedulerConfig));
@@ -191,15 +190,7 @@ async function schedulingThroughput(h: Harness, core: CoreV1Api, ns: string, set
   // The scheduler serves a self-signed certificate: no CA to verify it by; the admin certificate authorizes /metrics.
   const schedulerMetrics = await scrape(`https://127.0.0.1:${port}/metrics`, { cert: h.plane.pki.adminCert, key: h.plane.pki.adminKey });
   const seconds = times.length > 1 ? (times.at(-1)! - times[0]!) / 1000 : NaN;
-  const perPod = (cpuSeconds: number) => round((cpuSeconds * 1000) / Math.max(1, times.length), 2);
-  const used = Object.fromEntries(Object.entries(cpuAfter).map(([name, s]) => [name, s - (cpuBefore[name] ?? 0)]));
-  used["bench"] = (benchCpu.user + benchCpu.system) / 1e6;
-  const usedSeconds = Object.values(used).reduce((a, b) => a + b, 0);
-  const cpuMsPerPod = Object.fromEntries(Object.entries(used).map(([name, s]) => [name, perPod(s - (idleCores[name] ?? 0) * wallSeconds)]));
-  cpuMsPerPod["total"] = round(Object.values(cpuMsPerPod).reduce((a, b) => a + b, 0), 2);
-  // Cores kept busy on average over the window, idling included: near the core count, CPU is what bounds the rate.
-  cpuMsPerPod["busy cores"] = round(usedSeconds / wallSeconds, 2);
-  cpuMsPerPod["idle cores"] = round(Object.values(idleCores).reduce((a, b) => a + b, 0), 2);
+  const cpuMsPerPod = cpuPerPod({ idleStart, before: cpuBefore, after: cpuAfter, idleSeconds: IDLE_SAMPLE_MS / 1000, benchSeconds: (benchCpu.user + benchCpu.system) / 1e6, wallSeconds, pods: times.length });
   const verb = (v: string) => summaryMs(since(histogram(after, "podgate_extender_duration_seconds", { verb: v }), histogram(before, "podgate_extender_duration_seconds", { verb: v })));
   return {
     setup: setup.name,
@@ -216,6 +207,37 @@ async function schedulingThroughput(h: Harness, core: CoreV1Api, ns: string, set
     },
     cpuMsPerPod,
   };
+}
+
+/** CPU seconds per component read around one scheduling run; the bench process's own is measured apart. */
+export interface CpuWindow {
+  /** Before the idle sample, and after it (the run's start), and at the run's end. */
+  readonly idleStart: Readonly<Record<string, number>>;
+  readonly before: Readonly<Record<string, number>>;
+  readonly after: Readonly<Record<string, number>>;
+  readonly idleSeconds: number;
+  readonly benchSeconds: number;
+  readonly wallSeconds: number;
+  readonly pods: number;
+}
+
+/**
+ * CPU ms per bound pod of each component (and "bench"), less what it burns
+ * idle over as long as the run, their total, and the cores kept busy in the
+ * run and while idle.
+ */
+export function cpuPerPod(w: CpuWindow): Record<string, number> {
+  const idleCores = Object.fromEntries(Object.entries(w.before).map(([name, s]) => [name, (s - (w.idleStart[name] ?? 0)) / w.idleSeconds]));
+  const used = Object.fromEntries(Object.entries(w.after).map(([name, s]) => [name, s - (w.before[name] ?? 0)]));
+  used["bench"] = w.benchSeconds;
+  const sum = (values: Record<string, number>) => Object.values(values).reduce((a, b) => a + b, 0);
+  const perPod = (cpuSeconds: number) => round((cpuSeconds * 1000) / Math.max(1, w.pods), 2);
+  const out = Object.fromEntries(Object.entries(used).map(([name, s]) => [name, perPod(s - (idleCores[name] ?? 0) * w.wallSeconds)]));
+  out["total"] = round(sum(out), 2);
+  // Cores kept busy on average over the window, idling included: near the core count, CPU is what bounds the rate.
+  out["busy cores"] = round(sum(used) / w.wallSeconds, 2);
+  out["idle cores"] = round(sum(idleCores), 2);
+  return out;
 }
 
 /** One row per setup from every round's runs. */

@@ -79,8 +79,11 @@ function jsonHandler(answer: Answer) {
   };
 }
 
+/** An AdmissionReview reply around `response` (spelt out: importing review.ts would load zod into the baselines). */
+const reviewReply = (response: unknown) => ({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", response });
+
 /** The protocol floor: parse the review and echo its uid — work no webhook can skip. */
-const floor: Answer = (review) => ({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", response: { uid: review.request.uid, allowed: true } });
+const floor: Answer = (review) => reviewReply({ uid: review.request.uid, allowed: true });
 
 /**
  * podgate's webhooks with none of its server: the floor's work, then the
@@ -93,7 +96,7 @@ async function webhooksAlone(raw: unknown): Promise<Answer> {
   const config = buildConfig(raw ?? {}, registry, "(bench config)");
   return async (review, path) => {
     const run = path.startsWith("/mutate") ? runMutating(config.mutating, review.request) : runValidating(config.validating, review.request);
-    return { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", response: (await run).response };
+    return reviewReply((await run).response);
   };
 }
 

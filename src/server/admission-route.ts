@@ -48,7 +48,6 @@ interface Refusal {
   readonly field?: string;
 }
 
-
 function objectName(request: AdmissionRequest): string {
   if (request.name) return request.name;
   const metadata = request.object?.["metadata"] as { generateName?: string } | undefined;

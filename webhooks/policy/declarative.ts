@@ -101,7 +101,7 @@ type VariableOutcome = { readonly value: unknown; readonly error?: undefined } |
  * request-only variables. Policies are evaluated one
  * request at a time (synchronously), so the last request's is the one to
  * keep, until evaluateAll is done with it. Not a WeakMap: V8 clears WeakMap entries only in full collections,
- * so every review's converted copy would outlive the young generation.
+ * so every review's state would outlive the young generation.
  */
 class RequestState {
   readonly input: PolicyInput;

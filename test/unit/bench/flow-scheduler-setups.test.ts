@@ -2,7 +2,7 @@
 // `scheduler-config` output: what each keeps and drops.
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { SCHEDULERS, summariseRounds, type SchedulingRun } from "../../../bench/flow.ts";
+import { cpuPerPod, SCHEDULERS, summariseRounds, type SchedulingRun } from "../../../bench/flow.ts";
 
 const podgate = {
   apiVersion: "kubescheduler.config.k8s.io/v1",
@@ -54,4 +54,11 @@ it("summarises rounds by medians, each ratio to the plain scheduler taken within
   // The detail columns come from the median round by rate (round 3 for cache: 200 pods/s).
   assert.equal(cacheRow!.connectionsToPodgate, 200);
   assert.deepEqual(cacheRow!.cpuMsPerPod, { podgate: 1.2 });
+});
+
+it("charges each component its CPU per bound pod less its idle rate over the run, and counts the cores kept busy", () => {
+  // podgate: 0.1 s idle over 2 s (0.05 cores), then 4.5 s in a 10 s run for 1,000 pods: (4.5 - 0.5) s / 1,000 = 4 ms.
+  const figures = cpuPerPod({ idleStart: { podgate: 1, etcd: 0 }, before: { podgate: 1.1, etcd: 0 }, after: { podgate: 5.6, etcd: 2 }, idleSeconds: 2, benchSeconds: 1, wallSeconds: 10, pods: 1000 });
+  assert.deepEqual(figures, { podgate: 4, etcd: 2, bench: 1, total: 7, "busy cores": 0.75, "idle cores": 0.05 });
+  assert.equal(cpuPerPod({ idleStart: {}, before: {}, after: { a: 1 }, idleSeconds: 2, benchSeconds: 0, wallSeconds: 1, pods: 0 })["a"], 1000, "no pod bound: per one pod, not a division by zero");
 });
