@@ -1,6 +1,7 @@
 // The plugin interfaces, modelled on the scheduling framework: Filter and
 // Score (+ NormalizeScore), with a per-call state for precomputation.
 import type { z } from "zod";
+import { DEFINITION } from "../../src/toolkit/define.ts";
 import type { NodeInfo, Resources } from "../nodeinfo.ts";
 import type { Pod } from "../wire.ts";
 
@@ -46,9 +47,13 @@ export interface PluginType<S extends z.ZodType = z.ZodType> {
   create(settings: z.output<S>): Plugin;
 }
 
-/** Checks create's parameter against the settings schema, then forgets the schema's type for the registry. */
+/**
+ * Checks create's parameter against the settings schema, then forgets the
+ * schema's type for the registry; the mark lets the module loader tell a
+ * plugin from a webhook.
+ */
 export function definePlugin<S extends z.ZodType>(type: PluginType<S>): PluginType {
-  return type;
+  return { ...type, [DEFINITION]: "plugin" } as PluginType;
 }
 
 /** Rescales scores so the best node gets MAX_NODE_SCORE (DefaultNormalizeScore); all-zero stays zero. */
