@@ -92,7 +92,7 @@ describe("the packed podgate, installed into a fresh project", () => {
 
   it("type-checks a user's webhook, policy, plugin and test against the shipped .d.ts", async () => {
     // skipLibCheck as \`tsc --init\` sets it (client-node's own types need @types/ws otherwise); the
-    // @ts-expect-error lines prove the types resolved: against \`any\` they would be unused, an error.
+    // lines marked ts-expect-error prove the types resolved: against \`any\` they would be unused, an error.
     await writeFile(
       join(project, "tsconfig.json"),
       JSON.stringify({ compilerOptions: { target: "es2024", module: "nodenext", strict: true, noEmit: true, types: ["node"], allowImportingTsExtensions: true, skipLibCheck: true }, include: ["*.ts"] }),
