@@ -4,7 +4,7 @@
 // extender) are registered as Fastify plugins.
 import { createServer, type Server as HttpsServer } from "node:https";
 import type { TLSSocket } from "node:tls";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from "fastify";
 import type { AdmissionHandler } from "../admission/handler.ts";
 import { uidOf } from "../admission/review.ts";
 import { admissionRoute, clientCertificateProblem, type AdmissionRoute } from "./admission-route.ts";
@@ -32,8 +32,12 @@ export interface AppOptions {
 /** The route label of a request that matched no route: its URL would give the metric one series per URL sent. */
 const UNMATCHED = "(unmatched)";
 
-/** Routes that decide something require the client certificate when one is configured; probes do not. */
-const GUARDED = /^\/(mutate|validate|extender)(\/|$|\?)/;
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** A kubelet probe: answered without a client certificate. Every other route requires one when a client CA is configured. */
+    probe?: boolean;
+  }
+}
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { server, metrics } = options;
@@ -102,12 +106,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   if (options.clientCA) {
-    app.addHook("onRequest", async (request, reply) => {
-      if (!GUARDED.test(request.url)) return;
+    // Guarded where each route is registered (this hook sees every later route, the extender's under any
+    // urlPrefix included), not by its URL: only a route that says it is a probe is left open.
+    const requireCertificate = async (request: FastifyRequest, reply: FastifyReply) => {
       const reason = clientCertificateProblem(request.raw.socket as TLSSocket);
       if (!reason) return;
       metrics.rejectedRequests.inc({ route: request.routeOptions.url ?? UNMATCHED, status: "401" });
       return reply.code(401).send({ statusCode: 401, error: "Unauthorized", message: reason });
+    };
+    app.addHook("onRoute", (route) => {
+      if (route.config?.probe === true) return;
+      route.onRequest = [requireCertificate, ...(route.onRequest === undefined ? [] : [route.onRequest].flat())];
     });
   }
 
@@ -132,8 +141,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.code(404).send({ statusCode: 404, error: "Not Found", message: `no route ${request.method} ${request.url}` }),
   );
 
-  app.get("/healthz", (_request, reply) => reply.send("ok"));
-  app.get("/readyz", (_request, reply) => {
+  app.get("/healthz", { config: { probe: true } }, (_request, reply) => reply.send("ok"));
+  app.get("/readyz", { config: { probe: true } }, (_request, reply) => {
     const failures = options.readiness.failures();
     if (failures.length === 0) return reply.send("ok");
     return reply.code(503).send(`not ready:\n${failures.join("\n")}\n`);
