@@ -62,7 +62,9 @@ function buildHandlers(kind: "mutating" | "validating", entries: readonly Webhoo
     try {
       handlers.push(type.create({ name: entry.name, failurePolicy: entry.failurePolicy, timeoutSeconds: entry.timeoutSeconds }, settings.data));
     } catch (error) {
-      problems.push(`${at}.settings: ${(error as Error).message}`);
+      // A type's loader may report several problems (one a line); each gets the entry's path, joined to
+      // the settings key it names when it names one (library[0].params.registries).
+      for (const problem of (error as Error).message.split("\n")) problems.push(/^\w+\[\d+\]/.test(problem) ? `${at}.settings.${problem}` : `${at}.settings: ${problem}`);
     }
   });
   return handlers;

@@ -3,6 +3,7 @@
 import { celErrorMessage, compileCel, fromCel, INTERPRETER_ONLY, InterpreterOnly, releaseConverted, toCel, type CelBindings, type CelProgram, type CelVariables } from "./cel.ts";
 import { matchesConstraints, labelsOf } from "./match.ts";
 import type { Policy, PolicyInput, PolicyOverrides, Verdict, Violation } from "./policy.ts";
+import { paramsProblems, paramsSchemaOf } from "./params.ts";
 import type { PolicyDocument } from "./schema.ts";
 
 export class PolicyError extends Error {
@@ -65,6 +66,11 @@ export function compilePolicy(document: PolicyDocument, origin: string, override
     if (!expression || (v.messageExpression !== undefined && !messageExpression)) return undefined;
     return { expression, reason: v.reason, ...(v.message ? { message: v.message } : {}), ...(messageExpression ? { messageExpression } : {}) };
   });
+  const declared = paramsSchemaOf(spec);
+  if ("problem" in declared) compiler.problems.push(`${compiler.where}: ${declared.problem}`);
+  else if (spec.paramsSchema !== undefined && spec.params !== undefined) {
+    compiler.problems.push(...paramsProblems(declared.schema, spec.params, "spec.params").map((p) => `${compiler.where}: ${p}`));
+  }
   if (compiler.problems.length > 0) throw new PolicyError(compiler.problems);
 
   const params = overrides.params ?? spec.params;

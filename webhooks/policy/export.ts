@@ -42,7 +42,7 @@ export function exportVap(policies: readonly Policy[]): { objects: Record<string
       continue;
     }
     const { metadata, spec } = policy.document;
-    const { validationActions: _actions, params: _params, ...vapSpec } = spec;
+    const { validationActions: _actions, params: _params, paramsSchema: _paramsSchema, ...vapSpec } = spec;
     objects.push(
       { apiVersion: ADMISSIONREGISTRATION, kind: "ValidatingAdmissionPolicy", metadata, spec: vapSpec },
       {

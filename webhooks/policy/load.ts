@@ -7,6 +7,7 @@ import { parseAllDocuments } from "yaml";
 import { describeIssue } from "../../src/admission/review.ts";
 import { compilePolicy, PolicyError } from "./declarative.ts";
 import type { Policy, PolicyOverrides } from "./policy.ts";
+import { paramsProblems, paramsSchemaOf } from "./params.ts";
 import { policyDocument, SET_LABEL, type PolicyDocument } from "./schema.ts";
 import { typedPolicy } from "./typed.ts";
 import { packagePath } from "../../src/package-root.ts";
@@ -135,6 +136,14 @@ export function loadLibrary(selections: readonly LibrarySelection[]): Policy[] {
     }
     // A later selection overrides an earlier one for the same policy.
     for (const document of found) {
+      if (selection.params !== undefined) {
+        const declared = paramsSchemaOf(document.spec);
+        const at = `library[${index}].params`;
+        if ("schema" in declared) {
+          const wrong = paramsProblems(declared.schema, selection.params, at);
+          problems.push(...(found.length > 1 ? wrong.map((p) => `${p} (policy "${document.metadata.name}" of set "${selection.name}")`) : wrong));
+        }
+      }
       chosen.set(document.metadata.name, { document, overrides: { validationActions: selection.validationActions, params: selection.params } });
     }
   });

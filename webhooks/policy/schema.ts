@@ -89,6 +89,12 @@ export const policySpec = z.strictObject({
   matchConditions: z.array(matchCondition).max(64).optional(),
   /** Bound to `params` in expressions; the webhook settings may replace them. */
   params: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * JSON Schema the params must match (draft 2020-12 keywords zod reads: type, properties, required,
+   * additionalProperties, items, enum, minItems...). Checked at load, on spec.params and on params the
+   * config gives; without it the keys of spec.params, each of its default's type, are the only params.
+   */
+  paramsSchema: z.record(z.string(), z.unknown()).optional(),
   variables: z.array(variable).optional(),
   validations: z.array(validation).min(1, "at least one validation"),
 });

@@ -23,7 +23,7 @@ test("the embedded default config denies privileged pods and warns on :latest im
 const configWith = (settings: string) => `admission:\n  validating:\n    - name: p\n      type: policy\n      settings:\n${settings}`;
 
 test("bad policy settings are config errors naming the entry", () => {
-  assert.throws(() => parseConfig(configWith("        library: [nope]\n"), registry), (e: unknown) => e instanceof ConfigError && /admission\.validating\[0\]\.settings: library\[0\]\.name: no library policy or set "nope"/.test(e.message));
+  assert.throws(() => parseConfig(configWith("        library: [nope]\n"), registry), (e: unknown) => e instanceof ConfigError && /admission\.validating\[0\]\.settings\.library\[0\]\.name: no library policy or set "nope"/.test(e.message));
   assert.throws(() => parseConfig(configWith("        libary: [x]\n"), registry), /admission\.validating\[0\]\.settings\.libary: unknown key/);
   assert.throws(() => parseConfig(configWith("        files: []\n"), registry), /no policies/);
 });
