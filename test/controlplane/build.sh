@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the real control plane used by podgate's e2e harness from the Go
 # module proxy, with the machine's Go (no Docker, no prebuilt downloads):
-#   kube-apiserver, kube-controller-manager, kube-scheduler  (mod/kubernetes)
+#   kube-apiserver, kube-controller-manager, kube-scheduler,
+#   kubelet (the real node, test/harness/realnode.ts)        (mod/kubernetes)
 #   etcd                                                      (mod/etcd)
 #   kwok                                                      (mod/kwok)
 # into $PODGATE_CP_BIN (default: <repo>/.cache/controlplane/bin).
@@ -9,7 +10,7 @@
 # A binary is rebuilt only when its stamp changes: sha256 of its module's
 # go.mod + go.sum, `go version`, GOOS/GOARCH/CGO_ENABLED and this script.
 #
-# Usage: test/controlplane/build.sh [binary...]   (default: all five)
+# Usage: test/controlplane/build.sh [binary...]   (default: all six)
 # Env:   PODGATE_CP_BIN   output dir
 #        PODGATE_CP_FORCE=1  rebuild even if the stamp matches
 #        GOCACHE / GOMODCACHE are honoured (left global by default so warm
@@ -25,7 +26,7 @@ BIN="${PODGATE_CP_BIN:-$ROOT/.cache/controlplane/bin}"
 mkdir -p "$BIN"
 BIN="$(cd "$BIN" && pwd)"
 
-ALL=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok)
+ALL=(kube-apiserver kube-controller-manager kube-scheduler kubelet etcd kwok)
 if [ "$#" -gt 0 ]; then WANT=("$@"); else WANT=("${ALL[@]}"); fi
 
 # 2 cores: one package-level job per core; never let Go fetch a toolchain.
@@ -64,7 +65,7 @@ stop_ticker() { kill "$TICKER" 2>/dev/null || true; wait "$TICKER" 2>/dev/null |
 
 module_of() {
   case "$1" in
-    kube-apiserver|kube-controller-manager|kube-scheduler) echo kubernetes ;;
+    kube-apiserver|kube-controller-manager|kube-scheduler|kubelet) echo kubernetes ;;
     etcd) echo etcd ;;
     kwok) echo kwok ;;
     *) echo "build.sh: unknown binary '$1' (known: ${ALL[*]})" >&2; exit 2 ;;
@@ -72,7 +73,7 @@ module_of() {
 }
 pkg_of() {
   case "$1" in
-    kube-*) echo "k8s.io/kubernetes/cmd/$1" ;;
+    kube-*|kubelet) echo "k8s.io/kubernetes/cmd/$1" ;;
     etcd) echo "go.etcd.io/etcd/server/v3" ;;
     kwok) echo "sigs.k8s.io/kwok/cmd/kwok" ;;
   esac

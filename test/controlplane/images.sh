@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the real node's container images without a registry or Docker: static
+# Go binaries from mod/images (pause, app, log-shipper), each packed by
+# mod/images/pack into an OCI archive that `ctr -n k8s.io images import`
+# takes. The harness imports them into its containerd (test/harness/realnode.ts).
+#
+#   podgate.local/pause:e2e        the sandbox image (containerd's sandbox_image)
+#   podgate.local/app:e2e          the demo app (`app init` is its init container)
+#   podgate.local/log-shipper:e2e  stands in for fluent-bit, the e2e sidecar template's image
+#
+# Usage: test/controlplane/images.sh    -> $PODGATE_IMAGES_DIR (default <repo>/.cache/controlplane/images)
+# A few seconds with a warm Go build cache; the archives are rebuilt every run
+# (the same inputs give the same image digests: fixed file times).
+set -euo pipefail
+{
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+OUT="${PODGATE_IMAGES_DIR:-$ROOT/.cache/controlplane/images}"
+mkdir -p "$OUT/bin"
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-buildvcs=false -mod=readonly"
+t0=$(date +%s.%N)
+cd "$HERE/mod/images"
+for cmd in pause app log-shipper pack; do
+  go build -trimpath -ldflags "-s -w" -o "$OUT/bin/$cmd" "./$cmd"
+done
+pack() { "$OUT/bin/pack" "$@"; }
+pack -name podgate.local/pause:e2e -out "$OUT/pause.tar" -entrypoint /pause /pause="$OUT/bin/pause"
+pack -name podgate.local/app:e2e -out "$OUT/app.tar" -entrypoint /app /app="$OUT/bin/app"
+pack -name podgate.local/log-shipper:e2e -out "$OUT/log-shipper.tar" -entrypoint /log-shipper /log-shipper="$OUT/bin/log-shipper"
+echo "[images] pause, app, log-shipper -> $OUT in $(python3 -c "import sys;print('%.1fs' % (float(sys.argv[1]) - float(sys.argv[2])))" "$(date +%s.%N)" "$t0")"
+exit
+}

@@ -1,0 +1,3 @@
+module podgate.local/images
+
+go 1.26
