@@ -77,6 +77,11 @@ export async function startControlPlane(work: string, sup: Supervisor, log: (mes
     "--requestheader-extra-headers-prefix=X-Remote-Extra-",
     `--proxy-client-cert-file=${pki.frontProxyClientCert}`, `--proxy-client-key-file=${pki.frontProxyClientKey}`,
     "--authorization-mode=Node,RBAC",
+    // kubectl logs/exec on the real node: the apiserver calls its kubelet with
+    // this client certificate, at the node's InternalIP (never a name the
+    // machine's DNS resolver would be asked for).
+    `--kubelet-client-certificate=${pki.adminCert}`, `--kubelet-client-key=${pki.adminKey}`,
+    "--kubelet-preferred-address-types=InternalIP",
     "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
     `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
     "--service-cluster-ip-range=10.0.0.0/24",

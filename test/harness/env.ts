@@ -21,6 +21,17 @@ export const e2eEnvironment = z.strictObject({
       metricsUrl: z.url(),
     })
     .optional(),
+  /** Present when a real kubelet + containerd node runs beside the kwok nodes (test/harness/realnode.ts). */
+  realNode: z
+    .strictObject({
+      name: z.string().min(1),
+      ip: z.string().min(1),
+      subnet: z.string().min(1),
+      taint: z.strictObject({ key: z.string(), value: z.string(), effect: z.string() }),
+      label: z.strictObject({ key: z.string(), value: z.string() }),
+      images: z.strictObject({ pause: z.string(), app: z.string(), logShipper: z.string() }),
+    })
+    .optional(),
 });
 export type E2eEnvironment = z.infer<typeof e2eEnvironment>;
 

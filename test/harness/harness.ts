@@ -11,6 +11,7 @@ import { addNodes, startControlPlane, startScheduler, type ControlPlane } from "
 import type { E2eEnvironment } from "./env.ts";
 import { E2E_NODES, type FakeNodeSpec } from "./nodes.ts";
 import { E2E_CONFIG, hasSidecar, registerWebhooks, schedulerConfig, startPodgate, type Podgate } from "./podgate.ts";
+import { REAL_NODE_IMAGES, REAL_NODE_LABEL, REAL_NODE_TAINT, startRealNode, type RealNode } from "./realnode.ts";
 import { Supervisor } from "./supervisor.ts";
 import { waitFor } from "./wait.ts";
 import { INJECT_LABEL } from "./webhooks.ts";
@@ -22,6 +23,8 @@ export interface HarnessOptions {
   /** kube-scheduler calls podgate's extender (default true). */
   readonly extender?: boolean;
   readonly podgateConfig?: string;
+  /** Also run a real node (kubelet + containerd, test/harness/realnode.ts); needs root. */
+  readonly realNode?: boolean;
   /** Keep the work dir (certs, kubeconfig, logs) after stop. */
   readonly keep?: boolean;
   readonly log?: (message: string) => void;
@@ -31,6 +34,7 @@ export interface Harness {
   readonly work: string;
   readonly plane: ControlPlane;
   readonly podgate: Podgate;
+  readonly realNode?: RealNode;
   readonly supervisor: Supervisor;
   readonly env: E2eEnvironment;
   readonly envFile: string;
@@ -62,13 +66,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const mark = (what: string) => (timings[what] = Math.round(performance.now() - t0));
   const alive = () => sup.assertAlive();
   let plane: ControlPlane | undefined;
+  let realNode: RealNode | undefined;
   const stop = async ({ failed = false } = {}) => {
     const started = performance.now();
     if (failed) process.stderr.write(`[harness] FAILED; last log lines:\n${sup.tails()}\n`);
+    // The real node first, while the apiserver still answers: its pods are
+    // deleted through it. A machine left changed fails the run, after the rest is stopped.
+    let realNodeError: unknown;
+    await realNode?.stop().catch((error: unknown) => (realNodeError = error));
     await sup.stop();
     log(`teardown: every process stopped in ${Math.round(performance.now() - started)} ms`);
-    if (options.keep || failed) log(`kept ${work}`);
+    if (options.keep || failed || realNodeError) log(`kept ${work}`);
     else await rm(work, { recursive: true, force: true });
+    if (realNodeError) throw realNodeError;
   };
   try {
     log(`work dir ${work}`);
@@ -78,6 +88,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     await addNodes(plane, nodes, alive);
     mark("nodes ready");
     log(`${nodes.length} kwok nodes Ready`);
+    if (options.realNode) {
+      realNode = await startRealNode(work, sup, plane, log);
+      mark("real node ready");
+    }
     const podgateConfig = options.podgateConfig ?? E2E_CONFIG;
     const podgate = await startPodgate(work, sup, plane, podgateConfig);
     mark("podgate ready");
@@ -98,6 +112,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       kubeconfig: plane.kubeconfig,
       bindThroughExtender: withExtender && (podgateScheduler["extenders"] as { bindVerb?: string }[] | undefined)?.some((e) => e.bindVerb) === true,
       podgate: { url: podgate.url, caFile: podgate.caFile, tlsDir: podgate.tlsDir, logFile: podgate.logFile, metricsUrl: podgate.metricsUrl },
+      ...(realNode ? { realNode: { name: realNode.name, ip: realNode.ip, subnet: realNode.subnet, taint: { ...REAL_NODE_TAINT }, label: { ...REAL_NODE_LABEL }, images: { ...REAL_NODE_IMAGES } } } : {}),
     };
     const envFile = join(work, "e2e-env.json");
     await writeFile(envFile, JSON.stringify(env, null, 2));
@@ -106,6 +121,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       work,
       plane: ready,
       podgate,
+      ...(realNode ? { realNode } : {}),
       supervisor: sup,
       env,
       envFile,
@@ -118,7 +134,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       stop,
     };
   } catch (error) {
-    await stop({ failed: true });
+    // the start's error is the one to report; a teardown problem is logged beside it
+    await stop({ failed: true }).catch((teardown: unknown) => log((teardown as Error).message));
     throw error;
   }
 }
@@ -133,11 +150,15 @@ export async function withHarness<T>(options: HarnessOptions, body: (h: Harness)
   const stopOnce = (failed: boolean) => (stopping ??= harness?.stop({ failed }) ?? Promise.resolve());
   const onSignal = (signal: NodeJS.Signals) => {
     process.stderr.write(`[harness] ${signal}: tearing down\n`);
-    void stopOnce(false).finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+    void stopOnce(false)
+      .catch((error: unknown) => process.stderr.write(`[harness] ${(error as Error).message}\n`))
+      .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
   };
   const onUncaught = (error: unknown) => {
     process.stderr.write(`[harness] uncaught: ${(error as Error).stack ?? String(error)}\n`);
-    void stopOnce(true).finally(() => process.exit(1));
+    void stopOnce(true)
+      .catch((teardown: unknown) => process.stderr.write(`[harness] ${(teardown as Error).message}\n`))
+      .finally(() => process.exit(1));
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

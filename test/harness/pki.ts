@@ -72,3 +72,14 @@ export async function createPki(dir: string): Promise<Pki> {
     saPub: p("sa.pub"),
   };
 }
+
+/**
+ * A kubelet's client certificate (CN=system:node:<name>, O=system:nodes), so
+ * the real node is authorized by the Node authorizer like any kubelet, not
+ * as an admin.
+ */
+export async function createNodeCredentials(pki: Pki, nodeName: string): Promise<{ cert: string; key: string }> {
+  const name = `node-${nodeName}`;
+  await leaf(pki.dir, "ca", name, `/O=system:nodes/CN=system:node:${nodeName}`, "extendedKeyUsage=clientAuth");
+  return { cert: join(pki.dir, `${name}.crt`), key: join(pki.dir, `${name}.key`) };
+}
