@@ -5,6 +5,7 @@
 // serializing the same reply. Run: node bench/extender.ts [--quick]; bench/run.ts
 // runs it as part of `npm run bench`.
 import { NodeCache } from "../extender/cache/node-cache.ts";
+import { registry } from "../src/builtins.ts";
 import { extenderSection } from "../extender/config.ts";
 import { NodeMemo } from "../extender/nodeinfo.ts";
 import { filter, prioritize, type ExtenderDeps } from "../extender/verbs.ts";
@@ -13,7 +14,7 @@ import { extenderArgs, parseWire } from "../extender/wire.ts";
 const SIZES = [100, 1000, 5000];
 const PODS_PER_NODE = 20;
 
-const framework = extenderSection.parse({}).framework;
+const framework = extenderSection(registry.plugins, process.cwd()).parse({}).framework;
 
 function makeNode(i: number) {
   const name = `node-${String(i).padStart(5, "0")}`;

@@ -4,12 +4,15 @@
 import { z } from "zod";
 import { zodProblems } from "../src/config/load.ts";
 import type { Framework } from "./framework.ts";
-import { pluginTypes } from "./plugins/index.ts";
-import type { FilterPlugin, ScorePlugin } from "./plugins/plugin.ts";
+import type { FilterPlugin, PluginType, ScorePlugin } from "./plugins/plugin.ts";
+import { loadDefinition, ModuleError, resolveFrom } from "../src/toolkit/modules.ts";
 import { kubeSchedulerConfiguration, schedulerConfiguration, validateExtenders, type KubeSchedulerConfiguration, type SchedulerExtender } from "./scheduler-config.ts";
 
 const pluginEntry = z.strictObject({
+  /** A registered plugin (the built-ins, or what a program registered); with `module`, the name this entry gives the user's plugin. */
   name: z.string().min(1),
+  /** A user's module (relative to the config file) whose default export is a plugin made with definePlugin(). */
+  module: z.string().min(1).optional(),
   enabled: z.boolean().default(true),
   /** Weight among podgate's score plugins (the scheduler's weight for podgate as a whole is `weight`). */
   weight: z.number().int().min(1).max(100).default(1),
@@ -57,7 +60,20 @@ export interface ExtenderSection extends Omit<RawSection, "plugins"> {
   readonly framework: Framework;
 }
 
-function build(section: RawSection, context: z.RefinementCtx): ExtenderSection | typeof z.NEVER {
+/** The entry's plugin: a user's module, or registered by name; a string is the problem. */
+function pluginOf(entry: RawSection["plugins"][number], plugins: readonly PluginType[], baseDir: string): PluginType | string {
+  if (entry.module !== undefined) {
+    try {
+      return loadDefinition<PluginType>(resolveFrom(baseDir, entry.module), "plugin");
+    } catch (error) {
+      if (error instanceof ModuleError) return error.message;
+      throw error;
+    }
+  }
+  return plugins.find((t) => t.name === entry.name) ?? `unknown plugin "${entry.name}"; expected one of: ${plugins.map((t) => t.name).join(", ")} (or give module: a file exporting a plugin)`;
+}
+
+function build(section: RawSection, context: z.RefinementCtx, plugins: readonly PluginType[], baseDir: string): ExtenderSection | typeof z.NEVER {
   const filters: Framework["filters"][number][] = [];
   const scorers: Framework["scorers"][number][] = [];
   const issue = (path: (string | number)[], message: string) => context.addIssue({ code: "custom", path, message });
@@ -65,10 +81,10 @@ function build(section: RawSection, context: z.RefinementCtx): ExtenderSection |
   // Once a plugin entry is wrong, "no plugin filters" would only repeat it.
   let broken = false;
   section.plugins.forEach((entry, index) => {
-    const type = pluginTypes.find((t) => t.name === entry.name);
-    if (!type) {
+    const type = pluginOf(entry, plugins, baseDir);
+    if (typeof type === "string") {
       broken = true;
-      return issue(["plugins", index, "name"], `unknown plugin "${entry.name}"; expected one of: ${pluginTypes.map((t) => t.name).join(", ")}`);
+      return issue(["plugins", index, entry.module === undefined ? "name" : "module"], type);
     }
     if (seen.has(entry.name)) return issue(["plugins", index, "name"], `plugin "${entry.name}" is listed twice`);
     seen.add(entry.name);
@@ -95,8 +111,9 @@ function build(section: RawSection, context: z.RefinementCtx): ExtenderSection |
   return { ...section, framework: { filters, scorers } };
 }
 
-export const extenderSection = rawSection.transform(build).prefault({});
-export type ExtenderConfig = z.output<typeof extenderSection>;
+/** The section's schema over the plugins a config can name; module paths are read against baseDir (the config file's directory). */
+export const extenderSection = (plugins: readonly PluginType[], baseDir: string) => rawSection.transform((section, context) => build(section, context, plugins, baseDir)).prefault({});
+export type ExtenderConfig = z.output<ReturnType<typeof extenderSection>>;
 
 /** The scheduler's `extenders:` entry for this section, reached at `url` (the full URL of urlPrefix). */
 export function schedulerExtender(section: Omit<RawSection, "plugins">, url: string): SchedulerExtender {

@@ -1,8 +1,10 @@
-// The one place src/ imports webhooks/ and extender/: the built-in webhook
-// types and config sections that the server and the CLI know about.
-import type { ConfigRegistry } from "./config/load.ts";
-import type { Extension } from "./server/serve.ts";
+// The one place src/ imports webhooks/ and extender/ to wire them: the
+// built-in webhooks and plugins are registered through register(), the path
+// a program built on podgate uses for its own (createPodgate), plus the
+// config sections and the extensions (routes, background work) they enable.
 import type { LoadedConfig } from "./config/load.ts";
+import type { Extension } from "./server/serve.ts";
+import { Registry } from "./toolkit/registry.ts";
 import { policyWebhookType } from "../webhooks/policy/webhook.ts";
 export * as policyTools from "../webhooks/policy/tools.ts";
 import { defaultsWebhook } from "../webhooks/defaults/index.ts";
@@ -11,13 +13,23 @@ import { certificatesOf, certificatesSection } from "./certs/config.ts";
 import { rotationExtension } from "./certs/rotation.ts";
 import { extenderSection, type ExtenderConfig } from "../extender/config.ts";
 import { extenderExtension } from "../extender/extension.ts";
+import { balancedAllocation, leastAllocated } from "../extender/plugins/allocation.ts";
+import { nodeRules } from "../extender/plugins/node-rules.ts";
+import { resourceFit } from "../extender/plugins/resource-fit.ts";
+import { zoneSpread } from "../extender/plugins/zone-spread.ts";
 
 export { podgateSchedulerConfig, type ExtenderConfig } from "../extender/config.ts";
 
-export const registry: ConfigRegistry = {
-  webhookTypes: [policyWebhookType, sidecarWebhook, defaultsWebhook],
-  sections: { certificates: certificatesSection, extender: extenderSection },
-};
+/** A registry holding the built-ins; a program adds its own definitions to it. */
+export function builtinRegistry(): Registry {
+  const registry = new Registry()
+    .register(policyWebhookType, sidecarWebhook, defaultsWebhook)
+    .register(resourceFit, nodeRules, leastAllocated, balancedAllocation, zoneSpread)
+    .section("certificates", () => certificatesSection);
+  return registry.section("extender", ({ baseDir }) => extenderSection(registry.plugins, baseDir));
+}
+
+export const registry: Registry = builtinRegistry();
 
 /** Extensions (extra routes, background work) that the loaded config enables. */
 export function extensionsFor(config: LoadedConfig): Extension[] {

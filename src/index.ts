@@ -19,3 +19,9 @@ export { definePolicy, type TypedPolicy, type PolicyContext, type Finding, type 
 // Scheduler extender plugins (the scheduling framework's Filter and Score).
 export { definePlugin, normalizeToMax, MAX_NODE_SCORE, type PluginType, type Plugin, type PodInfo, type CycleState, type Rejection, type FilterPlugin, type ScorePlugin } from "../extender/plugins/plugin.ts";
 export type { NodeInfo, Resources } from "../extender/nodeinfo.ts";
+
+// A program's own main: the built-ins plus its registered definitions, served from a config.
+export { createPodgate, serve, type Podgate, type ServeOptions } from "./toolkit/podgate.ts";
+export { Registry, type Definition } from "./toolkit/registry.ts";
+export { ConfigError, type LoadedConfig } from "./config/load.ts";
+export type { RunningServer } from "./server/serve.ts";

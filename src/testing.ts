@@ -14,7 +14,8 @@ import { podInfo, runFilters } from "../extender/framework.ts";
 import { nodeInfo } from "../extender/nodeinfo.ts";
 import type { FilterPlugin, PluginType, ScorePlugin } from "../extender/plugins/plugin.ts";
 import { node as nodeSchema, pod as podSchema } from "../extender/wire.ts";
-import { policyHandler } from "../webhooks/policy/webhook.ts";
+import { policyDecision } from "../webhooks/policy/webhook.ts";
+import { defineValidatingWebhook } from "./toolkit/define.ts";
 import { typedPolicy, type TypedPolicy } from "../webhooks/policy/typed.ts";
 
 export interface RequestOptions {
@@ -81,6 +82,8 @@ export interface WebhookOptions {
   readonly name?: string;
   readonly failurePolicy?: FailurePolicy;
   readonly timeoutSeconds?: number;
+  /** What paths in settings are read against, as the config file's directory would be; the working directory by default. */
+  readonly baseDir?: string;
 }
 
 function result(request: AdmissionRequest, response: AdmissionResponse): AdmissionResult {
@@ -106,7 +109,7 @@ function settingsFor(schema: z.ZodType, settings: unknown): unknown {
 /** Runs a webhook made with defineMutatingWebhook or defineValidatingWebhook on one request, as the server would. */
 export async function runWebhook(webhook: WebhookType, request: AdmissionRequest, options: WebhookOptions = {}): Promise<AdmissionResult> {
   const handler = webhook.create(
-    { name: options.name ?? (webhook.type || "webhook"), failurePolicy: options.failurePolicy ?? "Fail", timeoutSeconds: options.timeoutSeconds ?? 10 },
+    { name: options.name ?? (webhook.type || "webhook"), failurePolicy: options.failurePolicy ?? "Fail", timeoutSeconds: options.timeoutSeconds ?? 10, baseDir: options.baseDir ?? process.cwd() },
     settingsFor(webhook.settings, options.settings),
   );
   const run = webhook.kind === "mutating" ? runMutating : runValidating;
@@ -115,8 +118,8 @@ export async function runWebhook(webhook: WebhookType, request: AdmissionRequest
 
 /** Evaluates a policy made with definePolicy on one request, as the `policy` webhook would. */
 export async function runPolicy<T, P>(policy: TypedPolicy<T, P>, request: AdmissionRequest, options: { readonly params?: Readonly<Record<string, unknown>> } = {}): Promise<AdmissionResult> {
-  const handler = policyHandler({ name: "policy", failurePolicy: "Fail", timeoutSeconds: 10 }, [typedPolicy(policy, "(test)", options.params ? { params: options.params } : {})]);
-  return result(request, (await runValidating([handler], request)).response);
+  const policies = [typedPolicy(policy, "(test)", options.params ? { params: options.params } : {})];
+  return runWebhook(defineValidatingWebhook({ validate: ({ request }) => policyDecision(policies, request) }), request, { name: "policy" });
 }
 
 export interface PluginRun {

@@ -41,7 +41,7 @@ function webhooksCommand(): Command {
       const config = await loadConfig(flags.config ? { path: flags.config } : {}, registry);
       const entries = config.entries.validating
         .filter((e) => e.type === "policy" && e.enabled)
-        .map((entry) => ({ entry, policies: usageErrors(command, () => policyTools.policiesFor(policyTools.policySettings.parse(entry.settings ?? {}))) }));
+        .map((entry) => ({ entry, policies: usageErrors(command, () => policyTools.policiesFor(policyTools.policySettings.parse(entry.settings ?? {}), config.baseDir)) }));
       if (entries.length === 0) command.error("podgate: the config enables no policy webhook", { exitCode: 2, code: "podgate.usage" });
       const caBundle = flags.caBundleFile ? Buffer.from(await readFile(flags.caBundleFile)).toString("base64") : undefined;
       const configuration = policyTools.webhookConfiguration(entries, {

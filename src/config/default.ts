@@ -1,6 +1,7 @@
 // The embedded default config ships in the package as config/default.yaml;
 // command-line flags override the server section before validation.
 import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { buildConfig, decodeYaml, readConfigFile, type ConfigRegistry, type LoadedConfig } from "./load.ts";
 import { packagePath } from "../package-root.ts";
 
@@ -20,10 +21,12 @@ export interface ConfigSource {
 export async function loadConfig(source: ConfigSource, registry: ConfigRegistry): Promise<LoadedConfig> {
   const name = source.path ?? "(embedded default config)";
   const raw = source.path ? await readConfigFile(source.path) : decodeYaml(await defaultConfigText(), name);
+  // A file's relative paths (modules, policies) mean what they say next to it, whatever the working directory.
+  const baseDir = source.path ? dirname(resolve(source.path)) : process.cwd();
   const overrides = Object.fromEntries(Object.entries(source.serverOverrides ?? {}).filter(([, v]) => v !== undefined));
-  if (Object.keys(overrides).length === 0) return buildConfig(raw, registry, name);
+  if (Object.keys(overrides).length === 0) return buildConfig(raw, registry, name, baseDir);
   const base = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
   const server = (typeof base["server"] === "object" && base["server"] !== null ? base["server"] : {}) as Record<string, unknown>;
   const metrics = { ...(server["metrics"] as object | undefined), ...(overrides["metrics"] as object | undefined) };
-  return buildConfig({ ...base, server: { ...server, ...overrides, metrics } }, registry, name);
+  return buildConfig({ ...base, server: { ...server, ...overrides, metrics } }, registry, name, baseDir);
 }

@@ -5,6 +5,7 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import type { AdmissionHandler } from "../admission/handler.ts";
 import { describeIssue } from "../admission/review.ts";
+import { loadDefinition, ModuleError, resolveFrom } from "../toolkit/modules.ts";
 import { configShape, type ServerConfig, type WebhookEntry, type WebhookType } from "./schema.ts";
 
 export class ConfigError extends Error {
@@ -15,10 +16,16 @@ export class ConfigError extends Error {
   }
 }
 
+/** What a section's schema may depend on besides its own keys. */
+export interface SectionContext {
+  /** The config file's directory: paths in the section are read against it. */
+  readonly baseDir: string;
+}
+
 /** What the wiring registers: webhook types, and schemas for extra top-level sections. */
 export interface ConfigRegistry {
   readonly webhookTypes: readonly WebhookType[];
-  readonly sections: Readonly<Record<string, z.ZodType>>;
+  readonly sections: Readonly<Record<string, (context: SectionContext) => z.ZodType>>;
 }
 
 export interface LoadedConfig {
@@ -28,6 +35,8 @@ export interface LoadedConfig {
   readonly validating: readonly AdmissionHandler[];
   /** Validated extra sections, by name (e.g. "extender"). */
   readonly sections: Readonly<Record<string, unknown>>;
+  /** The config file's directory, which its paths are read against. */
+  readonly baseDir: string;
 }
 
 export function zodProblems(error: z.ZodError, prefix = ""): string[] {
@@ -40,19 +49,37 @@ export function zodProblems(error: z.ZodError, prefix = ""): string[] {
   });
 }
 
-function buildHandlers(kind: "mutating" | "validating", entries: readonly WebhookEntry[], registry: ConfigRegistry, problems: string[]) {
+/** The entry's webhook type: registered by name, or a user's module; undefined after pushing the problem. */
+function typeOf(kind: "mutating" | "validating", entry: WebhookEntry, at: string, registry: ConfigRegistry, baseDir: string, problems: string[]): WebhookType | undefined {
+  const candidates = registry.webhookTypes.filter((t) => t.kind === kind);
+  const known = candidates.map((t) => t.type).join(", ") || "(none)";
+  if ((entry.type === undefined) === (entry.module === undefined)) {
+    problems.push(`${at}: give either type (registered ${kind} webhooks: ${known}) or module (a file exporting a ${kind} webhook), not ${entry.type ? "both" : "neither"}`);
+    return undefined;
+  }
+  if (entry.module !== undefined) {
+    try {
+      return loadDefinition<WebhookType>(resolveFrom(baseDir, entry.module), kind === "mutating" ? "mutating-webhook" : "validating-webhook");
+    } catch (error) {
+      if (!(error instanceof ModuleError)) throw error;
+      problems.push(`${at}.module: ${error.message}`);
+      return undefined;
+    }
+  }
+  const type = candidates.find((t) => t.type === entry.type);
+  if (!type) problems.push(`${at}.type: unknown ${kind} webhook type "${entry.type}"; expected one of: ${known}`);
+  return type;
+}
+
+function buildHandlers(kind: "mutating" | "validating", entries: readonly WebhookEntry[], registry: ConfigRegistry, baseDir: string, problems: string[]) {
   const handlers: AdmissionHandler[] = [];
   const names = new Set<string>();
   entries.forEach((entry, index) => {
     const at = `admission.${kind}[${index}]`;
     if (names.has(entry.name)) problems.push(`${at}.name: duplicate webhook name "${entry.name}"`);
     names.add(entry.name);
-    const candidates = registry.webhookTypes.filter((t) => t.kind === kind);
-    const type = candidates.find((t) => t.type === entry.type);
-    if (!type) {
-      problems.push(`${at}.type: unknown ${kind} webhook type "${entry.type}"; expected one of: ${candidates.map((t) => t.type).join(", ") || "(none)"}`);
-      return;
-    }
+    const type = typeOf(kind, entry, at, registry, baseDir, problems);
+    if (!type) return;
     const settings = type.settings.safeParse(entry.settings ?? {});
     if (!settings.success) {
       problems.push(...zodProblems(settings.error, `${at}.settings`));
@@ -60,7 +87,7 @@ function buildHandlers(kind: "mutating" | "validating", entries: readonly Webhoo
     }
     if (!entry.enabled) return;
     try {
-      handlers.push(type.create({ name: entry.name, failurePolicy: entry.failurePolicy, timeoutSeconds: entry.timeoutSeconds }, settings.data));
+      handlers.push(type.create({ name: entry.name, failurePolicy: entry.failurePolicy, timeoutSeconds: entry.timeoutSeconds, baseDir }, settings.data));
     } catch (error) {
       // A type's loader may report several problems (one a line); each gets the entry's path, joined to
       // the settings key it names when it names one (library[0].params.registries).
@@ -70,21 +97,24 @@ function buildHandlers(kind: "mutating" | "validating", entries: readonly Webhoo
   return handlers;
 }
 
-/** Validates an already-decoded config object. */
-export function buildConfig(raw: unknown, registry: ConfigRegistry, source = "(config)"): LoadedConfig {
+/**
+ * Validates an already-decoded config object. Paths in it (modules, policy
+ * files) are read against baseDir: the config file's directory.
+ */
+export function buildConfig(raw: unknown, registry: ConfigRegistry, source = "(config)", baseDir = process.cwd()): LoadedConfig {
   const schema = z.strictObject({
     ...configShape,
-    ...Object.fromEntries(Object.entries(registry.sections).map(([name, s]) => [name, s])),
+    ...Object.fromEntries(Object.entries(registry.sections).map(([name, section]) => [name, section({ baseDir })])),
   });
   const parsed = schema.safeParse(raw ?? {});
   if (!parsed.success) throw new ConfigError(source, zodProblems(parsed.error));
   const data = parsed.data as z.output<typeof schema> & Record<string, unknown>;
   const problems: string[] = [];
-  const mutating = buildHandlers("mutating", data.admission.mutating, registry, problems);
-  const validating = buildHandlers("validating", data.admission.validating, registry, problems);
+  const mutating = buildHandlers("mutating", data.admission.mutating, registry, baseDir, problems);
+  const validating = buildHandlers("validating", data.admission.validating, registry, baseDir, problems);
   if (problems.length > 0) throw new ConfigError(source, problems);
   const sections = Object.fromEntries(Object.keys(registry.sections).map((name) => [name, data[name]]));
-  return { server: data.server, entries: data.admission, mutating, validating, sections };
+  return { server: data.server, entries: data.admission, mutating, validating, sections, baseDir };
 }
 
 /** Decodes YAML (duplicate keys are errors) without validating it. */
@@ -99,8 +129,8 @@ export function decodeYaml(text: string, source = "(config)"): unknown {
   }
 }
 
-export function parseConfig(text: string, registry: ConfigRegistry, source = "(config)"): LoadedConfig {
-  return buildConfig(decodeYaml(text, source), registry, source);
+export function parseConfig(text: string, registry: ConfigRegistry, source = "(config)", baseDir = process.cwd()): LoadedConfig {
+  return buildConfig(decodeYaml(text, source), registry, source, baseDir);
 }
 
 export async function readConfigFile(path: string): Promise<unknown> {

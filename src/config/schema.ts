@@ -41,7 +41,10 @@ const dnsLabel = z
 /** What every webhook entry has, whatever its type. */
 export const webhookEntry = z.strictObject({
   name: dnsLabel,
-  type: z.string().min(1),
+  /** A registered webhook type (the built-ins, or what a program registered); or `module`. */
+  type: z.string().min(1).optional(),
+  /** A user's module (relative to the config file) whose default export is a webhook definition; or `type`. */
+  module: z.string().min(1).optional(),
   enabled: z.boolean().default(true),
   failurePolicy: z.enum(["Fail", "Ignore"]).default("Fail"),
   timeoutSeconds: z.number().int().min(1).max(30).default(10),
@@ -53,6 +56,8 @@ export interface WebhookIdentity {
   readonly name: string;
   readonly failurePolicy: FailurePolicy;
   readonly timeoutSeconds: number;
+  /** The config file's directory: paths in settings are read against it. */
+  readonly baseDir: string;
 }
 
 /** A kind of webhook that config entries can instantiate, e.g. "sidecar". */

@@ -4,7 +4,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { allow, mutate, type Decision } from "../../src/admission/handler.ts";
 import type { AdmissionRequest } from "../../src/admission/review.ts";
-import type { WebhookType } from "../../src/config/schema.ts";
+import { defineMutatingWebhook } from "../../src/toolkit/define.ts";
 import { readPodCreate, shortWarning } from "../pod/request.ts";
 import { namespaceOf, type Container, type Pod } from "../pod/shape.ts";
 import { defaultResources, resourceDefaultsFor } from "./resources.ts";
@@ -97,10 +97,10 @@ export function handleDefaults(request: AdmissionRequest, settings: DefaultsSett
   return applied.length > 0 ? mutate(pod, extras) : allow(extras);
 }
 
-export const defaultsWebhook: WebhookType<typeof defaultsSettings> = {
+export const defaultsWebhook = defineMutatingWebhook({
   type: "defaults",
-  kind: "mutating",
   description: "Fills empty resource requests/limits, imagePullPolicy, a restricted securityContext, labels and annotations",
   settings: defaultsSettings,
-  create: (identity, settings) => ({ ...identity, kind: "mutating", leavesInputIntact: true, handle: (request) => handleDefaults(request, settings) }),
-};
+  leavesInputIntact: true,
+  mutate: ({ request, settings }) => handleDefaults(request, settings),
+});

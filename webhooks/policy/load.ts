@@ -1,7 +1,6 @@
 // Reading policies: YAML files and directories, TypeScript modules, and the
 // built-in library. Synchronous, so a webhook is fully built when the config loads.
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { describeIssue } from "../../src/admission/review.ts";
@@ -11,6 +10,7 @@ import { paramsProblems, paramsSchemaOf } from "./params.ts";
 import { policyDocument, SET_LABEL, type PolicyDocument } from "./schema.ts";
 import { typedPolicy } from "./typed.ts";
 import { packagePath } from "../../src/package-root.ts";
+import { loadModule, ModuleError } from "../../src/toolkit/modules.ts";
 
 export const LIBRARY_DIR = packagePath("policies/library/");
 
@@ -76,20 +76,18 @@ export function loadPolicyFiles(paths: readonly string[], overrides: (name: stri
   return collect(paths.flatMap(yamlFiles), (file) => readPolicyDocuments(file).map((d) => compilePolicy(d, file, overrides(d.metadata.name))));
 }
 
-/** TypeScript policy modules: each default-exports a policy or a list of them. */
+/** Policy modules (TypeScript or JavaScript): each default-exports a policy or a list of them. */
 export function loadPolicyModules(paths: readonly string[]): Policy[] {
-  const require = createRequire(import.meta.url);
   return collect(paths, (path) => {
-    const absolute = resolve(path);
-    let module: { default?: unknown };
+    let exported: unknown;
     try {
-      module = require(absolute) as { default?: unknown };
+      exported = loadModule(resolve(path));
     } catch (error) {
-      throw new PolicyError([`${path}: cannot load module: ${(error as Error).message.split("\n")[0]}`]);
+      if (!(error instanceof ModuleError)) throw error;
+      throw new PolicyError([error.message]);
     }
-    if (module.default === undefined) throw new PolicyError([`${path}: no default export (export default definePolicy({...}))`]);
-    const exported = Array.isArray(module.default) ? (module.default as unknown[]) : [module.default];
-    return exported.map((value) => typedPolicy(value, path));
+    if (exported === undefined) throw new PolicyError([`${path}: no default export (export default definePolicy({...}))`]);
+    return (Array.isArray(exported) ? (exported as unknown[]) : [exported]).map((value) => typedPolicy(value, path));
   });
 }
 

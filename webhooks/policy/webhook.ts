@@ -2,8 +2,10 @@
 // TypeScript modules, evaluated together; every failing policy is reported.
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
-import type { AdmissionHandler } from "../../src/admission/handler.ts";
-import type { WebhookIdentity, WebhookType } from "../../src/config/schema.ts";
+import type { Decision } from "../../src/admission/handler.ts";
+import type { AdmissionRequest } from "../../src/admission/review.ts";
+import { defineValidatingWebhook } from "../../src/toolkit/define.ts";
+import { resolveFrom } from "../../src/toolkit/modules.ts";
 import { decide, evaluateAll } from "./decide.ts";
 import { PolicyError } from "./declarative.ts";
 import { assertUniqueNames, loadLibrary, loadPolicyFiles, loadPolicyModules } from "./load.ts";
@@ -22,15 +24,15 @@ const librarySelection = z.union([
 export const policySettings = z.strictObject({
   /** Built-in policies or sets by name, e.g. pss-baseline or disallow-latest-tag. */
   library: z.array(librarySelection).default([]),
-  /** Policy YAML files or directories (their *.yaml files), relative to the working directory. */
+  /** Policy YAML files or directories (their *.yaml files), relative to the config file. */
   files: z.array(z.string().min(1)).default([]),
-  /** TypeScript modules whose default export is a policy made with definePolicy(). */
+  /** Modules (TypeScript or JavaScript, relative to the config file) whose default export is a policy made with definePolicy(), or a list of them. */
   modules: z.array(z.string().min(1)).default([]),
 });
 export type PolicySettings = z.output<typeof policySettings>;
 
-/** Every policy the settings name, compiled; throws PolicyError listing every problem. */
-export function policiesFor(settings: PolicySettings): Policy[] {
+/** Every policy the settings name, compiled, their paths read against baseDir (the config file's directory); throws PolicyError listing every problem. */
+export function policiesFor(settings: PolicySettings, baseDir = process.cwd()): Policy[] {
   const problems: string[] = [];
   const attempt = (load: () => Policy[]): Policy[] => {
     try {
@@ -43,8 +45,8 @@ export function policiesFor(settings: PolicySettings): Policy[] {
   };
   const policies = [
     ...attempt(() => loadLibrary(settings.library)),
-    ...attempt(() => loadPolicyFiles(settings.files)),
-    ...attempt(() => loadPolicyModules(settings.modules)),
+    ...attempt(() => loadPolicyFiles(settings.files.map((path) => resolveFrom(baseDir, path)))),
+    ...attempt(() => loadPolicyModules(settings.modules.map((path) => resolveFrom(baseDir, path)))),
   ];
   if (problems.length > 0) throw new PolicyError(problems);
   assertUniqueNames(policies);
@@ -66,22 +68,16 @@ export function assertOneNamespaceSelector(policies: readonly Policy[]): void {
   }
 }
 
-export function policyHandler(identity: WebhookIdentity, policies: readonly Policy[]): AdmissionHandler {
-  return {
-    ...identity,
-    kind: "validating",
-    handle: (request) => decide(evaluateAll(policies, { request })),
-  };
-}
+/** One decision from every policy's verdict on the request. */
+export const policyDecision = (policies: readonly Policy[], request: AdmissionRequest): Decision => decide(evaluateAll(policies, { request }));
 
-export const policyWebhookType: WebhookType<typeof policySettings> = {
+export const policyWebhookType = defineValidatingWebhook({
   type: "policy",
-  kind: "validating",
   description: "CEL and TypeScript validation policies (ValidatingAdmissionPolicy semantics) and the built-in library",
   settings: policySettings,
-  create(identity, settings) {
-    const policies = policiesFor(settings);
+  create(settings, identity) {
+    const policies = policiesFor(settings, identity.baseDir);
     assertOneNamespaceSelector(policies);
-    return policyHandler(identity, policies);
+    return ({ request }) => policyDecision(policies, request);
   },
-};
+});

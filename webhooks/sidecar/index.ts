@@ -2,7 +2,7 @@
 // pods that ask for them, and reports (never throws on) bad annotations.
 import { allow, mutate, type Decision } from "../../src/admission/handler.ts";
 import type { AdmissionRequest } from "../../src/admission/review.ts";
-import type { WebhookType } from "../../src/config/schema.ts";
+import { defineMutatingWebhook } from "../../src/toolkit/define.ts";
 import { readPodCreate, rememberParsed, shortWarning } from "../pod/request.ts";
 import { namespaceOf } from "../pod/shape.ts";
 import { inject } from "./inject.ts";
@@ -33,10 +33,10 @@ export function handleSidecar(request: AdmissionRequest, settings: SidecarSettin
   return mutate(result.pod, { auditAnnotations: { [AUDIT_KEY]: `injected: ${result.status.templates.join(",")}` } });
 }
 
-export const sidecarWebhook: WebhookType<typeof sidecarSettings> = {
+export const sidecarWebhook = defineMutatingWebhook({
   type: "sidecar",
-  kind: "mutating",
   description: "Injects sidecar containers, volumes and env from named templates into pods that opt in",
   settings: sidecarSettings,
-  create: (identity, settings) => ({ ...identity, kind: "mutating", leavesInputIntact: true, handle: (request) => handleSidecar(request, settings) }),
-};
+  leavesInputIntact: true,
+  mutate: ({ request, settings }) => handleSidecar(request, settings),
+});

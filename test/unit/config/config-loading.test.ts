@@ -16,7 +16,7 @@ const registry: ConfigRegistry = {
       create: (identity) => ({ ...identity, kind: "mutating", handle: () => allow() }),
     },
   ],
-  sections: { extra: z.strictObject({ on: z.boolean().default(false) }).prefault({}) },
+  sections: { extra: () => z.strictObject({ on: z.boolean().default(false) }).prefault({}) },
 };
 
 function problems(fn: () => unknown): readonly string[] {

@@ -1,5 +1,6 @@
 // Test helpers: plugin frameworks from config, and small pods and nodes.
 import { readFileSync } from "node:fs";
+import { registry } from "../../../src/builtins.ts";
 import { extenderSection, type ExtenderConfig } from "../../../extender/config.ts";
 import { podInfo } from "../../../extender/framework.ts";
 import { nodeInfo, NodeUsage, type NodeInfo } from "../../../extender/nodeinfo.ts";
@@ -9,7 +10,7 @@ import { node as nodeSchema, pod as podSchema } from "../../../extender/wire.ts"
 export const fixture = (name: string): any => JSON.parse(readFileSync(new URL(`../../fixtures/extender/${name}`, import.meta.url), "utf8"));
 
 export function section(raw: Record<string, unknown> = {}): ExtenderConfig {
-  return extenderSection.parse(raw);
+  return extenderSection(registry.plugins, process.cwd()).parse(raw);
 }
 
 export function makePod(options: { namespace?: string; cpu?: string; memory?: string; owner?: string; annotations?: Record<string, string>; sidecarCpu?: string; uid?: string } = {}): PodInfo {

@@ -1,0 +1,43 @@
+// What a config can name: webhook types by `type:`, scheduler plugins by
+// `name:`, extra top-level sections. The built-ins are registered here the
+// same way a program built on podgate registers its own (createPodgate).
+import type { z } from "zod";
+import type { ConfigRegistry, SectionContext } from "../config/load.ts";
+import type { WebhookType } from "../config/schema.ts";
+import type { PluginType } from "../../extender/plugins/plugin.ts";
+import { definitionKind } from "./define.ts";
+
+export type Definition = WebhookType | PluginType;
+
+export class Registry implements ConfigRegistry {
+  readonly webhookTypes: WebhookType[] = [];
+  readonly plugins: PluginType[] = [];
+  readonly sections: Record<string, (context: SectionContext) => z.ZodType> = {};
+
+  /** Adds webhooks (by their `type`) and plugins (by their `name`); a second one of the same name is an error. */
+  register(...definitions: readonly Definition[]): this {
+    for (const definition of definitions) {
+      const kind = definitionKind(definition);
+      if (kind === "plugin") {
+        const plugin = definition as PluginType;
+        if (this.plugins.some((p) => p.name === plugin.name)) throw new Error(`a scheduler plugin named "${plugin.name}" is already registered`);
+        this.plugins.push(plugin);
+      } else if (kind === "mutating-webhook" || kind === "validating-webhook") {
+        const webhook = definition as WebhookType;
+        if (!webhook.type) throw new Error(`a ${webhook.kind} webhook needs a type to be registered (defineMutatingWebhook({ type: "…", … }))`);
+        if (this.webhookTypes.some((t) => t.kind === webhook.kind && t.type === webhook.type)) throw new Error(`a ${webhook.kind} webhook type "${webhook.type}" is already registered`);
+        this.webhookTypes.push(webhook);
+      } else {
+        throw new TypeError("register() takes webhooks made with defineMutatingWebhook/defineValidatingWebhook and plugins made with definePlugin");
+      }
+    }
+    return this;
+  }
+
+  /** A top-level config section with its own schema, built per load (it may read paths against the config file). */
+  section(name: string, schema: (context: SectionContext) => z.ZodType): this {
+    if (name in this.sections || name === "server" || name === "admission") throw new Error(`a config section "${name}" already exists`);
+    this.sections[name] = schema;
+    return this;
+  }
+}
