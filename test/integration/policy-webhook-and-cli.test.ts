@@ -53,7 +53,7 @@ test("a privileged pod is denied over HTTPS with 403 and the policy's message", 
   assert.equal(status, 200);
   assert.equal(body.response["uid"], "it-1");
   assert.equal(body.response["allowed"], false);
-  assert.deepEqual(body.response["status"], { code: 403, message: "policy pss-baseline-privileged: privileged containers are not allowed: app", reason: "Forbidden" });
+  assert.deepEqual(body.response["status"], { code: 403, message: "policy pss-baseline-privileged: privileged: container \"app\" must not set securityContext.privileged=true", reason: "Forbidden" });
 });
 
 test("a :latest image is allowed with a warning", async () => {
@@ -67,7 +67,7 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [new URL("../../s
 test("podgate test exits 0 on the library, 1 on a mismatch (and writes JUnit), 2 on a missing path", () => {
   const ok = cli("test", new URL("../../policies/library/tests", import.meta.url).pathname);
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
-  assert.match(ok.stdout, /^81 passed, 0 failed$/m);
+  assert.match(ok.stdout, /^97 passed, 0 failed$/m);
   const junit = join(mkdtempSync(join(tmpdir(), "podgate-junit-")), "out.xml");
   const bad = cli("test", new URL("../fixtures/policy/mismatch", import.meta.url).pathname, "--junit", junit);
   assert.equal(bad.status, 1);

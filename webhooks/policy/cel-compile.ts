@@ -159,6 +159,13 @@ function size(value: unknown): bigint {
   return fallback();
 }
 
+/** CEL's string() of an int or a string; a double's formatting is left to cel-js. */
+function text(value: unknown): string {
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "string") return value;
+  return fallback();
+}
+
 function join(list: unknown, separator: string): string {
   if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) return fallback();
   return list.join(separator);
@@ -311,6 +318,10 @@ class Compiler {
     if (name === "size" && args.length === 1) {
       const of = this.value(args[0]!);
       return (s) => size(of(s));
+    }
+    if (name === "string" && args.length === 1) {
+      const of = this.value(args[0]!);
+      return (s) => text(of(s));
     }
     if (name === "has" && args.length === 1) return this.#has(args[0]!);
     throw new Unsupported(`function ${name}`);

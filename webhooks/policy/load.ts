@@ -7,7 +7,7 @@ import { describeIssue } from "../../src/admission/review.ts";
 import { compilePolicy, PolicyError } from "./declarative.ts";
 import type { Policy, PolicyOverrides } from "./policy.ts";
 import { paramsProblems, paramsSchemaOf } from "./params.ts";
-import { policyDocument, SET_LABEL, type PolicyDocument } from "./schema.ts";
+import { policyDocument, PSS_VERSION_ANNOTATION, SET_LABEL, type PolicyDocument } from "./schema.ts";
 import { typedPolicy } from "./typed.ts";
 import { packagePath } from "../../src/package-root.ts";
 import { loadModule, ModuleError } from "../../src/toolkit/modules.ts";
@@ -115,34 +115,86 @@ export function libraryDocuments(): PolicyDocument[] {
 }
 
 export interface LibrarySelection {
-  /** A policy name, or a set (the podgate.dev/set label): pss-baseline, pss-restricted, best-practices. */
+  /** A policy name, or a set (the podgate.dev/set label): pss-baseline, pss-restricted, best-practices; `name@v1.30` pins a version. */
   readonly name: string;
+  /** The Pod Security Standards version to hold PSS policies to, as PodSecurity's enforce-version label: "v1.30" or "latest" (the default). */
+  readonly version?: string | undefined;
   readonly validationActions?: PolicyOverrides["validationActions"];
   readonly params?: PolicyOverrides["params"];
 }
 
-/** Library policies by name or set, with overrides; an unknown name lists the known ones. */
+/** The minor of a PSS version ("v1.30" -> 30); "latest" is newer than any. Undefined when malformed. */
+export function pssMinor(version: string): number | undefined {
+  if (version === "latest") return Number.POSITIVE_INFINITY;
+  const match = /^v1\.(0|[1-9][0-9]{0,3})$/.exec(version);
+  return match ? Number(match[1]) : undefined;
+}
+
+const minorOf = (document: PolicyDocument) => {
+  const version = document.metadata.annotations?.[PSS_VERSION_ANNOTATION];
+  return version === undefined ? undefined : pssMinor(version);
+};
+
+/**
+ * The document of a policy in force at a PSS version: the one with the newest
+ * podgate.dev/pss-version not after it, as PodSecurity picks a check's
+ * revision. Null when the policy's check did not exist yet at that version.
+ */
+function inForce(documents: readonly PolicyDocument[], minor: number): PolicyDocument | null {
+  let found: PolicyDocument | null = null;
+  for (const document of documents) {
+    const from = minorOf(document) ?? 0;
+    if (from <= minor && (found === null || from > (minorOf(found) ?? 0))) found = document;
+  }
+  return found;
+}
+
+/** Library policies by name or set, with overrides and PSS version; an unknown name lists the known ones. */
 export function loadLibrary(selections: readonly LibrarySelection[]): Policy[] {
   const documents = libraryDocuments();
   const problems: string[] = [];
   const chosen = new Map<string, { document: PolicyDocument; overrides: PolicyOverrides }>();
   selections.forEach((selection, index) => {
-    const found = documents.filter((d) => d.metadata.name === selection.name || d.metadata.labels?.[SET_LABEL] === selection.name);
+    const [name = "", pinned, ...extra] = selection.name.split("@");
+    const version = selection.version ?? pinned ?? "latest";
+    const minor = pssMinor(version);
+    if (pinned !== undefined && selection.version !== undefined) {
+      problems.push(`library[${index}]: "${selection.name}" and version: ${selection.version} both pin a version; give one`);
+      return;
+    }
+    if (extra.length > 0 || minor === undefined) {
+      problems.push(`library[${index}]: "${pinned !== undefined ? selection.name : version}" is not a PSS version; use name@v1.<minor>, or version: v1.<minor> or latest`);
+      return;
+    }
+    const found = documents.filter((d) => d.metadata.name === name || d.metadata.labels?.[SET_LABEL] === name);
     if (found.length === 0) {
       const sets = [...new Set(documents.map((d) => d.metadata.labels?.[SET_LABEL]).filter(Boolean))];
-      problems.push(`library[${index}].name: no library policy or set "${selection.name}"; sets: ${sets.join(", ")}; policies: ${documents.map((d) => d.metadata.name).join(", ")}`);
+      const names = [...new Set(documents.map((d) => d.metadata.name))];
+      problems.push(`library[${index}].name: no library policy or set "${name}"; sets: ${sets.join(", ")}; policies: ${names.join(", ")}`);
+      return;
     }
-    // A later selection overrides an earlier one for the same policy.
-    for (const document of found) {
+    if (version !== "latest" && found.every((d) => minorOf(d) === undefined)) {
+      problems.push(`library[${index}]: "${name}" has no PSS versions; only the pss-* policies take one`);
+      return;
+    }
+    const byName = Map.groupBy(found, (d) => d.metadata.name);
+    for (const [policy, revisions] of byName) {
+      const document = inForce(revisions, minor);
+      // A later selection overrides an earlier one for the same policy, down to a version where it does not exist.
+      if (document === null) {
+        chosen.delete(policy);
+        if (policy === name) problems.push(`library[${index}]: "${policy}" starts at PSS v1.${Math.min(...revisions.map((d) => minorOf(d) ?? 0))}, after ${version}`);
+        continue;
+      }
       if (selection.params !== undefined) {
         const declared = paramsSchemaOf(document.spec);
         const at = `library[${index}].params`;
         if ("schema" in declared) {
           const wrong = paramsProblems(declared.schema, selection.params, at);
-          problems.push(...(found.length > 1 ? wrong.map((p) => `${p} (policy "${document.metadata.name}" of set "${selection.name}")`) : wrong));
+          problems.push(...(byName.size > 1 ? wrong.map((p) => `${p} (policy "${policy}" of set "${name}")`) : wrong));
         }
       }
-      chosen.set(document.metadata.name, { document, overrides: { validationActions: selection.validationActions, params: selection.params } });
+      chosen.set(policy, { document, overrides: { validationActions: selection.validationActions, params: selection.params } });
     }
   });
   if (problems.length > 0) throw new PolicyError(problems);

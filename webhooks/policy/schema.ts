@@ -120,3 +120,10 @@ export type PolicySpec = z.infer<typeof policySpec>;
 /** Library policies carry their set (pss-baseline, pss-restricted, best-practices) in this label. */
 export const SET_LABEL = "podgate.dev/set";
 export const DESCRIPTION_ANNOTATION = "podgate.dev/description";
+/**
+ * A Pod Security Standards policy of the library has one document per PSS
+ * version where its upstream check changed, this annotation naming the version
+ * it applies from; `podgate.dev/pss-check` names the upstream check it is held to.
+ */
+export const PSS_VERSION_ANNOTATION = "podgate.dev/pss-version";
+export const PSS_CHECK_ANNOTATION = "podgate.dev/pss-check";

@@ -16,6 +16,8 @@ const librarySelection = z.union([
   z.string().min(1).transform((name) => ({ name })),
   z.strictObject({
     name: z.string().min(1),
+    /** The PSS version for pss-* policies, as PodSecurity's enforce-version: "v1.30" or "latest" (default). */
+    version: z.string().min(1).optional(),
     validationActions: validationActions.optional(),
     params: z.record(z.string(), z.unknown()).optional(),
   }),

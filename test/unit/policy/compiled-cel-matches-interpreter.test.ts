@@ -13,7 +13,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
-import { parse } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { compileClosure, FALLBACK } from "../../../webhooks/policy/cel-compile.ts";
 import { compileCel, compiledFaultCount, DECLARED, INTERPRETER_ONLY, InterpreterOnly, parseCel, toCel, type CelVariables } from "../../../webhooks/policy/cel.ts";
 import { compilePolicy } from "../../../webhooks/policy/declarative.ts";
@@ -143,8 +143,10 @@ function library(): PolicyExpressions[] {
   const dir = packagePath("policies/library");
   return readdirSync(dir)
     .filter((f) => f.endsWith(".yaml"))
-    .map((f) => {
-      const doc = parse(readFileSync(join(dir, f), "utf8")) as {
+    // A PSS policy has a document per version where its upstream check changed.
+    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), "utf8")).map((d) => d.toJS() as unknown))
+    .map((raw) => {
+      const doc = raw as {
         metadata: { name: string };
         spec: { variables?: { name: string; expression: string }[]; matchConditions?: { expression: string }[]; validations: { expression: string; messageExpression?: string }[] };
       };
@@ -189,6 +191,8 @@ const CONSTRUCTS = [
   "object.spec.containers.exists(c, c.?ports.orValue([]).exists(p, p.containerPort > 80 && p.containerPort in [80, 443, 8080]))",
   "object.spec.?securityContext.?runAsUser.orValue(0) == 0 || object.spec.securityContext.runAsUser + 1 > 1",
   "object.spec.containers.map(c, c.?ports.orValue([]).map(p, p.?hostPort.orValue(-1)))",
+  "object.spec.containers.map(c, c.?ports.orValue([]).map(p, string(p.?hostPort.orValue(-1)) + string(c.name))).map(l, l.join(', ')).join('; ')",
+  "string(object.spec.?securityContext.?runAsUser.orValue(0.5))",
   // A double sum: closures answer when it is fractional and hand over when it is whole (it would read as an int).
   "object.spec.containers.all(c, c.?ports.orValue([]).all(p, p.?hostPort.orValue(0.5) + 0.5 != 1.5))",
   "object.spec.?securityContext.?runAsUser.orValue(0.5) + 0.5",

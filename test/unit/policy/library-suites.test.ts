@@ -26,5 +26,5 @@ test("a mismatch and an unknown resource fail the suite and show in the table an
   assert.match(text, /^0 passed, 2 failed$/m);
   const xml = junitXml([suite]);
   assert.match(xml, /<testsuite name="mismatch" [^>]*tests="2" failures="2"/);
-  assert.match(xml, /<failure message="expected pass, got fail: privileged containers are not allowed: app"\/>/);
+  assert.match(xml, /<failure message="expected pass, got fail: privileged: container &#34;app&#34; must not set securityContext.privileged=true"\/>/);
 });

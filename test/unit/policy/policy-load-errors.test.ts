@@ -52,7 +52,7 @@ test("an unknown library name lists the sets and policies there are", () => {
 
 test("library selections by set, with overrides", () => {
   const baseline = loadLibrary([{ name: "pss-baseline" }]);
-  assert.equal(baseline.length, 11);
+  assert.equal(baseline.length, 12);
   const [latest] = loadLibrary([{ name: "disallow-latest-tag", validationActions: ["Warn"] }]);
   assert.deepEqual(latest?.validationActions, ["Warn"]);
   const [registries] = loadLibrary([{ name: "allowed-registries", params: { registries: ["ghcr.io"] } }]);

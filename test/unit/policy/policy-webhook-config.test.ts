@@ -14,7 +14,7 @@ test("the embedded default config denies privileged pods and warns on :latest im
   const privileged = await handler.handle(podRequest({ containers: [{ name: "app", image: "nginx:1.27", securityContext: { privileged: true } }] }), context);
   assert.equal(privileged.allowed, false);
   assert.equal(privileged.status?.code, 403);
-  assert.match(privileged.status?.message ?? "", /privileged containers are not allowed: app/);
+  assert.match(privileged.status?.message ?? "", /privileged: container "app" must not set securityContext\.privileged=true/);
   const latest = await handler.handle(podRequest({ containers: [{ name: "app", image: "nginx:latest" }] }), context);
   assert.equal(latest.allowed, true);
   assert.deepEqual(latest.warnings, ["policy disallow-latest-tag: images must have a tag other than :latest or a digest: nginx:latest"]);
