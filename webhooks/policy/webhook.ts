@@ -10,6 +10,9 @@ import { decide, evaluateAll } from "./decide.ts";
 import { PolicyError } from "./declarative.ts";
 import { assertUniqueNames, loadLibrary, loadPolicyFiles, loadPolicyModules } from "./load.ts";
 import type { Policy } from "./policy.ts";
+import { deadlineMs } from "../../src/admission/run.ts";
+import { matchesConstraints } from "./match.ts";
+import { PolicySandbox } from "./sandbox.ts";
 import { validationActions } from "./schema.ts";
 
 const librarySelection = z.union([
@@ -73,6 +76,26 @@ export function assertOneNamespaceSelector(policies: readonly Policy[]): void {
 /** One decision from every policy's verdict on the request. */
 export const policyDecision = (policies: readonly Policy[], request: AdmissionRequest): Decision => decide(evaluateAll(policies, { request }));
 
+/**
+ * The served decision when the settings name TypeScript modules: their policies run on a worker
+ * (sandbox.ts) under a deadline below the webhook's own, so a policy that runs too long gets an error
+ * verdict its failurePolicy decides, while the other policies' verdicts still count.
+ */
+function sandboxedDecision(policies: readonly Policy[], modules: readonly string[], timeoutSeconds: number): (request: AdmissionRequest) => Decision | Promise<Decision> {
+  const fromModules = policies.filter((p) => modules.includes(p.origin));
+  const inProcess = policies.filter((p) => !modules.includes(p.origin));
+  const sandbox = new PolicySandbox({ modules, policyCount: fromModules.length, deadlineMs: Math.floor(deadlineMs(timeoutSeconds) * SANDBOX_SHARE) });
+  return (request) => {
+    const outcomes = evaluateAll(inProcess, { request });
+    // The worker's round trip is paid only when a module policy matches the request.
+    if (!fromModules.some((p) => matchesConstraints(p.match, request, undefined))) return decide(outcomes);
+    return sandbox.evaluate(request).then((verdicts) => decide([...outcomes, ...fromModules.map((policy, i) => ({ policy, verdict: verdicts[i]! }))]));
+  };
+}
+
+/** The share of the webhook's deadline the worker gets, so its error verdict arrives before the webhook's own deadline. */
+const SANDBOX_SHARE = 0.9;
+
 export const policyWebhookType = defineValidatingWebhook({
   type: "policy",
   description: "CEL and TypeScript validation policies (ValidatingAdmissionPolicy semantics) and the built-in library",
@@ -80,6 +103,8 @@ export const policyWebhookType = defineValidatingWebhook({
   create(settings, identity) {
     const policies = policiesFor(settings, identity.baseDir);
     assertOneNamespaceSelector(policies);
-    return ({ request }) => policyDecision(policies, request);
+    if (settings.modules.length === 0) return ({ request }) => policyDecision(policies, request);
+    const decision = sandboxedDecision(policies, settings.modules.map((path) => resolveFrom(identity.baseDir, path)), identity.timeoutSeconds);
+    return ({ request }) => decision(request);
   },
 });
