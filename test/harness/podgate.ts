@@ -3,11 +3,11 @@
 // with clientConfig.url + caBundle, and the scheduler's extenders block from
 // `podgate scheduler-config`.
 import { execFile } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { AdmissionregistrationV1Api, type V1ValidatingWebhookConfiguration } from "@kubernetes/client-node";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import { REPO, type ControlPlane } from "./controlplane.ts";
 import { SERVE_NODE_FLAGS } from "../../src/server/node-flags.ts";
 import { buildPodgate, PODGATE_BIN } from "../support/build.ts";
@@ -42,14 +42,13 @@ export async function podgateCli(args: readonly string[], env: NodeJS.ProcessEnv
 export async function startPodgate(work: string, sup: Supervisor, plane: ControlPlane, configSource = E2E_CONFIG): Promise<Podgate> {
   const [port, metricsPort] = await Promise.all([freePort(), freePort()]);
   const tlsDir = join(work, "podgate-tls");
-  const config = parse(await readFile(configSource, "utf8")) as { server?: Record<string, unknown> };
-  config.server = { ...config.server, host: "127.0.0.1", port, tlsDir, metrics: { enabled: true, host: "127.0.0.1", port: metricsPort } };
-  const configPath = join(work, "podgate.yaml");
-  await writeFile(configPath, stringify(config));
+  // The config is served where it lies (its policy paths are relative to it); the listeners come from flags.
+  const configPath = configSource;
+  const listeners = ["--host", "127.0.0.1", "--port", String(port), "--tls-dir", tlsDir, "--metrics-host", "127.0.0.1", "--metrics-port", String(metricsPort)];
   // The extender's informers and binder find the API through $KUBECONFIG.
   // From the build and with the Node flags it is deployed with (npm start, the Dockerfile).
   buildPodgate();
-  sup.start("podgate", process.execPath, [...SERVE_NODE_FLAGS, PODGATE_BIN, "serve", "--config", configPath], { cwd: REPO, env: { ...process.env, KUBECONFIG: plane.kubeconfig } });
+  sup.start("podgate", process.execPath, [...SERVE_NODE_FLAGS, PODGATE_BIN, "serve", "--config", configPath, ...listeners], { cwd: REPO, env: { ...process.env, KUBECONFIG: plane.kubeconfig } });
   const url = `https://127.0.0.1:${port}`;
   const caFile = join(tlsDir, "ca.crt");
   // /readyz is 200 only once the certificate is loaded and the node cache has synced.
