@@ -19,6 +19,7 @@
 // is always a JSON integer not yet read. (Values cel-js made may hold such
 // doubles; cel.ts keeps those from closures.)
 import type { ASTNode } from "@marcbachmann/cel-js";
+import { charge, nodeCount } from "./cel-cost.ts";
 
 /** Thrown by a compiled closure when the interpreter must answer instead. */
 export const FALLBACK: unique symbol = Symbol("cel fallback");
@@ -401,12 +402,15 @@ class Compiler {
     if (shadowed === undefined) this.#locals.delete(iterVar);
     else this.#locals.set(iterVar, shadowed);
     const predicate = first!;
+    // The cost meter (cel-cost.ts) is charged per iteration at the body's node count: what cel-js would charge evaluating it.
+    const perItem = 1 + args.slice(1).reduce((sum, node) => sum + nodeCount(node), 0);
     switch (name) {
       case "all":
       case "exists": {
         const stopAt = name === "exists";
         return (s) => {
           for (const item of iterable(items(s))) {
+            charge(perItem);
             s.slots[slot] = cel(item);
             if (bool(predicate(s)) === stopAt) return stopAt;
           }
@@ -417,6 +421,7 @@ class Compiler {
         return (s) => {
           let count = 0;
           for (const item of iterable(items(s))) {
+            charge(perItem);
             s.slots[slot] = cel(item);
             if (bool(predicate(s))) count++;
           }
@@ -426,6 +431,7 @@ class Compiler {
         return (s) => {
           const out: unknown[] = [];
           for (const item of iterable(items(s))) {
+            charge(perItem);
             s.slots[slot] = cel(item);
             if (bool(predicate(s))) out.push(item);
           }
@@ -438,6 +444,7 @@ class Compiler {
         return (s) => {
           const out: unknown[] = [];
           for (const item of iterable(items(s))) {
+            charge(perItem);
             s.slots[slot] = cel(item);
             if (filter && !bool(filter(s))) continue;
             out.push(transform(s));

@@ -3,6 +3,7 @@
 // Every expression is parsed and type-checked once, at load.
 import { Environment, type ASTNode, type ParseResult } from "@marcbachmann/cel-js";
 import { compileClosure, FALLBACK } from "./cel-compile.ts";
+import { beginExpression, CelCostExceeded, charge, endExpression, estimateCost } from "./cel-cost.ts";
 
 /** The variables a policy expression may use, as in ValidatingAdmissionPolicy. */
 export const CEL_VARIABLES = ["object", "oldObject", "request", "params", "namespaceObject", "variables"] as const;
@@ -16,6 +17,34 @@ export const compiledFaultCount = (): number => compiledFaults;
 
 const environment = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false });
 for (const name of CEL_VARIABLES) environment.registerVariable(name, "dyn");
+meterInterpreter();
+
+/**
+ * cel-js evaluates every child node through its evaluator's run(): the
+ * environment's one evaluator gets a run() that charges the cost meter a unit
+ * per node first. (cel-js has no cost hook; the evaluator is reached by
+ * evaluating a probe expression whose root node hands it over.)
+ */
+function meterInterpreter(): void {
+  interface Evaluator {
+    run(ast: ASTNode, context: unknown): unknown;
+  }
+  const probe = environment.parse("true");
+  let evaluator: Evaluator | undefined;
+  Object.defineProperty(probe.ast, "evaluate", {
+    value: (ev: Evaluator) => {
+      evaluator = ev;
+      return true;
+    },
+  });
+  probe({});
+  if (!evaluator) throw new Error("cel-js did not hand over its evaluator: the cost meter cannot be installed");
+  const run = evaluator.run.bind(evaluator);
+  evaluator.run = (ast, context) => {
+    charge(1);
+    return run(ast, context);
+  };
+}
 
 /**
  * A variable's value that only cel-js may read: one it computed holding a
@@ -39,6 +68,8 @@ export interface CelProgram {
   readonly usesParams: boolean;
   /** Reads `variables` at all (by any access), not only the refs above. */
   readonly usesVariables: boolean;
+  /** The load-time estimate of its worst-case cost (cel-cost.ts), with the policy's params. */
+  estimatedCost(params: unknown): number;
   /** Runs as a compiled closure, with the interpreter behind it (cel-compile.ts); false: interpreted only. */
   readonly compiled: boolean;
   /**
@@ -131,6 +162,8 @@ export function compileCel(source: string, expect: "bool" | "string" | "any"): C
         try {
           return compiled(bindings);
         } catch (error) {
+          // Over the cost limit is an answer: the interpreter would only spend the same again.
+          if (error instanceof CelCostExceeded) throw error;
           // FALLBACK, or a fault of the compiled closure: the interpreter's answer (or error) is CEL's.
           if (error !== FALLBACK) compiledFaults++;
           return NO_ANSWER;
@@ -141,15 +174,26 @@ export function compileCel(source: string, expect: "bool" | "string" | "any"): C
     source,
     ...references(parsed.ast),
     compiled: compiled !== undefined,
+    estimatedCost: (params) => estimateCost(parsed.ast, params),
     run(bindings) {
-      const value = attempt(bindings);
-      return value === NO_ANSWER ? interpret(bindings) : value;
+      beginExpression();
+      try {
+        const value = attempt(bindings);
+        return value === NO_ANSWER ? interpret(bindings) : value;
+      } finally {
+        endExpression();
+      }
     },
     runVariable(bindings) {
-      const value = attempt(bindings);
-      if (value !== NO_ANSWER) return value;
-      const interpreted = interpret(bindings);
-      return holdsIntegralNumber(interpreted) ? new InterpreterOnly(interpreted) : interpreted;
+      beginExpression();
+      try {
+        const value = attempt(bindings);
+        if (value !== NO_ANSWER) return value;
+        const interpreted = interpret(bindings);
+        return holdsIntegralNumber(interpreted) ? new InterpreterOnly(interpreted) : interpreted;
+      } finally {
+        endExpression();
+      }
     },
   };
 }

@@ -1,6 +1,7 @@
 // Turning verdicts into one admission decision: Deny -> allowed:false with every
 // message, Warn -> warnings, Audit -> auditAnnotations, errors per failurePolicy.
 import { allow, deny, type Decision } from "../../src/admission/handler.ts";
+import { beginReview } from "./cel-cost.ts";
 import { releaseRequestState } from "./declarative.ts";
 import type { Policy, PolicyInput, Verdict, Violation } from "./policy.ts";
 import { REASON_CODES, type ValidationAction } from "./schema.ts";
@@ -11,6 +12,7 @@ export interface PolicyOutcome {
 }
 
 export function evaluateAll(policies: readonly Policy[], input: PolicyInput): PolicyOutcome[] {
+  beginReview();
   try {
     return policies.map((policy) => ({ policy, verdict: policy.evaluate(input) }));
   } finally {

@@ -1,6 +1,7 @@
 // A policy document compiled once into a runnable Policy: every expression is
 // parsed and type-checked here, and every problem is reported with its field path.
 import { celErrorMessage, compileCel, fromCel, INTERPRETER_ONLY, InterpreterOnly, releaseConverted, toCel, type CelBindings, type CelProgram, type CelVariables } from "./cel.ts";
+import { ASSUMED_LIST_LENGTH, PER_EXPRESSION_LIMIT } from "./cel-cost.ts";
 import { matchesConstraints, labelsOf } from "./match.ts";
 import type { Policy, PolicyInput, PolicyOverrides, Verdict, Violation } from "./policy.ts";
 import { paramsProblems, paramsSchemaOf } from "./params.ts";
@@ -25,12 +26,21 @@ interface CompiledValidation {
 class Compiler {
   readonly problems: string[] = [];
   readonly where: string;
-  constructor(where: string) {
+  /** The params the expressions will see: the estimate sizes lists read from them. */
+  readonly params: unknown;
+  constructor(where: string, params: unknown) {
     this.where = where;
+    this.params = params;
   }
   cel(field: string, source: string, expect: "bool" | "string" | "any", knownVariables: ReadonlySet<string>): CelProgram | undefined {
     try {
       const program = compileCel(source, expect);
+      const estimated = program.estimatedCost(this.params);
+      if (estimated > PER_EXPRESSION_LIMIT) {
+        this.problems.push(
+          `${this.where}: ${field}: estimated cost ${estimated.toLocaleString("en")} exceeds the per-expression limit ${PER_EXPRESSION_LIMIT.toLocaleString("en")} (kube-apiserver's; lists counted at ${ASSUMED_LIST_LENGTH.toLocaleString("en")} items): ${source}`,
+        );
+      }
       for (const name of program.variableRefs) {
         if (!knownVariables.has(name)) this.problems.push(`${this.where}: ${field}: variables.${name} is not defined ${knownVariables.size ? "before this point" : "(spec.variables is empty)"}`);
       }
@@ -48,7 +58,7 @@ const defaultMessage = (source: string) => `failed expression: ${source}`;
 export function compilePolicy(document: PolicyDocument, origin: string, overrides: PolicyOverrides = {}): Policy {
   const name = document.metadata.name;
   const spec = document.spec;
-  const compiler = new Compiler(`policy "${name}" (${origin})`);
+  const compiler = new Compiler(`policy "${name}" (${origin})`, overrides.params ?? spec.params);
   const matchConditions = (spec.matchConditions ?? []).map((c, i) => ({
     name: c.name,
     program: compiler.cel(`spec.matchConditions[${i}].expression`, c.expression, "bool", new Set()),
