@@ -13,7 +13,7 @@ import { commandLine } from "../support/command-line.ts";
 // gets its own run: rotation moves podgate to a new CA that the running
 // kube-scheduler (which read caData at start) does not trust, so it runs last.
 // realnode needs the real node (PODGATE_REAL_NODE) and is left out without it.
-export const SUITE = ["admission", "scheduling", "workload", "manifests", "realnode", "rotation"].map((f) => join(REPO, "test/e2e", `${f}.test.ts`));
+export const SUITE = ["admission", "scheduling", "workload", "manifests", "pss", "realnode", "rotation"].map((f) => join(REPO, "test/e2e", `${f}.test.ts`));
 const REAL_NODE_FILE = join(REPO, "test/e2e/realnode.test.ts");
 
 function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
