@@ -1,5 +1,7 @@
 // The podgate command. Exit codes: 0 success, 1 runtime failure, 2 bad usage or config.
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { packagePath } from "./package-root.ts";
 import { ConfigError } from "./config/load.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { testCommand } from "./cli/test.ts";
@@ -7,9 +9,13 @@ import { applyCommand } from "./cli/apply.ts";
 import { exportCommand } from "./cli/export.ts";
 import { certsCommand } from "./cli/certs.ts";
 import { schedulerConfigCommand } from "./cli/scheduler-config.ts";
+import { initCommand } from "./cli/init.ts";
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+
+/** The package's version: what `--version` prints and what `init` makes a project depend on. */
+const VERSION = (JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string }).version;
 
 // `podgate … | head` closes the pipe early; that is the reader's choice, not a failure.
 for (const stream of [process.stdout, process.stderr]) {
@@ -21,7 +27,7 @@ for (const stream of [process.stdout, process.stderr]) {
 
 const program = new Command("podgate")
   .description("Admission webhooks and a scheduler extender for Kubernetes")
-  .version("0.1.0")
+  .version(VERSION)
   .showHelpAfterError()
   .exitOverride();
 program.addCommand(serveCommand());
@@ -30,6 +36,7 @@ program.addCommand(applyCommand());
 program.addCommand(exportCommand());
 program.addCommand(certsCommand());
 program.addCommand(schedulerConfigCommand());
+program.addCommand(initCommand(VERSION));
 
 // addCommand does not pass these settings down; apply them to every subcommand so usage errors exit 2.
 (function inherit(command: Command) {

@@ -3,6 +3,7 @@
 // the server runs (the chain, failure policies, the patch diff, the plugin
 // framework), and assert on the outcome. No server, no cluster.
 import assert from "node:assert/strict";
+import { resolve } from "node:path";
 import { z } from "zod";
 import type { FailurePolicy } from "./admission/handler.ts";
 import { applyPatch, cloneObject, type PatchOperation } from "./admission/patch.ts";
@@ -15,6 +16,7 @@ import { nodeInfo } from "../extender/nodeinfo.ts";
 import type { FilterPlugin, PluginType, ScorePlugin } from "../extender/plugins/plugin.ts";
 import { node as nodeSchema, pod as podSchema } from "../extender/wire.ts";
 import { policyDecision } from "../webhooks/policy/webhook.ts";
+import { loadPolicyFiles } from "../webhooks/policy/load.ts";
 import { defineValidatingWebhook } from "./toolkit/define.ts";
 import { typedPolicy, type TypedPolicy } from "../webhooks/policy/typed.ts";
 
@@ -116,9 +118,13 @@ export async function runWebhook(webhook: WebhookType, request: AdmissionRequest
   return result(request, (await run([handler], request)).response);
 }
 
-/** Evaluates a policy made with definePolicy on one request, as the `policy` webhook would. */
-export async function runPolicy<T, P>(policy: TypedPolicy<T, P>, request: AdmissionRequest, options: { readonly params?: Readonly<Record<string, unknown>> } = {}): Promise<AdmissionResult> {
-  const policies = [typedPolicy(policy, "(test)", options.params ? { params: options.params } : {})];
+/**
+ * Evaluates a policy made with definePolicy, or the policies of a YAML file
+ * (CEL) given by path, on one request, as the `policy` webhook would.
+ */
+export async function runPolicy<T, P>(policy: TypedPolicy<T, P> | string, request: AdmissionRequest, options: { readonly params?: Readonly<Record<string, unknown>> } = {}): Promise<AdmissionResult> {
+  const overrides = options.params ? { params: options.params } : {};
+  const policies = typeof policy === "string" ? loadPolicyFiles([resolve(policy)], () => overrides) : [typedPolicy(policy, "(test)", overrides)];
   return runWebhook(defineValidatingWebhook({ validate: ({ request }) => policyDecision(policies, request) }), request, { name: "policy" });
 }
 

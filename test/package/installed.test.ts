@@ -3,13 +3,16 @@
 // usual), run on the Node LTS lines users have. Node 22 and 24 come from the
 // `node` npm package into .cache/node-lts/, as the repository's own Node 24 does.
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { once } from "node:events";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PACKAGE_ROOT } from "../../src/package-root.ts";
+import { freePort, waitFor } from "../harness/wait.ts";
+import { post } from "../support/https.ts";
 
 const ROOT = PACKAGE_ROOT.pathname;
 const NPM_FLAGS = ["--no-audit", "--no-fund", "--loglevel=error"];
@@ -28,8 +31,17 @@ function nodeOf(major: keyof typeof NODE_LINES): string {
 
 /** Runs a command with `node` on PATH being the given binary, as a user's shell would. */
 function withNode(node: string, cwd: string, command: string, args: readonly string[], timeout = 120_000): SpawnSyncReturns<string> {
-  const bin = join(node, "..");
-  return spawnSync(command, args, { cwd, encoding: "utf8", timeout, env: { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}` } });
+  return spawnSync(command, args, { cwd, encoding: "utf8", timeout, env: userEnv(node) });
+}
+
+/**
+ * The user's environment with `node` on PATH being the given binary. Without this
+ * process's NODE_TEST_CONTEXT: the project's own `node --test` would take itself for
+ * a child of this test run and skip its files.
+ */
+function userEnv(node: string): NodeJS.ProcessEnv {
+  const { NODE_TEST_CONTEXT: _inherited, ...env } = process.env;
+  return { ...env, PATH: `${join(node, "..")}:${process.env["PATH"] ?? ""}` };
 }
 
 const explain = (r: SpawnSyncReturns<string>) => `exit ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
@@ -55,7 +67,7 @@ before(async () => {
   await mkdir(project);
   await writeFile(join(project, "package.json"), JSON.stringify({ name: "user-project", private: true, type: "module" }, null, 2));
   const started = performance.now();
-  execFileSync("npm", ["install", ...NPM_FLAGS, tarball.file, "typescript@^6", "@types/node@^24"], { cwd: project, stdio: "inherit", env: { ...process.env, PATH: `${join(nodes["24"]!, "..")}:${process.env["PATH"] ?? ""}` } });
+  execFileSync("npm", ["install", ...NPM_FLAGS, tarball.file], { cwd: project, stdio: "inherit", env: userEnv(nodes["24"]!) });
   console.log(`tarball ${tarball.files.length} files, ${(tarball.size / 1024).toFixed(0)} kB; install ${((performance.now() - started) / 1000).toFixed(1)} s`);
 });
 
@@ -69,7 +81,9 @@ describe("the packed podgate, installed into a fresh project", () => {
     assert.ok(files.includes("dist/src/cli.js") && files.includes("dist/src/index.d.ts") && files.includes("dist/src/testing.js"));
     assert.ok(files.includes("config/default.yaml") && files.includes("src/kube/models.json") && files.includes("schemas/policy.schema.json"));
     assert.ok(files.some((f) => f.startsWith("policies/library/")));
-    const stray = files.filter((f) => /^(test|bench)\//.test(f) || /(^|\/)test\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")) || f.includes(".tsbuildinfo"));
+    assert.ok(files.includes("templates/project/podgate.yaml") && files.includes("manifests/base/kustomization.yaml"));
+    // The scaffold's own sources and tests are templates, not podgate's.
+    const stray = files.filter((f) => !f.startsWith("templates/") && (/(^|\/)(test|bench)\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")) || f.includes(".tsbuildinfo")));
     assert.deepEqual(stray, []);
   });
 
@@ -90,34 +104,15 @@ describe("the packed podgate, installed into a fresh project", () => {
     assert.equal(old.stderr.trim().split("\n").length, 1);
   });
 
-  it("type-checks a user's webhook, policy, plugin and test against the shipped .d.ts", async () => {
-    // skipLibCheck as \`tsc --init\` sets it (client-node's own types need @types/ws otherwise); the
-    // lines marked ts-expect-error prove the types resolved: against \`any\` they would be unused, an error.
+  it("scaffolds with npx podgate init, and the project's own npm test passes on Node 22 and 24", async () => {
+    const init = withNode(nodes["24"]!, project, "npx", ["--no-install", "podgate", "init"]);
+    assert.equal(init.status, 0, explain(init));
+    // Not a test file, but type-checked by the project's npm test: the lines marked ts-expect-error prove
+    // the shipped .d.ts resolved (against \`any\` they would be unused, an error), with skipLibCheck as tsc --init sets it.
     await writeFile(
-      join(project, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { target: "es2024", module: "nodenext", strict: true, noEmit: true, types: ["node"], allowImportingTsExtensions: true, skipLibCheck: true }, include: ["*.ts"] }),
-    );
-    await writeFile(
-      join(project, "check.ts"),
-      `import { defineMutatingWebhook, definePolicy, definePlugin, deny, pod, z, type Pod } from "podgate";
-import { admissionRequestFor, runWebhook, assertPatch } from "podgate/testing";
-
-export const labels = defineMutatingWebhook({
-  settings: z.strictObject({ team: z.string() }),
-  object: pod,
-  mutate({ object, settings }) {
-    const p: Pod | null = object;
-    if (p) p.metadata.labels = { ...p.metadata.labels, team: settings.team };
-  },
-});
-export const policy = definePolicy({ name: "no-host-network", validate: ({ object }) => (object?.spec?.hostNetwork ? "hostNetwork is not allowed" : undefined) });
-export const plugin = definePlugin({
-  name: "gpu-only",
-  description: "",
-  settings: z.strictObject({}),
-  create: () => ({ filter: (_pod, node) => (node.labels["gpu"] ? undefined : { reason: "no gpu" }) }),
-});
-export const denial = deny("no");
+      join(project, "test/types.ts"),
+      `import { defineMutatingWebhook, deny, z } from "podgate";
+import { admissionRequestFor } from "podgate/testing";
 // @ts-expect-error a denial's message is a string
 deny(42);
 defineMutatingWebhook({
@@ -125,13 +120,55 @@ defineMutatingWebhook({
   // @ts-expect-error settings are typed by their schema
   mutate: ({ settings }) => void settings.team.toFixed(),
 });
-const result = await runWebhook(labels, admissionRequestFor({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [] } }), { settings: { team: "a" } });
-assertPatch(result, [{ op: "add", path: "/metadata/labels", value: { team: "a" } }]);
+// @ts-expect-error an operation is one of CREATE, UPDATE, DELETE, CONNECT
+admissionRequestFor(null, { operation: "PATCH" });
 `,
     );
-    const tsc = withNode(nodes["24"]!, project, "npx", ["--no-install", "tsc", "-p", "."]);
-    assert.equal(tsc.status, 0, explain(tsc));
-    const run = withNode(nodes["22"]!, project, "node", ["check.ts"]);
-    assert.equal(run.status, 0, explain(run));
+    const install = withNode(nodes["24"]!, project, "npm", ["install", ...NPM_FLAGS]);
+    assert.equal(install.status, 0, explain(install));
+    for (const major of ["22", "24"] as const) {
+      const test = withNode(nodes[major]!, project, "npm", ["test"]);
+      assert.equal(test.status, 0, `Node ${major}: ${explain(test)}`);
+      assert.match(test.stdout + test.stderr, /(ℹ|#) pass 5$/m, explain(test));
+      assert.match(test.stdout + test.stderr, /(ℹ|#) fail 0$/m);
+    }
+  });
+
+  it("serves the scaffolded project: npx podgate serve -c podgate.yaml answers with the user's patch, denial and filter reason over HTTPS", async () => {
+    const port = await freePort();
+    const server = spawn("npx", ["--no-install", "podgate", "serve", "-c", "podgate.yaml", "--port", String(port), "--no-metrics"], {
+      cwd: project,
+      env: userEnv(nodes["22"]!),
+      stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group: npx runs podgate as a child, and the stop below must reach both.
+      detached: true,
+    });
+    let log = "";
+    server.stdout.on("data", (chunk: Buffer) => (log += chunk.toString()));
+    server.stderr.on("data", (chunk: Buffer) => (log += chunk.toString()));
+    try {
+      await waitFor("podgate serving", 30_000, () => Promise.resolve(log.includes('"msg":"podgate serving"')), () => assert.equal(server.exitCode, null, log));
+      const ca = await readFile(join(project, ".podgate/tls/ca.crt"), "utf8");
+      const url = `https://127.0.0.1:${port}`;
+      const object = { apiVersion: "v1", kind: "Pod", metadata: { name: "web", namespace: "shop" }, spec: { hostNetwork: true, containers: [{ name: "app", image: "nginx:1.27" }] } };
+      const review = { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: { uid: "u-1", kind: { group: "", version: "v1", kind: "Pod" }, resource: { group: "", version: "v1", resource: "pods" }, namespace: "shop", operation: "CREATE", object } };
+
+      const mutated = (await post(`${url}/mutate/team-label`, ca, review)).json as { response: { patch: string } };
+      assert.deepEqual(JSON.parse(Buffer.from(mutated.response.patch, "base64").toString()), [{ op: "add", path: "/metadata/labels", value: { team: "platform" } }]);
+
+      const validated = (await post(`${url}/validate/policies`, ca, review)).json as { response: { allowed: boolean; status: { message: string } } };
+      assert.equal(validated.response.allowed, false);
+      assert.match(validated.response.status.message, /policy no-host-network: hostNetwork is not allowed/);
+      assert.match(validated.response.status.message, /policy require-team-label: pods must have a team label/);
+
+      const node = { metadata: { name: "ml-1", labels: { "example.com/team": "ml" } }, status: { allocatable: { cpu: "4", memory: "8Gi", pods: "110" } } };
+      const pod = { ...object, metadata: { ...object.metadata, labels: { team: "shop" } } };
+      const filtered = (await post(`${url}/extender/filter`, ca, { Pod: pod, Nodes: { items: [node] } })).json as { FailedNodes: Record<string, string> };
+      assert.deepEqual(filtered.FailedNodes, { "ml-1": "node is reserved for team ml" });
+    } finally {
+      const exited = once(server, "exit");
+      process.kill(-server.pid!, "SIGTERM");
+      await exited;
+    }
   });
 });
