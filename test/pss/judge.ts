@@ -2,7 +2,7 @@
 // every upstream check against the podgate policy held to it, and each level
 // (pss-baseline; pss-baseline + pss-restricted), at every PSS version.
 import type { KubeObject } from "../../src/admission/review.ts";
-import { releaseRequestState } from "../../webhooks/policy/declarative.ts";
+import { evaluateAll } from "../../webhooks/policy/decide.ts";
 import { loadLibrary } from "../../webhooks/policy/load.ts";
 import type { Policy } from "../../webhooks/policy/policy.ts";
 import { PSS_CHECK_ANNOTATION, SET_LABEL } from "../../webhooks/policy/schema.ts";
@@ -71,16 +71,15 @@ export class Library {
 
   /** podgate's verdict strings for a pod, in the oracle's format, per check and per level. */
   verdicts(pod: KubeObject): { checks: Record<string, string>; levels: Record<"baseline" | "restricted", string>; messages: Map<string, string> } {
-    const input = { request: requestFor(pod) };
+    // One review of every revision, as the webhook evaluates its policies (one cost budget, shared request state).
+    const outcomes = evaluateAll(this.revisions.map((r) => r.policy), { request: requestFor(pod) });
     const denied: boolean[] = [];
     const messages = new Map<string, string>();
-    for (const { policy, check } of this.revisions) {
-      const verdict = policy.evaluate(input);
+    outcomes.forEach(({ policy, verdict }, i) => {
       if (verdict.result === "error") throw new Error(`${policy.name}: evaluation error: ${verdict.error}`);
       denied.push(verdict.result === "fail");
-      if (verdict.result === "fail") messages.set(check, verdict.violations.map((v) => v.message).join("; "));
-    }
-    releaseRequestState();
+      if (verdict.result === "fail") messages.set(this.revisions[i]!.check, verdict.violations.map((v) => v.message).join("; "));
+    });
     const checks: Record<string, string[]> = {};
     const baseline: string[] = [];
     const restricted: string[] = [];
