@@ -3,7 +3,9 @@
 //     registered vs. none (C concurrent creators; p50/p99 and what podgate adds);
 //  2. scheduling throughput (pods/s bound) over a few hundred kwok nodes with
 //     podgate as extender (node-cache mode, binding) vs. the plain scheduler;
-//  3. create→Running per pod with the stage timeline.
+//  3. create→Running per pod with the stage timeline;
+//  4. with the real node (PODGATE_REAL_NODE, test/harness/realnode.ts): the
+//     demo pod's create→Running/Ready on it, by stage, beside kwok's (bench/realnode.ts).
 // Prints a table and writes JSON to bench/results/. Needs the binaries:
 // test/controlplane/build.sh. Run: node bench/flow.ts [--quick] [--keep] (--keep: leave the work dir with every log)
 import { execFile } from "node:child_process";
@@ -14,6 +16,7 @@ import { promisify } from "node:util";
 import { CoreV1Api, EventsV1Api, type V1Pod } from "@kubernetes/client-node";
 import { REPO } from "../test/harness/controlplane.ts";
 import { withHarness, type Harness } from "../test/harness/harness.ts";
+import { readRealNodeMode, realNodePreflight } from "../test/harness/realnode.ts";
 import { uniformNodes } from "../test/harness/nodes.ts";
 import { hasSidecar, registerWebhooks, removeWebhooks } from "../test/harness/podgate.ts";
 import { httpsGet, waitFor, type TlsClient } from "../test/harness/wait.ts";
@@ -21,6 +24,7 @@ import { INJECT_LABEL } from "../test/harness/webhooks.ts";
 import { histogram, since, summaryMs } from "./prom.ts";
 import { median } from "./stats.ts";
 import { componentCpuSeconds } from "./process-cpu.ts";
+import { formatRealNodeBench, realNodeBench } from "./realnode.ts";
 import { PodRecorder } from "../test/e2e/support/recorder.ts";
 import { createToRunning, formatTimeline, type TimelineRow } from "../test/e2e/support/timeline.ts";
 import { commandLine } from "../test/support/command-line.ts";
@@ -35,10 +39,12 @@ export interface FlowOptions {
   readonly timelinePods: number;
   /** Rounds of the scheduling comparison (every setup once per round); ratios are taken within a round. */
   readonly scheduleRounds: number;
+  /** Demo pods run one at a time on the real node (and again on kwok), when it runs. */
+  readonly realNodePods: number;
 }
 
-const FULL: FlowOptions = { nodes: 300, creators: 8, creates: 400, schedulePods: 600, scheduleDeadlineMs: 90_000, timelinePods: 10, scheduleRounds: 3 };
-const QUICK: FlowOptions = { nodes: 100, creators: 4, creates: 100, schedulePods: 200, scheduleDeadlineMs: 30_000, timelinePods: 5, scheduleRounds: 1 };
+const FULL: FlowOptions = { nodes: 300, creators: 8, creates: 400, schedulePods: 600, scheduleDeadlineMs: 90_000, timelinePods: 10, scheduleRounds: 3, realNodePods: 50 };
+const QUICK: FlowOptions = { nodes: 100, creators: 4, creates: 100, schedulePods: 200, scheduleDeadlineMs: 30_000, timelinePods: 5, scheduleRounds: 1, realNodePods: 10 };
 
 const run = promisify(execFile);
 const IDLE_SAMPLE_MS = 2000;
@@ -292,7 +298,12 @@ const format = (rows: readonly (readonly string[])[]) => {
 
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<Record<string, unknown>> {
   const o = argv.includes("--quick") ? QUICK : FULL;
-  return withHarness({ nodes: uniformNodes(o.nodes), keep: argv.includes("--keep"), log: (m) => process.stderr.write(`[flow] ${m}\n`) }, async (h) => {
+  const mode = readRealNodeMode();
+  const noRealNode = mode === "0" ? "PODGATE_REAL_NODE=0" : realNodePreflight();
+  if (noRealNode !== undefined && mode === "1") throw new Error(`PODGATE_REAL_NODE=1 but the real node cannot run here: ${noRealNode}`);
+  if (noRealNode !== undefined) process.stderr.write(`[flow] no real node: ${noRealNode}\n`);
+  const log = (m: string) => process.stderr.write(`[flow] ${m}\n`);
+  return withHarness({ nodes: uniformNodes(o.nodes), keep: argv.includes("--keep"), log, realNode: noRealNode === undefined }, async (h) => {
     const core = h.plane.kubeConfig.makeApiClient(CoreV1Api);
     process.stderr.write(`[flow] create latency, webhooks registered (${o.creates} creates, ${o.creators} creators)\n`);
     const withWebhooks = await createLatency(core, await namespace(core, "bench-create-with"), o);
@@ -317,6 +328,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     process.stderr.write(`[flow] create→Running timeline (${o.timelinePods} pods, webhooks + extender)\n`);
     const rows = await timeline(h, core, await namespace(core, "bench-timeline"), o.timelinePods);
     const latencies = rows.map((r) => createToRunning(r.stages)).filter((l) => l !== undefined).sort((a, b) => a - b);
+    const realNode = h.realNode ? await realNodeBench(h, o.realNodePods, log) : undefined;
 
     const result = {
       options: o,
@@ -325,6 +337,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       scheduling: { nodes: o.nodes, pods: o.schedulePods, runs: scheduling, rounds },
       createToRunningMs: { p50: percentile(latencies, 50), max: latencies.at(-1) },
       timeline: rows,
+      realNode: realNode ?? { ran: false, reason: noRealNode },
       harnessStartupMs: h.timings,
     };
     const table = [
@@ -353,6 +366,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       `\nwhole flow on the local control plane (${process.version})\n${format(table)}\n\n${format(sched)}\n(pods/s and vs none: medians over the rounds, each ratio taken within its round; the other columns from the median round: mean, and the histogram bucket holding p99)\n\n${format(cpu)}\n(medians over the rounds)\n`,
     );
     process.stdout.write(`\ncreate→Running (webhooks + extender): p50 ${result.createToRunningMs.p50} ms, max ${result.createToRunningMs.max} ms\n${formatTimeline(rows)}\n`);
+    process.stdout.write(`\n${realNode ? formatRealNodeBench(realNode) : `real node: not run (${noRealNode})`}\n`);
     const dir = join(REPO, "bench/results");
     await mkdir(dir, { recursive: true });
     const file = join(dir, `flow-${new Date().toISOString().replaceAll(":", "-")}.json`);

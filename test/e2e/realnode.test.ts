@@ -10,6 +10,7 @@ import { after, before, test } from "node:test";
 import type { V1Pod } from "@kubernetes/client-node";
 import { core, env, isReady, kubectl, namespace, poll, readPod, startRecorder, SIDECAR } from "./support/cluster.ts";
 import type { PodRecorder } from "./support/recorder.ts";
+import { demoPod } from "./support/demo-pod.ts";
 import { extenderCallsOf, readPodgateLog, reviewsOf } from "./support/timeline.ts";
 
 const real = env.realNode;
@@ -20,39 +21,6 @@ let ns: string;
 let recorder: PodRecorder;
 let created: number;
 let pod: V1Pod;
-
-/** The seeds' demo pod: an init container, an app with a readiness probe; podgate adds the native sidecar. */
-const demoPod = (namespace: string) =>
-  JSON.stringify({
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: {
-      name: POD,
-      namespace,
-      annotations: {
-        // podgate's sidecar template, as a native sidecar, with the image built for this node
-        "sidecar.podgate.io/native": "true",
-        "sidecar.podgate.io/image": real.images.logShipper,
-      },
-    },
-    spec: {
-      terminationGracePeriodSeconds: 1,
-      // the node's resolv.conf, which names no nameserver (no cluster DNS here)
-      dnsPolicy: "Default",
-      nodeSelector: { [real.label.key]: real.label.value },
-      tolerations: [{ key: real.taint.key, operator: "Equal", value: real.taint.value, effect: real.taint.effect }],
-      initContainers: [{ name: "init", image: real.images.app, imagePullPolicy: "Never", args: ["init"] }],
-      containers: [
-        {
-          name: "app",
-          image: real.images.app,
-          imagePullPolicy: "Never",
-          ports: [{ containerPort: 8080 }],
-          readinessProbe: { httpGet: { path: "/healthz", port: 8080 }, periodSeconds: 1 },
-        },
-      ],
-    },
-  });
 
 /** kubectl logs --timestamps: each line's CRI timestamp (ns precision, from containerd) and text. */
 async function logs(container: string): Promise<{ at: number; text: string }[]> {
@@ -68,7 +36,7 @@ before(async () => {
   ns = await namespace("e2e-realnode");
   recorder = await startRecorder(ns);
   created = Date.now();
-  const applied = await kubectl(["apply", "-f", "-"], demoPod(ns));
+  const applied = await kubectl(["apply", "-f", "-"], JSON.stringify(demoPod(POD, ns, real)));
   assert.equal(applied.code, 0, applied.stderr);
   recorder.created(POD, created);
   pod = await poll(`pod ${ns}/${POD} Ready on the real node`, 60_000, async () => {
