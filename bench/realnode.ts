@@ -10,7 +10,7 @@
 // ns precision).
 import { CoreV1Api } from "@kubernetes/client-node";
 import type { Harness } from "../test/harness/harness.ts";
-import { REAL_NODE_IMAGES, REAL_NODE_LABEL, REAL_NODE_TAINT } from "../test/harness/realnode.ts";
+import { realNodeEnvironment } from "../test/harness/realnode.ts";
 import { waitFor } from "../test/harness/wait.ts";
 import { INJECT_LABEL } from "../test/harness/webhooks.ts";
 import { demoPod, type RealNodeEnvironment } from "../test/e2e/support/demo-pod.ts";
@@ -78,7 +78,7 @@ async function firstLine(core: CoreV1Api, ns: string, pod: string, container: st
 
 /** One pod at a time: create, wait Ready, read its stages, delete it and wait until it is gone. */
 async function oneByOne(h: Harness, core: CoreV1Api, ns: string, count: number, onRealNode: boolean): Promise<RealPodStages[]> {
-  const real: RealNodeEnvironment = { name: h.realNode!.name, ip: h.realNode!.ip, subnet: h.realNode!.subnet, taint: { ...REAL_NODE_TAINT }, label: { ...REAL_NODE_LABEL }, images: { ...REAL_NODE_IMAGES } };
+  const real: RealNodeEnvironment = realNodeEnvironment(h.realNode!);
   const recorder = await PodRecorder.start(h.plane.kubeConfig, ns, h.podgate.logFile);
   const out: RealPodStages[] = [];
   try {

@@ -82,6 +82,9 @@ export async function startControlPlane(work: string, sup: Supervisor, log: (mes
     // machine's DNS resolver would be asked for).
     `--kubelet-client-certificate=${pki.adminCert}`, `--kubelet-client-key=${pki.adminKey}`,
     "--kubelet-preferred-address-types=InternalIP",
+    // Webhook Services are dialled at their endpoints (pod IPs on the real
+    // node's bridge): there is no kube-proxy to route a ClusterIP.
+    "--enable-aggregator-routing=true",
     "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
     `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
     "--service-cluster-ip-range=10.0.0.0/24",

@@ -27,6 +27,10 @@ export const e2eEnvironment = z.strictObject({
       name: z.string().min(1),
       ip: z.string().min(1),
       subnet: z.string().min(1),
+      /** host:port where pods reach the apiserver (a relay; its certificate names kubernetes.default.svc). */
+      apiserver: z.string().min(1),
+      /** podgate's own image is on the node (images.sh --podgate). */
+      podgateImage: z.boolean(),
       taint: z.strictObject({ key: z.string(), value: z.string(), effect: z.string() }),
       label: z.strictObject({ key: z.string(), value: z.string() }),
       images: z.strictObject({ pause: z.string(), app: z.string(), logShipper: z.string() }),

@@ -11,7 +11,7 @@ import { addNodes, startControlPlane, startScheduler, type ControlPlane } from "
 import type { E2eEnvironment } from "./env.ts";
 import { E2E_NODES, type FakeNodeSpec } from "./nodes.ts";
 import { E2E_CONFIG, hasSidecar, registerWebhooks, schedulerConfig, startPodgate, type Podgate } from "./podgate.ts";
-import { REAL_NODE_IMAGES, REAL_NODE_LABEL, REAL_NODE_TAINT, startRealNode, type RealNode } from "./realnode.ts";
+import { realNodeEnvironment, startRealNode, type RealNode } from "./realnode.ts";
 import { Supervisor } from "./supervisor.ts";
 import { waitFor } from "./wait.ts";
 import { INJECT_LABEL } from "./webhooks.ts";
@@ -112,7 +112,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       kubeconfig: plane.kubeconfig,
       bindThroughExtender: withExtender && (podgateScheduler["extenders"] as { bindVerb?: string }[] | undefined)?.some((e) => e.bindVerb) === true,
       podgate: { url: podgate.url, caFile: podgate.caFile, tlsDir: podgate.tlsDir, logFile: podgate.logFile, metricsUrl: podgate.metricsUrl },
-      ...(realNode ? { realNode: { name: realNode.name, ip: realNode.ip, subnet: realNode.subnet, taint: { ...REAL_NODE_TAINT }, label: { ...REAL_NODE_LABEL }, images: { ...REAL_NODE_IMAGES } } } : {}),
+      ...(realNode ? { realNode: realNodeEnvironment(realNode) } : {}),
     };
     const envFile = join(work, "e2e-env.json");
     await writeFile(envFile, JSON.stringify(env, null, 2));

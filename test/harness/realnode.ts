@@ -9,6 +9,7 @@
 // where each is handled. Needs root; realNodePreflight() says why not.
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { connect, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
@@ -16,6 +17,7 @@ import { CoreV1Api, type V1Node } from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import { z } from "zod";
 import { binDir, REPO, type ControlPlane } from "./controlplane.ts";
+import type { E2eEnvironment } from "./env.ts";
 import { diffMachineState, processesMentioning, readMachineState, type MachineState } from "./machine-state.ts";
 import { createNodeCredentials } from "./pki.ts";
 import type { Supervisor } from "./supervisor.ts";
@@ -30,6 +32,10 @@ export const REAL_NODE_LABEL = { key: "podgate.dev/real-node", value: "true" } a
 /** Built by test/controlplane/images.sh, imported into the node's containerd. */
 export const REAL_NODE_IMAGES = { pause: "podgate.local/pause:e2e", app: "podgate.local/app:e2e", logShipper: "podgate.local/log-shipper:e2e" } as const;
 const IMAGE_FILES = ["pause", "app", "log-shipper"] as const;
+/** podgate's own image (images.sh --podgate), imported when built. */
+export const PODGATE_IMAGE = "podgate.local/podgate:e2e";
+/** Where pods reach the apiserver: a TCP relay on the bridge address (the apiserver listens on loopback only). */
+export const API_RELAY_PORT = 6443;
 
 /** Two runs on one machine would fight over cgroups, bridges and kubelet ports: one at a time. */
 export const LOCK_DIR = "/run/lock/podgate-real-node";
@@ -77,9 +83,21 @@ export interface RealNode {
   readonly ip: string;
   readonly bridge: string;
   readonly subnet: string;
+  /** host:port of the apiserver relay, for pods (its certificate names kubernetes.default.svc, not this address). */
+  readonly apiserver: string;
+  /** podgate's image was imported (images.sh --podgate had built it). */
+  readonly podgateImage: boolean;
   readonly timings: Record<string, number>;
   /** Deletes its pods, stops kubelet and containerd, removes what they made; throws if the machine differs from before. */
   stop(): Promise<void>;
+}
+
+/** What the e2e suite is told about the real node ($PODGATE_E2E_ENV). */
+export function realNodeEnvironment(node: RealNode): NonNullable<E2eEnvironment["realNode"]> {
+  return {
+    name: node.name, ip: node.ip, subnet: node.subnet, apiserver: node.apiserver, podgateImage: node.podgateImage,
+    taint: { ...REAL_NODE_TAINT }, label: { ...REAL_NODE_LABEL }, images: { ...REAL_NODE_IMAGES },
+  };
 }
 
 async function sh(command: string, args: readonly string[]): Promise<string> {
@@ -308,11 +326,13 @@ export async function startRealNode(work: string, sup: Supervisor, plane: Contro
   mark("machine state read");
   const core = plane.kubeConfig.makeApiClient(CoreV1Api);
   let started = false;
+  let relay: Server | undefined;
 
   const stop = async () => {
     const problems: string[] = [];
     const t = performance.now();
     if (started) problems.push(...(await drain(core, sup, dir, log)));
+    await new Promise((resolve) => (relay ? relay.close(resolve) : resolve(undefined)));
     await sup.stopOne("containerd");
     problems.push(...(await cleanUp(owner, before)));
     const after = await readMachineState(dir);
@@ -354,9 +374,30 @@ export async function startRealNode(work: string, sup: Supervisor, plane: Contro
     const socket = join(cdir, "containerd.sock");
     sup.start("containerd", "containerd", ["--config", configPath, "--log-level", "info"]);
     await waitFor("containerd's socket", 30_000, async () => (await sh("ctr", ["--address", socket, "version"])).includes("Server"), () => sup.assertAlive());
+    const podgateTar = join(imagesDir(), "podgate.tar");
+    const podgateImage = existsSync(podgateTar);
     for (const f of IMAGE_FILES) await sh("ctr", ["--address", socket, "-n", "k8s.io", "images", "import", join(imagesDir(), `${f}.tar`)]);
+    // podgate's 230 MB unpack overlaps kubelet's start; awaited before the node is handed over.
+    const podgateImport = podgateImage ? sh("ctr", ["--address", socket, "-n", "k8s.io", "images", "import", podgateTar]) : Promise.resolve("");
+    podgateImport.catch(() => undefined);
     mark("containerd ready, images imported");
-    log(`containerd ready (${socket}); imported ${Object.values(REAL_NODE_IMAGES).join(", ")}`);
+    log(`containerd ready (${socket}); imported ${Object.values(REAL_NODE_IMAGES).join(", ")}${podgateImage ? `; importing ${PODGATE_IMAGE}` : ""}`);
+
+    // Pods reach the apiserver through a relay on the bridge address: it
+    // listens on loopback only, and no kube-proxy routes the kubernetes
+    // Service's ClusterIP. TLS passes through untouched.
+    const api = new URL(plane.apiUrl);
+    relay = createServer((client) => {
+      const upstream = connect(Number(api.port), api.hostname);
+      client.pipe(upstream).pipe(client);
+      const end = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on("error", end).on("close", end);
+      upstream.on("error", end).on("close", end);
+    });
+    await new Promise<void>((resolve, reject) => relay!.once("error", reject).listen(API_RELAY_PORT, ip, resolve));
 
     // -- cgroups: a root of our own in every hierarchy (kubelet wants it to
     // exist; cgroup v1 cpuset children need cpus/mems before tasks can join)
@@ -450,7 +491,9 @@ export async function startRealNode(work: string, sup: Supervisor, plane: Contro
     }, () => sup.assertAlive(), 200);
     mark("node Ready");
     log(`real node ${REAL_NODE_NAME} Ready at ${ip} (kubelet :${port}) in ${timings["node Ready"]} ms`);
-    return { name: REAL_NODE_NAME, ip, bridge, subnet, timings, stop };
+    await podgateImport;
+    if (podgateImage) mark("podgate image imported");
+    return { name: REAL_NODE_NAME, ip, bridge, subnet, apiserver: `${ip}:${API_RELAY_PORT}`, podgateImage, timings, stop };
   } catch (error) {
     try {
       await stop();

@@ -12,9 +12,9 @@ import { commandLine } from "../support/command-line.ts";
 // Order matters, and node --test sorts the files it is given, so each file
 // gets its own run: rotation moves podgate to a new CA that the running
 // kube-scheduler (which read caData at start) does not trust, so it runs last.
-// realnode needs the real node (PODGATE_REAL_NODE) and is left out without it.
-export const SUITE = ["admission", "scheduling", "workload", "manifests", "pss", "realnode", "rotation"].map((f) => join(REPO, "test/e2e", `${f}.test.ts`));
-const REAL_NODE_FILE = join(REPO, "test/e2e/realnode.test.ts");
+// realnode and incluster need the real node (PODGATE_REAL_NODE) and are left out without it.
+export const SUITE = ["admission", "scheduling", "workload", "manifests", "pss", "realnode", "incluster", "rotation"].map((f) => join(REPO, "test/e2e", `${f}.test.ts`));
+const REAL_NODE_FILES = ["realnode", "incluster"].map((f) => join(REPO, "test/e2e", `${f}.test.ts`));
 
 function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,7 +40,8 @@ if ((await run(join(REPO, "test/controlplane/build.sh"), [])) !== 0) {
   process.stderr.write("e2e: building the control plane failed (see above)\n");
   process.exit(1);
 }
-if (mode !== "0" && (await run(join(REPO, "test/controlplane/images.sh"), [])) !== 0) {
+// --podgate: podgate's own image too, for incluster.test.ts (the build of this checkout).
+if (mode !== "0" && (await run(join(REPO, "test/controlplane/images.sh"), ["--podgate"])) !== 0) {
   process.stderr.write("e2e: building the real node's images failed (see above)\n");
   process.exit(1);
 }
@@ -50,8 +51,8 @@ if (cannot !== undefined && mode === "1") {
   process.exit(1);
 }
 const realNode = cannot === undefined;
-if (!realNode) process.stderr.write(`[e2e] no real node (${cannot}): kwok nodes only; ${REAL_NODE_FILE.slice(REPO.length + 1)} is left out\n`);
-const files = positionals.length > 0 ? positionals : SUITE.filter((f) => realNode || f !== REAL_NODE_FILE);
+if (!realNode) process.stderr.write(`[e2e] no real node (${cannot}): kwok nodes only; ${REAL_NODE_FILES.map((f) => f.slice(REPO.length + 1)).join(" and ")} are left out\n`);
+const files = positionals.length > 0 ? positionals : SUITE.filter((f) => realNode || !REAL_NODE_FILES.includes(f));
 
 process.stderr.write(`[e2e ${seconds()}s] control plane built; starting the harness${realNode ? " with a real node" : ""}\n`);
 const code = await withHarness({ keep: process.env["PODGATE_E2E_KEEP"] === "1", realNode }, async (h) => {

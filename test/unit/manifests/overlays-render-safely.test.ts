@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { parse, parseAllDocuments } from "yaml";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
-const OVERLAYS = ["base", "overlays/kind", "overlays/production", "overlays/production-cert-manager"];
+const OVERLAYS = ["base", "overlays/kind", "overlays/local", "overlays/production", "overlays/production-cert-manager"];
 const NAMESPACE = "podgate";
 const SYSTEM_NAMESPACES = ["kube-system", "kube-node-lease", NAMESPACE];
 

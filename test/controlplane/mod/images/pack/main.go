@@ -4,6 +4,10 @@
 // Docker: the real node's images are built from Go binaries and packed here.
 //
 //	pack -name podgate.local/app:e2e -out app.tar -entrypoint /app /app=./bin/app [/etc/x=./x ...]
+//
+// A source that is a directory is packed with everything under it; symbolic
+// links under it stay links, a file named directly is packed with what it
+// points to (so /lib64/ld-linux-x86-64.so.2=/lib64/ld-linux-x86-64.so.2 packs the loader itself).
 package main
 
 import (
@@ -14,8 +18,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -36,43 +42,98 @@ func digest(b []byte) string {
 // epoch: fixed file times, so the same inputs make the same image digest.
 var epoch = time.Unix(0, 0)
 
+// entry is one file, directory or symbolic link of the layer.
+type entry struct {
+	source string // a regular file's content; empty for directories and links
+	link   string
+	dir    bool
+	mode   int64
+}
+
+// expand lists what each /target=source packs: a file, or a directory's whole tree.
+func expand(files map[string]string) (map[string]entry, error) {
+	out := map[string]entry{}
+	for target, source := range files {
+		name := strings.TrimPrefix(path.Clean(target), "/")
+		info, err := os.Stat(source)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			out[name] = entry{source: source, mode: int64(info.Mode().Perm())}
+			continue
+		}
+		err = filepath.WalkDir(source, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(source, p)
+			inner := path.Join(name, filepath.ToSlash(rel))
+			i, err := d.Info()
+			if err != nil {
+				return err
+			}
+			switch {
+			case d.Type()&fs.ModeSymlink != 0:
+				link, err := os.Readlink(p)
+				if err != nil {
+					return err
+				}
+				out[inner] = entry{link: link, mode: 0o777}
+			case d.IsDir():
+				out[inner] = entry{dir: true, mode: int64(i.Mode().Perm())}
+			default:
+				out[inner] = entry{source: p, mode: int64(i.Mode().Perm())}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func layer(files map[string]string) ([]byte, error) {
+	entries, err := expand(files)
+	if err != nil {
+		return nil, err
+	}
+	// Parent directories get entries of their own (0755, fixed time) rather than whatever the unpacker defaults to.
+	for name := range entries {
+		for d := path.Dir(name); d != "."; d = path.Dir(d) {
+			if _, ok := entries[d]; !ok {
+				entries[d] = entry{dir: true, mode: 0o755}
+			}
+		}
+	}
+	names := make([]string, 0, len(entries))
+	for n := range entries {
+		names = append(names, n)
+	}
+	// Sorted, so parents come before their children and the same inputs give the same digest.
+	sort.Strings(names)
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	dirs := map[string]bool{}
-	targets := make([]string, 0, len(files))
-	for t := range files {
-		targets = append(targets, t)
-	}
-	sort.Strings(targets)
-	for _, target := range targets {
-		name := strings.TrimPrefix(path.Clean(target), "/")
-		for d := path.Dir(name); d != "." && !dirs[d]; d = path.Dir(d) {
-			dirs[d] = true
+	for _, name := range names {
+		e := entries[name]
+		h := &tar.Header{Name: name, Mode: e.mode, ModTime: epoch}
+		var data []byte
+		switch {
+		case e.dir:
+			h.Typeflag, h.Name = tar.TypeDir, name+"/"
+		case e.link != "":
+			h.Typeflag, h.Linkname = tar.TypeSymlink, e.link
+		default:
+			if data, err = os.ReadFile(e.source); err != nil {
+				return nil, err
+			}
+			h.Typeflag, h.Size = tar.TypeReg, int64(len(data))
 		}
-		data, err := os.ReadFile(files[target])
-		if err != nil {
-			return nil, err
-		}
-		info, err := os.Stat(files[target])
-		if err != nil {
-			return nil, err
-		}
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: int64(info.Mode().Perm()), Size: int64(len(data)), ModTime: epoch, Typeflag: tar.TypeReg}); err != nil {
+		if err := tw.WriteHeader(h); err != nil {
 			return nil, err
 		}
 		if _, err := tw.Write(data); err != nil {
-			return nil, err
-		}
-	}
-	// Parent directories get entries of their own (0755, fixed time) rather than whatever the unpacker defaults to.
-	sortedDirs := make([]string, 0, len(dirs))
-	for d := range dirs {
-		sortedDirs = append(sortedDirs, d)
-	}
-	sort.Strings(sortedDirs)
-	for _, d := range sortedDirs {
-		if err := tw.WriteHeader(&tar.Header{Name: d + "/", Mode: 0o755, ModTime: epoch, Typeflag: tar.TypeDir}); err != nil {
 			return nil, err
 		}
 	}

@@ -1,0 +1,132 @@
+// podgate deployed for real: its image (built here without a registry or
+// Docker, test/controlplane/images.sh --podgate) run on the real node from
+// manifests/overlays/local — the certificate bootstrap Job, two replicas
+// behind the Service the apiserver calls (--enable-aggregator-routing dials
+// the endpoints; no kube-proxy), the Lease leader, the restricted
+// securityContext enforced by runc — and the apiserver calling it: a pod
+// created with kubectl injected, a privileged pod denied. Needs the harness's
+// real node with podgate's image (`npm run e2e` leaves this file out without).
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { after, before, test } from "node:test";
+import { AppsV1Api, BatchV1Api, CoordinationV1Api } from "@kubernetes/client-node";
+import { parseAllDocuments } from "yaml";
+import { REPO } from "../harness/controlplane.ts";
+import { core, env, isReady, kubeConfig, kubectl, namespace, poll, readPod, SIDECAR } from "./support/cluster.ts";
+import { demoPod } from "./support/demo-pod.ts";
+
+const real = env.realNode;
+if (!real?.podgateImage) throw new Error("no real node with podgate's image: run with PODGATE_REAL_NODE=1 npm run e2e (images.sh --podgate builds it)");
+const NS = "podgate";
+const apps = kubeConfig.makeApiClient(AppsV1Api);
+const batch = kubeConfig.makeApiClient(BatchV1Api);
+const coordination = kubeConfig.makeApiClient(CoordinationV1Api);
+
+type Doc = { kind: string; spec?: { template?: { spec: { hostAliases?: unknown[]; containers: { env?: unknown[] }[] } } } };
+
+/**
+ * manifests/overlays/local as `kubectl apply -k` would apply it, plus the one
+ * thing only the running harness knows: where pods reach the apiserver (a
+ * relay on the bridge; the apiserver's certificate names kubernetes.default.svc).
+ */
+async function rendered(): Promise<string> {
+  const out = await kubectl(["kustomize", `${REPO}/manifests/overlays/local`]);
+  assert.equal(out.code, 0, out.stderr);
+  const [host, port] = real!.apiserver.split(":");
+  const docs = parseAllDocuments(out.stdout).map((d) => d.toJS() as Doc);
+  for (const doc of docs) {
+    const pod = doc.spec?.template?.spec;
+    if (!pod || (doc.kind !== "Deployment" && doc.kind !== "Job")) continue;
+    pod.hostAliases = [{ ip: host, hostnames: ["kubernetes.default.svc"] }];
+    for (const c of pod.containers) c.env = [...(c.env ?? []), { name: "KUBERNETES_SERVICE_HOST", value: "kubernetes.default.svc" }, { name: "KUBERNETES_SERVICE_PORT", value: port }];
+  }
+  return JSON.stringify({ apiVersion: "v1", kind: "List", items: docs });
+}
+
+let manifests: string;
+let podgatePods: string[] = [];
+
+const podgateLog = async () => {
+  const r = await kubectl(["logs", "-n", NS, "-l", "app.kubernetes.io/component=server", "--tail=-1", "--prefix"]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
+};
+
+before(async () => {
+  manifests = await rendered();
+  const applied = await kubectl(["apply", "-f", "-"], manifests);
+  assert.equal(applied.code, 0, applied.stderr);
+  await poll("the certificates Job to complete", 180_000, async () => ((await batch.readNamespacedJob({ name: "podgate-certificates", namespace: NS })).status?.succeeded ?? 0) >= 1, 500);
+  await poll("2 podgate replicas available", 180_000, async () => ((await apps.readNamespacedDeployment({ name: "podgate", namespace: NS })).status?.availableReplicas ?? 0) >= 2, 500);
+  podgatePods = (await core.listNamespacedPod({ namespace: NS, labelSelector: "app.kubernetes.io/component=server" })).items.filter((p) => p.metadata?.deletionTimestamp === undefined).map((p) => p.metadata!.name!);
+});
+
+after(async () => {
+  // Its webhooks fail closed: they go with it, before the rest of the suite runs.
+  const deleted = await kubectl(["delete", "-f", "-", "--wait=true", "--timeout=120s", "--ignore-not-found"], manifests);
+  if (deleted.code !== 0) process.stderr.write(`incluster: delete: ${deleted.stderr}\n`);
+});
+
+test("podgate runs in the cluster from manifests/overlays/local: the certificates Job completed, two replicas Ready on the real node, one holds the Lease", async () => {
+  const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: "app.kubernetes.io/component=server" });
+  const running = pods.items.filter((p) => p.metadata?.deletionTimestamp === undefined);
+  assert.equal(running.length, 2);
+  for (const p of running) {
+    assert.equal(p.spec?.nodeName, real.name);
+    assert.ok(isReady(p), `${p.metadata?.name} Ready (its /readyz)`);
+    assert.match(p.status?.containerStatuses?.[0]?.imageID ?? "", /sha256:/);
+  }
+  const lease = await poll("a Lease holder", 60_000, async () => (await coordination.readNamespacedLease({ name: "podgate-certificates", namespace: NS })).spec?.holderIdentity);
+  assert.ok(podgatePods.includes(lease), `the Lease is held by a podgate pod (${lease})`);
+  const secret = await core.readNamespacedSecret({ name: "podgate-tls", namespace: NS });
+  assert.ok(secret.data?.["tls.crt"] && secret.data["ca.crt"], "the Job made the serving certificate");
+});
+
+test("runc enforces the restricted securityContext: uid 1000, no capabilities, no privilege escalation, a read-only root filesystem", () => {
+  const servers = readdirSync("/proc").filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      return cmdline.includes("/app/bin/podgate.js") && cmdline.includes("serve");
+    } catch {
+      return false;
+    }
+  });
+  assert.equal(servers.length, 2, "two podgate server processes on this machine");
+  for (const pid of servers) {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    assert.match(status, /^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
+    assert.match(status, /^CapEff:\s+0+$/m);
+    assert.match(status, /^NoNewPrivs:\s+1$/m);
+    assert.match(status, /^Seccomp:\s+2$/m, "a seccomp filter (RuntimeDefault)");
+    const root = readFileSync(`/proc/${pid}/mountinfo`, "utf8").split("\n").find((l) => l.split(" ")[4] === "/");
+    assert.match(root?.split(" ")[5] ?? "", /^ro\b/, `its root mount is read-only: ${root}`);
+  }
+});
+
+test("the in-cluster podgate injects its sidecar into a pod created with kubectl, and the pod runs", async () => {
+  // Not labelled for the local podgate's injection: only the in-cluster one can inject here.
+  const ns = await namespace("e2e-incluster", { inject: false });
+  const pod = demoPod("injected", ns, real);
+  pod.metadata!.annotations = { ...pod.metadata!.annotations, "sidecar.podgate.io/inject": "true" };
+  const applied = await kubectl(["apply", "-f", "-"], JSON.stringify(pod));
+  assert.equal(applied.code, 0, applied.stderr);
+  const ready = await poll("the injected pod Ready", 60_000, async () => {
+    const p = await readPod("injected", ns);
+    return isReady(p) ? p : undefined;
+  });
+  assert.deepEqual(ready.spec?.initContainers?.map((c) => c.name), ["init", SIDECAR]);
+  assert.equal(ready.spec?.nodeName, real.name);
+  const log = await poll("the in-cluster podgate's log of the review", 10_000, async () => (await podgateLog()).split("\n").find((l) => l.includes('"admission review"') && l.includes(`"namespace":"${ns}"`) && l.includes('"route":"/mutate/sidecar"') && l.includes('"decision":"patched"')));
+  process.stdout.write(`in-cluster podgate: ${log.slice(0, 300)}\n`);
+});
+
+test("a Deny policy of the in-cluster podgate refuses a privileged pod with its message", async () => {
+  const ns = await namespace("e2e-incluster-deny", { inject: false });
+  const pod = demoPod("privileged", ns, real);
+  pod.spec!.containers[0]!.securityContext = { privileged: true };
+  const applied = await kubectl(["apply", "-f", "-"], JSON.stringify(pod));
+  assert.equal(applied.code, 1, "kubectl fails");
+  assert.match(applied.stderr, /privileged/);
+  const log = await poll("the in-cluster podgate's log of the denial", 10_000, async () => (await podgateLog()).split("\n").find((l) => l.includes(`"namespace":"${ns}"`) && l.includes('"decision":"denied"')));
+  process.stdout.write(`kubectl: ${applied.stderr.trim()}\nin-cluster podgate: ${log.slice(0, 300)}\n`);
+});
