@@ -25,10 +25,14 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+function helpLine(commandPath: string): string {
+  return `(${commandPath} --help shows the usage)`;
+}
+
 const program = new Command("podgate")
   .description("Admission webhooks and a scheduler extender for Kubernetes")
   .version(VERSION)
-  .showHelpAfterError()
+  .showHelpAfterError(helpLine("podgate"))
   .exitOverride();
 program.addCommand(serveCommand());
 program.addCommand(testCommand());
@@ -38,10 +42,11 @@ program.addCommand(certsCommand());
 program.addCommand(schedulerConfigCommand());
 program.addCommand(initCommand(VERSION));
 
-// addCommand does not pass these settings down; apply them to every subcommand so usage errors exit 2.
-(function inherit(command: Command) {
-  for (const sub of command.commands) inherit(sub.exitOverride().showHelpAfterError());
-})(program);
+// addCommand does not pass these settings down; apply them to every subcommand so usage errors exit 2
+// and print the error and one line on where the help is (the full help buried the line that mattered).
+(function inherit(command: Command, path: string) {
+  for (const sub of command.commands) inherit(sub.exitOverride().showHelpAfterError(helpLine(`${path} ${sub.name()}`)), `${path} ${sub.name()}`);
+})(program, "podgate");
 
 try {
   await program.parseAsync(process.argv);

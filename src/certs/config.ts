@@ -5,7 +5,7 @@
 //   files  someone else (cert-manager, a mounted Secret) provides tlsDir;
 //          podgate serves and reloads it but never generates.
 import { z } from "zod";
-import { serviceHosts } from "./hosts.ts";
+import { certificateHost, serviceHosts } from "./hosts.ts";
 import type { CertificatePolicy } from "./plan.ts";
 
 const dnsName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a lowercase DNS name").max(253);
@@ -40,7 +40,7 @@ export const secretMode = z
     validatingWebhookConfiguration: z.union([dnsName, z.literal("")]).default("podgate"),
     lease: dnsName.default("podgate-certificates"),
     /** Names besides the Service's four DNS names. */
-    extraHosts: z.array(z.string().min(1)).default([]),
+    extraHosts: z.array(certificateHost).default([]),
     ...validityShape,
     leaseDurationSeconds: z.number().int().min(5).max(600).default(60),
     checkIntervalSeconds: z.number().int().min(1).max(3600).default(20),

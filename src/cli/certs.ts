@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
 import { checkValidity, policyFor, secretMode, validityShape } from "../certs/config.ts";
 import { DirectoryStore } from "../certs/directory.ts";
-import { serviceHosts } from "../certs/hosts.ts";
+import { certificateHost, serviceHosts } from "../certs/hosts.ts";
 import type { ReconcileOptions, ReconcileResult } from "../certs/reconcile.ts";
 import { ConfigError } from "../config/load.ts";
 import { describeIssue } from "../admission/review.ts";
@@ -102,7 +102,7 @@ function bootstrapCommand(): Command {
 }
 
 const generateFlags = z
-  .strictObject({ out: z.string().min(1), hosts: z.array(z.string().min(1)).min(1, "name at least one host"), ...validityShape })
+  .strictObject({ out: z.string().min(1), hosts: z.array(certificateHost).min(1, "name at least one host"), ...validityShape })
   .superRefine(checkValidity);
 
 function generateCommand(): Command {

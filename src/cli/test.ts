@@ -16,7 +16,9 @@ export function testCommand(): Command {
       if (suites.length === 0) command.error(`podgate: no podgate-test.yaml under ${path}`, { exitCode: 2, code: "podgate.usage" });
       process.stdout.write(`${policyTools.formatSuites(suites)}\n`);
       if (flags.junit) await writeFile(flags.junit, policyTools.junitXml(suites));
-      if (!suites.every(policyTools.suitePassed)) process.exitCode = 1;
+      // A suite that cannot load (invalid suite, policy or module) is a usage/config error, not a verdict mismatch.
+      if (suites.some((suite) => suite.error !== undefined)) process.exitCode = 2;
+      else if (!suites.every(policyTools.suitePassed)) process.exitCode = 1;
     });
   return command;
 }

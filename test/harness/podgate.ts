@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { AdmissionregistrationV1Api, type V1ValidatingWebhookConfiguration } from "@kubernetes/client-node";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { REPO, type ControlPlane } from "./controlplane.ts";
 import { SERVE_NODE_FLAGS } from "../../src/server/node-flags.ts";
 import { buildPodgate, PODGATE_BIN } from "../support/build.ts";
@@ -62,7 +62,9 @@ export async function registerWebhooks(plane: ControlPlane, podgate: Podgate): P
   const mutating = urlMutatingConfiguration(baseMutatingConfiguration(REPO), { name: WEBHOOK_CONFIG_NAME, baseUrl: podgate.url, caBundle });
   await api.createMutatingWebhookConfiguration({ body: mutating });
   // podgate's own exporter compiles the validating rules (CREATE/UPDATE/DELETE) from the policies.
-  const validating = parse(await podgateCli(["export", "webhooks", "--config", podgate.configPath, "--url", podgate.url, "--ca-bundle-file", podgate.caFile, "--name", WEBHOOK_CONFIG_NAME])) as V1ValidatingWebhookConfiguration;
+  // It emits the MutatingWebhookConfiguration too; the harness keeps the base manifests' (their selectors are what the e2e tests).
+  const exported = parseAllDocuments(await podgateCli(["export", "webhooks", "--config", podgate.configPath, "--url", podgate.url, "--ca-bundle-file", podgate.caFile, "--name", WEBHOOK_CONFIG_NAME]));
+  const validating = (Array.isArray(exported) ? exported : [exported]).map((d) => d.toJS() as { kind?: string }).find((o) => o.kind === "ValidatingWebhookConfiguration") as V1ValidatingWebhookConfiguration;
   await api.createValidatingWebhookConfiguration({ body: validating });
 }
 

@@ -92,13 +92,57 @@ function matchConditions(policies: readonly Policy[]): { name: string; expressio
   return [{ name: "any-policy", expression: perPolicy.map((c) => `(${conjunction(c)})`).join(" || ") }];
 }
 
-export function webhookConfiguration(entries: readonly { entry: WebhookEntry; policies: readonly Policy[] }[], options: WebhookExportOptions): Record<string, unknown> {
-  const clientConfig = (path: string) => ({
+function clientConfigFor(options: WebhookExportOptions, path: string) {
+  return {
     ...("url" in options.target
       ? { url: `${options.target.url.replace(/\/+$/, "")}${path}` }
       : { service: { namespace: options.target.service.namespace, name: options.target.service.name, path, port: options.target.service.port ?? 443 } }),
     ...(options.caBundle ? { caBundle: options.caBundle } : {}),
-  });
+  };
+}
+
+const excluding = (options: WebhookExportOptions) => ({ key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...options.excludeNamespaces] });
+
+/** The built-in mutating webhook types and the requests they act on: pods, on CREATE only. */
+const MUTATING_RULES: Readonly<Record<string, readonly Record<string, unknown>[]>> = {
+  sidecar: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"], scope: "Namespaced" }],
+  defaults: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"], scope: "Namespaced" }],
+};
+
+/**
+ * The MutatingWebhookConfiguration for the config's built-in mutating webhooks (sidecar, defaults), in
+ * config order; reinvocationPolicy IfNeeded, as both are idempotent. A webhook from a module declares no
+ * resources podgate could route, so it is listed in `skipped` for its entry to be written by hand.
+ */
+export function mutatingWebhookConfiguration(entries: readonly WebhookEntry[], options: WebhookExportOptions): { configuration?: Record<string, unknown>; skipped: string[] } {
+  const enabled = entries.filter((e) => e.enabled);
+  const known = enabled.filter((e) => e.type !== undefined && MUTATING_RULES[e.type] !== undefined);
+  const skipped = enabled.filter((e) => !known.includes(e)).map((e) => e.name);
+  if (known.length === 0) return { skipped };
+  return {
+    skipped,
+    configuration: {
+      apiVersion: ADMISSIONREGISTRATION,
+      kind: "MutatingWebhookConfiguration",
+      metadata: { name: options.configurationName ?? "podgate" },
+      webhooks: known.map((entry) => ({
+        name: `${entry.name}.mutate.podgate.dev`,
+        admissionReviewVersions: ["v1"],
+        sideEffects: "None",
+        failurePolicy: entry.failurePolicy,
+        timeoutSeconds: entry.timeoutSeconds,
+        matchPolicy: "Equivalent",
+        reinvocationPolicy: "IfNeeded",
+        clientConfig: clientConfigFor(options, `/mutate/${entry.name}`),
+        rules: MUTATING_RULES[entry.type!],
+        namespaceSelector: { matchExpressions: [excluding(options)] },
+      })),
+    },
+  };
+}
+
+export function webhookConfiguration(entries: readonly { entry: WebhookEntry; policies: readonly Policy[] }[], options: WebhookExportOptions): Record<string, unknown> {
+  const clientConfig = (path: string) => clientConfigFor(options, path);
   return {
     apiVersion: ADMISSIONREGISTRATION,
     kind: "ValidatingWebhookConfiguration",
@@ -120,7 +164,7 @@ export function webhookConfiguration(entries: readonly { entry: WebhookEntry; po
           ...namespaceSelector,
           matchExpressions: [
             ...(namespaceSelector.matchExpressions ?? []),
-            { key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...options.excludeNamespaces] },
+            excluding(options),
           ],
         },
         ...(Object.keys(objectSelector).length > 0 ? { objectSelector } : {}),

@@ -6,7 +6,7 @@ import { defineMutatingWebhook } from "../../src/toolkit/define.ts";
 import { readPodCreate, rememberParsed, shortWarning } from "../pod/request.ts";
 import { namespaceOf } from "../pod/shape.ts";
 import { inject } from "./inject.ts";
-import { planInjection } from "./select.ts";
+import { planInjection, unreadKeys } from "./select.ts";
 import { sidecarSettings, type SidecarSettings } from "./settings.ts";
 
 /** Audit annotation key (the apiserver prefixes it with the webhook name). */
@@ -21,16 +21,18 @@ export function handleSidecar(request: AdmissionRequest, settings: SidecarSettin
   if (read.kind === "ignore") return allow();
   if (read.kind === "unreadable") return skipped(`unreadable pod: ${read.message}`, [`sidecar not injected: ${read.message}`]);
   const plan = planInjection(read.pod, namespaceOf(read.pod, request.namespace), settings);
+  if (!plan.inject && plan.quiet) return allow();
+  // Misspelt keys are reported as bad values are, whether or not the pod gets its sidecar.
+  const unread = unreadKeys(read.pod, settings).map((m) => `sidecar: ${m}`);
   if (!plan.inject) {
-    if (plan.quiet) return allow();
     const details = plan.problems.map((p) => `${p.key} ${p.message}`);
-    return skipped([plan.reason, ...details].join("; "), details.map((d) => `sidecar not injected: ${d}`));
+    return skipped([plan.reason, ...details].join("; "), [...details.map((d) => `sidecar not injected: ${d}`), ...unread]);
   }
   const result = inject(read.pod, plan.selections);
-  if (!result.ok) return skipped(result.reason, [`sidecar not injected: ${result.reason}`]);
+  if (!result.ok) return skipped(result.reason, [`sidecar not injected: ${result.reason}`, ...unread]);
   // A parsed pod plus parts that fit the pod schemas: the next mutator need not parse it again.
   if (plan.selections.every((s) => s.fitsPod)) rememberParsed(result.pod);
-  return mutate(result.pod, { auditAnnotations: { [AUDIT_KEY]: `injected: ${result.status.templates.join(",")}` } });
+  return mutate(result.pod, { auditAnnotations: { [AUDIT_KEY]: `injected: ${result.status.templates.join(",")}` }, ...(unread.length > 0 ? { warnings: unread.map(shortWarning) } : {}) });
 }
 
 export const sidecarWebhook = defineMutatingWebhook({

@@ -1,7 +1,7 @@
 // Whether and what to inject into one pod: a pure decision from the pod and the
 // settings. Bad annotation values are problems to report, never exceptions.
 import type { Pod } from "../pod/shape.ts";
-import { INJECT, NATIVE, STATUS, TEMPLATES, valueAnnotations } from "./annotations.ts";
+import { DOMAIN, INJECT, NATIVE, STATUS, TEMPLATES, valueAnnotations } from "./annotations.ts";
 import type { PodFacts } from "./render.ts";
 import type { SidecarSettings } from "./settings.ts";
 import { renderForPod } from "./memo.ts";
@@ -114,3 +114,33 @@ export function planInjection(pod: Pod, namespace: string, settings: SidecarSett
   if (problems.length > 0) return skip("invalid override", problems);
   return { inject: true, selections };
 }
+
+const READ_KEYS: ReadonlySet<string> = new Set([INJECT, TEMPLATES, NATIVE, STATUS]);
+
+/**
+ * Annotations (and labels) under sidecar.podgate.io that podgate does not read: a misspelt key
+ * (sidecar.podgate.io/imgae, proxy.sidecar.podgate.io/cpu for an unknown template) would
+ * otherwise be ignored without a word. Each gets a message saying what is read instead.
+ */
+export function unreadKeys(pod: Pod, settings: SidecarSettings): string[] {
+  const keys = [...Object.keys(pod.metadata.annotations ?? {}), ...Object.keys(pod.metadata.labels ?? {})];
+  const shared = new Set(Object.values(settings.templates).flatMap((t) => Object.keys(t.values)));
+  const messages: string[] = [];
+  for (const key of new Set(keys)) {
+    const slash = key.indexOf("/");
+    const prefix = key.slice(0, slash);
+    if (slash < 0 || READ_KEYS.has(key) || !(prefix === DOMAIN || prefix.endsWith(`.${DOMAIN}`))) continue;
+    const name = key.slice(slash + 1);
+    if (prefix === DOMAIN) {
+      if (shared.has(name)) continue;
+      messages.push(`unknown key ${key}: podgate reads inject, templates, native and the templates' values (${[...shared].join(", ") || "none"})`);
+      continue;
+    }
+    const template = prefix.slice(0, -DOMAIN.length - 1);
+    const values = settings.templates[template]?.values;
+    if (values === undefined) messages.push(`unknown key ${key}: no template "${template}"; known: ${Object.keys(settings.templates).join(", ")}`);
+    else if (!(name in values)) messages.push(`unknown key ${key}: template ${template} has the values ${Object.keys(values).join(", ") || "(none)"}`);
+  }
+  return messages;
+}
+
