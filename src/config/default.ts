@@ -2,7 +2,8 @@
 // command-line flags override the server section before validation.
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { buildConfig, decodeYaml, readConfigFile, type ConfigRegistry, type LoadedConfig } from "./load.ts";
+import { buildConfig, ConfigError, decodeYaml, isRecord, readConfigFile, zodProblems, type ConfigRegistry, type LoadedConfig } from "./load.ts";
+import { serverConfig } from "./schema.ts";
 import { packagePath } from "../package-root.ts";
 
 export const DEFAULT_CONFIG_PATH = packagePath("config/default.yaml");
@@ -25,8 +26,18 @@ export async function loadConfig(source: ConfigSource, registry: ConfigRegistry)
   const baseDir = source.path ? dirname(resolve(source.path)) : process.cwd();
   const overrides = Object.fromEntries(Object.entries(source.serverOverrides ?? {}).filter(([, v]) => v !== undefined));
   if (Object.keys(overrides).length === 0) return buildConfig(raw, registry, name, baseDir);
-  const base = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
-  const server = (typeof base["server"] === "object" && base["server"] !== null ? base["server"] : {}) as Record<string, unknown>;
+  // A flag must not hide an invalid value in the file: the file is judged as written first.
+  const fileServer = serverConfig.safeParse(isRecord(raw) ? (raw["server"] ?? {}) : {});
+  const fileProblems = fileServer.success ? [] : zodProblems(fileServer.error, "server");
+  const base = isRecord(raw) ? raw : {};
+  const server = isRecord(base["server"]) ? base["server"] : {};
   const metrics = { ...(server["metrics"] as object | undefined), ...(overrides["metrics"] as object | undefined) };
-  return buildConfig({ ...base, server: { ...server, ...overrides, metrics } }, registry, name, baseDir);
+  try {
+    const config = buildConfig({ ...base, server: { ...server, ...overrides, metrics } }, registry, name, baseDir);
+    if (fileProblems.length > 0) throw new ConfigError(name, fileProblems);
+    return config;
+  } catch (error) {
+    if (!(error instanceof ConfigError) || fileProblems.length === 0) throw error;
+    throw new ConfigError(name, [...new Set([...fileProblems, ...error.problems])]);
+  }
 }

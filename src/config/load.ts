@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { AdmissionHandler } from "../admission/handler.ts";
 import { describeIssue } from "../admission/review.ts";
 import { loadDefinition, ModuleError, resolveFrom } from "../toolkit/modules.ts";
-import { configShape, type ServerConfig, type WebhookEntry, type WebhookType } from "./schema.ts";
+import { configShape, webhookEntry, type ServerConfig, type WebhookEntry, type WebhookType } from "./schema.ts";
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -71,10 +71,12 @@ function typeOf(kind: "mutating" | "validating", entry: WebhookEntry, at: string
   return type;
 }
 
-function buildHandlers(kind: "mutating" | "validating", entries: readonly WebhookEntry[], registry: ConfigRegistry, baseDir: string, problems: string[]) {
+/** Entries that failed the schema are holes (undefined): the others are still built, so one run reports every problem. */
+function buildHandlers(kind: "mutating" | "validating", entries: readonly (WebhookEntry | undefined)[], registry: ConfigRegistry, baseDir: string, problems: string[]) {
   const handlers: AdmissionHandler[] = [];
   const names = new Set<string>();
   entries.forEach((entry, index) => {
+    if (!entry) return;
     const at = `admission.${kind}[${index}]`;
     if (names.has(entry.name)) problems.push(`${at}.name: duplicate webhook name "${entry.name}"`);
     names.add(entry.name);
@@ -98,6 +100,28 @@ function buildHandlers(kind: "mutating" | "validating", entries: readonly Webhoo
 }
 
 /**
+ * An entry whose own fields failed the schema (already reported) still has its type, module and settings
+ * checked: each failing field falls back to its default; only an entry with no usable name or type is skipped.
+ */
+const entryStillCheckable = z.object(
+  Object.fromEntries(Object.entries(webhookEntry.shape).map(([key, field]: [string, z.ZodType]) => [key, field.catch(() => field.safeParse(undefined).data)]))
+);
+
+/** The raw entries of one webhook list, each read alone for what can still be checked; unusable ones are holes. */
+function entriesToCheck(raw: unknown, kind: "mutating" | "validating"): (WebhookEntry | undefined)[] {
+  const admission = isRecord(raw) && isRecord(raw["admission"]) ? raw["admission"] : {};
+  const list = admission[kind];
+  if (!Array.isArray(list)) return [];
+  return list.map((entry: unknown) => {
+    const parsed = entryStillCheckable.safeParse(entry);
+    // Each field is webhookEntry's own or its default, so with a name the result is a WebhookEntry.
+    return parsed.success && typeof parsed.data["name"] === "string" ? (parsed.data as WebhookEntry) : undefined;
+  });
+}
+
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
  * Validates an already-decoded config object. Paths in it (modules, policy
  * files) are read against baseDir: the config file's directory.
  */
@@ -107,7 +131,12 @@ export function buildConfig(raw: unknown, registry: ConfigRegistry, source = "(c
     ...Object.fromEntries(Object.entries(registry.sections).map(([name, section]) => [name, section({ baseDir })])),
   });
   const parsed = schema.safeParse(raw ?? {});
-  if (!parsed.success) throw new ConfigError(source, zodProblems(parsed.error));
+  if (!parsed.success) {
+    // Report the webhooks' own problems (settings, modules, policy files) in the same run, not a batch later.
+    const problems = zodProblems(parsed.error);
+    for (const kind of ["mutating", "validating"] as const) buildHandlers(kind, entriesToCheck(raw, kind), registry, baseDir, problems);
+    throw new ConfigError(source, problems);
+  }
   const data = parsed.data as z.output<typeof schema> & Record<string, unknown>;
   const problems: string[] = [];
   const mutating = buildHandlers("mutating", data.admission.mutating, registry, baseDir, problems);

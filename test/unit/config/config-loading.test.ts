@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { z } from "zod";
 import { allow } from "../../../src/admission/handler.ts";
@@ -88,6 +91,40 @@ describe("config loading", () => {
     assert.equal(config.server.port, 9443);
     assert.equal(config.server.metrics.port, 0);
     assert.equal(config.server.metrics.host, "127.0.0.1");
+  });
+
+  it("reports every problem in one run: the schema's, and each webhook's settings, even of an entry the schema refused", () => {
+    const text = `server: {port: 99999}
+admission:
+  mutating:
+    - {name: a, type: stamp, timeoutSeconds: 99, settings: {lable: x}}
+    - {name: b, type: stamp, settings: {label: x}}
+    - {name: c, type: nope}
+extra: {on: maybe}
+`;
+    assert.deepEqual(problems(() => parseConfig(text, registry)), [
+      "server.port: Too big: expected number to be <=65535",
+      "admission.mutating[0].timeoutSeconds: Too big: expected number to be <=30",
+      "extra.on: Invalid input: expected boolean, received string",
+      "admission.mutating[0].settings.label: Invalid input: expected string, received undefined",
+      "admission.mutating[0].settings.lable: unknown key",
+      'admission.mutating[2].type: unknown mutating webhook type "nope"; expected one of: stamp',
+    ]);
+  });
+
+  it("a flag does not hide an invalid value in the file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "podgate-config-"));
+    try {
+      const path = join(dir, "podgate.yaml");
+      await writeFile(path, "server: {port: 99999, logLevl: info}\n");
+      await assert.rejects(loadConfig({ path, serverOverrides: { port: 9443 } }, builtins), (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.problems, ["server.port: Too big: expected number to be <=65535", "server.logLevl: unknown key"]);
+        return true;
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("a flag that breaks validation is reported with its key path", async () => {
