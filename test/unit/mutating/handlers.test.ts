@@ -4,20 +4,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { KubeObject } from "../../../src/admission/review.ts";
 import { handleSidecar } from "../../../webhooks/sidecar/index.ts";
-import { sidecarSettings } from "../../../webhooks/sidecar/settings.ts";
 import { handleDefaults } from "../../../webhooks/defaults/index.ts";
 import { defaultsSettings } from "../../../webhooks/defaults/settings.ts";
 import { podRequest } from "../../support/admission.ts";
+import { proxySidecarSettings as settings } from "../../support/sidecar.ts";
 
-const settings = sidecarSettings.parse({
-  defaultTemplate: "proxy",
-  templates: {
-    proxy: {
-      values: { cpu: { type: "quantity", default: "100m" } },
-      containers: [{ name: "proxy", image: "ghcr.io/podgate/proxy:1", resources: { requests: { cpu: "{{ values.cpu }}" } } }],
-    },
-  },
-});
 
 const pod = (annotations: Record<string, string> = {}): KubeObject => ({
   metadata: { generateName: "web-", namespace: "shop", annotations },
