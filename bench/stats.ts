@@ -30,8 +30,3 @@ export function summarise(samples: Float64Array): Percentiles {
   samples.sort();
   return { p50: percentile(samples, 50), p90: percentile(samples, 90), p99: percentile(samples, 99), p999: percentile(samples, 99.9), max: samples.length ? samples[samples.length - 1]! : Number.NaN };
 }
-
-/** The per-key median of several summaries (each percentile's median over the repeats). */
-export function medianOf<K extends string>(rows: readonly Readonly<Record<K, number>>[], keys: readonly K[]): Record<K, number> {
-  return Object.fromEntries(keys.map((k) => [k, median(rows.map((r) => r[k]))])) as Record<K, number>;
-}

@@ -70,7 +70,6 @@ export const admissionReviewResponse = z.object({
   kind: z.literal("AdmissionReview"),
   response: admissionResponse,
 });
-export type AdmissionReviewResponse = z.infer<typeof admissionReviewResponse>;
 
 export type ParsedReview =
   | { ok: true; review: AdmissionReview }
