@@ -3,7 +3,7 @@
 import { allow, mutate, type Decision } from "../../src/admission/handler.ts";
 import type { AdmissionRequest } from "../../src/admission/review.ts";
 import { defineMutatingWebhook } from "../../src/toolkit/define.ts";
-import { readPodCreate, rememberParsed, shortWarning } from "../pod/request.ts";
+import { readPodCreate, shortWarning } from "../pod/request.ts";
 import { namespaceOf } from "../pod/shape.ts";
 import { inject } from "./inject.ts";
 import { planInjection, unreadKeys } from "./select.ts";
@@ -30,8 +30,6 @@ export function handleSidecar(request: AdmissionRequest, settings: SidecarSettin
   }
   const result = inject(read.pod, plan.selections);
   if (!result.ok) return skipped(result.reason, [`sidecar not injected: ${result.reason}`, ...unread]);
-  // A parsed pod plus parts that fit the pod schemas: the next mutator need not parse it again.
-  if (plan.selections.every((s) => s.fitsPod)) rememberParsed(result.pod);
   return mutate(result.pod, { auditAnnotations: { [AUDIT_KEY]: `injected: ${result.status.templates.join(",")}` }, ...(unread.length > 0 ? { warnings: unread.map(shortWarning) } : {}) });
 }
 

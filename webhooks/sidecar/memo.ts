@@ -2,12 +2,10 @@
 // schemas was most of a /mutate review's CPU. The result depends only on what
 // the template's placeholders resolve to, so it is kept per template and per
 // resolution: pods of one workload share their facts and render once.
-import { container, named, volumeMount } from "../pod/shape.ts";
 import { referencesIn, resolve, stringsIn, type Reference, type RenderContext } from "./render.ts";
 import { renderTemplate, type Issue, type Rendered, type Template } from "./template.ts";
 
-/** renderTemplate's result; a good render also says whether its parts pass the pod schemas the mutators read with. */
-export type RenderResult = { readonly ok: true; readonly rendered: Rendered; readonly fitsPod: boolean } | { readonly ok: false; readonly issues: Issue[] };
+export type RenderResult = { readonly ok: true; readonly rendered: Rendered } | { readonly ok: false; readonly issues: Issue[] };
 
 /** Distinct resolutions kept per template; past it the memo starts over (placeholders fed by unique pod names). */
 export const MEMO_LIMIT = 512;
@@ -43,20 +41,6 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/**
- * Whether every part passes the loose pod schemas (shape.ts): then a pod made
- * of a parsed pod and these parts is itself a parsed pod. The strict Kubernetes
- * schemas do not imply it (a volumeMount's mountPath is optional there).
- */
-function fitsPod(rendered: Rendered): boolean {
-  const fits = (schema: { safeParse(value: unknown): { success: boolean } }, items: readonly unknown[]) => items.every((item) => schema.safeParse(item).success);
-  return (
-    fits(container, [...rendered.containers, ...rendered.initContainers]) &&
-    fits(named, [...rendered.volumes, ...rendered.env, ...rendered.imagePullSecrets]) &&
-    fits(volumeMount, rendered.volumeMounts)
-  );
-}
-
 /** renderTemplate, memoised on what the template's placeholders resolve to for this pod. */
 export function renderForPod(template: Template, context: RenderContext): RenderResult {
   const memo = memoFor(template);
@@ -65,7 +49,7 @@ export function renderForPod(template: Template, context: RenderContext): Render
   if (known) return known;
   if (memo.results.size >= MEMO_LIMIT) memo.results.clear();
   const render = renderTemplate(template, context);
-  const result: RenderResult = deepFreeze(render.ok ? { ...render, fitsPod: fitsPod(render.rendered) } : render);
+  const result: RenderResult = deepFreeze(render);
   memo.results.set(key, result);
   return result;
 }

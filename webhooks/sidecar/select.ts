@@ -19,8 +19,6 @@ export interface Selection {
   readonly template: Template;
   readonly native: boolean;
   readonly rendered: Rendered;
-  /** The rendered parts pass the pod schemas too (memo.ts). */
-  readonly fitsPod: boolean;
 }
 
 export type Plan =
@@ -109,7 +107,7 @@ export function planInjection(pod: Pod, namespace: string, settings: SidecarSett
       problems.push({ key: `template ${name}`, message: `renders invalid for this pod at ${first.path.join(".")}: ${first.message}` });
       continue;
     }
-    selections.push({ name, template, native: podNative ?? template.native ?? settings.native, rendered: rendered.rendered, fitsPod: rendered.fitsPod });
+    selections.push({ name, template, native: podNative ?? template.native ?? settings.native, rendered: rendered.rendered });
   }
   if (problems.length > 0) return skip("invalid override", problems);
   return { inject: true, selections };

@@ -13,9 +13,7 @@ const values = { image: "registry.example.com/proxy:1" };
 
 test("a memoised render equals a fresh render, for the same and for different resolutions", () => {
   for (const pod of [facts("web"), facts("web", { team: "a" }), facts("api", { team: "b" })]) {
-    const { fitsPod, ...memoised } = renderForPod(template, { pod, values }) as { fitsPod?: boolean };
-    assert.deepEqual(memoised, renderTemplate(template, { pod, values }));
-    assert.equal(fitsPod, true);
+    assert.deepEqual(renderForPod(template, { pod, values }), renderTemplate(template, { pod, values }));
   }
 });
 
