@@ -1,7 +1,6 @@
 // The AdmissionReview v1 wire types, as kube-apiserver sends and decodes them
 // (k8s.io/api/admission/v1). Types are derived from the schemas.
 import { z } from "zod";
-import { fastAdmissionReview } from "./review-fast.ts";
 
 export const ADMISSION_API_VERSION = "admission.k8s.io/v1";
 
@@ -96,8 +95,6 @@ export function describeIssue(issue: z.core.$ZodIssue, prefix = ""): { field: st
 
 /** Validates a decoded body as an AdmissionReview v1; a failure names the offending field. */
 export function parseAdmissionReview(body: unknown): ParsedReview {
-  const fast = fastAdmissionReview(body);
-  if (fast) return { ok: true, review: fast };
   const result = admissionReview.safeParse(body);
   if (result.success) return { ok: true, review: result.data };
   const first = result.error.issues[0];
