@@ -10,6 +10,7 @@ import { exportCommand } from "./cli/export.ts";
 import { certsCommand } from "./cli/certs.ts";
 import { schedulerConfigCommand } from "./cli/scheduler-config.ts";
 import { initCommand } from "./cli/init.ts";
+import { devCommand } from "./cli/dev.ts";
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -41,6 +42,7 @@ program.addCommand(exportCommand());
 program.addCommand(certsCommand());
 program.addCommand(schedulerConfigCommand());
 program.addCommand(initCommand(VERSION));
+program.addCommand(devCommand());
 
 // addCommand does not pass these settings down; apply them to every subcommand so usage errors exit 2
 // and print the error and one line on where the help is (the full help buried the line that mattered).
