@@ -44,6 +44,25 @@ test("a pod violating a Deny policy is rejected: kubectl exits 1 with the policy
   assert.match(privileged.stderr, /denied the request: policy pss-baseline-privileged/);
 });
 
+test("a Deployment with a privileged pod template is refused at kubectl apply, naming the template; nothing is stored", async () => {
+  const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: privileged-web, namespace: ${ns}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: privileged-web}}
+  template:
+    metadata: {labels: {app: privileged-web}}
+    spec:
+      containers: [{name: app, image: ${APP_IMAGE}, securityContext: {privileged: true}}]
+`;
+  const result = await kubectl(["apply", "-f", "-"], deployment);
+  assert.equal(result.code, 1, result.stdout);
+  assert.match(result.stderr, /denied the request: policy pss-baseline-privileged: spec\.template: privileged: container "app"/);
+  const stored = await kubectl(["get", "deployment", "privileged-web", "-n", ns]);
+  assert.match(stored.stderr, /NotFound|not found/);
+});
+
 test("a Warn policy's warning is printed by kubectl and the pod is admitted", async () => {
   const result = await kubectl(["apply", "-f", "-"], podYaml("latest", ns, { image: "registry.k8s.io/pause:latest" }));
   assert.equal(result.code, 0, result.stderr);

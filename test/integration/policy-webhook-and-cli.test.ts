@@ -29,11 +29,13 @@ before(async () => {
 });
 after(() => server.close());
 
-function review(pod: object): Promise<{ status: number; body: { response: Record<string, unknown> } }> {
+const POD = { kind: { group: "", version: "v1", kind: "Pod" }, resource: { group: "", version: "v1", resource: "pods" } };
+
+function review(object: object, kind: object = POD, operation = "CREATE"): Promise<{ status: number; body: { response: Record<string, unknown> } }> {
   const body = JSON.stringify({
     apiVersion: "admission.k8s.io/v1",
     kind: "AdmissionReview",
-    request: { uid: "it-1", kind: { group: "", version: "v1", kind: "Pod" }, resource: { group: "", version: "v1", resource: "pods" }, namespace: "default", operation: "CREATE", object: pod },
+    request: { uid: "it-1", ...kind, namespace: "default", operation, object, ...(operation === "UPDATE" ? { oldObject: object } : {}) },
   });
   return new Promise((resolve, reject) => {
     const req = request(`${server.url}/validate/policy`, { method: "POST", rejectUnauthorized: false, headers: { "content-type": "application/json" } }, (res) => {
@@ -62,6 +64,25 @@ test("a :latest image is allowed with a warning", async () => {
   assert.deepEqual(body.response["warnings"], ["policy disallow-latest-tag: images must have a tag other than :latest or a digest: nginx:latest"]);
 });
 
+const HOST_NETWORK_DEPLOYMENT = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers: [{name: app, image: x:1}]\n";
+
+test("a Deployment whose pod template breaks a pod policy is denied when served, naming the template, on CREATE and UPDATE", async () => {
+  const deployment = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "default" },
+    spec: { template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "x:1", securityContext: { privileged: true } }] } } },
+  };
+  const kind = { kind: { group: "apps", version: "v1", kind: "Deployment" }, resource: { group: "apps", version: "v1", resource: "deployments" } };
+  for (const operation of ["CREATE", "UPDATE"]) {
+    const { body } = await review(deployment, kind, operation);
+    assert.equal(body.response["allowed"], false, operation);
+    assert.deepEqual(body.response["status"], { code: 403, message: 'policy pss-baseline-privileged: spec.template: privileged: container "app" must not set securityContext.privileged=true', reason: "Forbidden" });
+  }
+  const { body } = await review({ ...deployment, spec: { template: { spec: { containers: [{ name: "app", image: "x:1" }] } } } }, kind);
+  assert.equal(body.response["allowed"], true);
+});
+
 const cli = (...args: string[]) => spawnSync(process.execPath, [new URL("../../src/cli.ts", import.meta.url).pathname, ...args], { encoding: "utf8" });
 
 test("podgate test exits 0 on the library, 1 on a mismatch (and writes JUnit), 2 on a missing path", () => {
@@ -78,7 +99,7 @@ test("podgate test exits 0 on the library, 1 on a mismatch (and writes JUnit), 2
 test("podgate apply exits 1 when a manifest would be denied, naming the template; a broken policy file exits 2", () => {
   const denied = spawnSync(process.execPath, [new URL("../../src/cli.ts", import.meta.url).pathname, "apply", "-l", "pss-baseline", "-f", "-"], {
     encoding: "utf8",
-    input: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers: [{name: app, image: x:1}]\n",
+    input: HOST_NETWORK_DEPLOYMENT,
   });
   assert.equal(denied.status, 1, denied.stderr);
   assert.match(denied.stdout, /Deployment default\/web \(spec\.template\): DENIED \(403\)/);

@@ -5,7 +5,7 @@ import { ASSUMED_LIST_LENGTH, PER_EXPRESSION_LIMIT } from "./cel-cost.ts";
 import { matchesConstraints, labelsOf } from "./match.ts";
 import type { Policy, PolicyInput, PolicyOverrides, Verdict, Violation } from "./policy.ts";
 import { paramsProblems, paramsSchemaOf } from "./params.ts";
-import type { PolicyDocument } from "./schema.ts";
+import { AUTOGEN_ANNOTATION, type PolicyDocument } from "./schema.ts";
 
 export class PolicyError extends Error {
   readonly problems: readonly string[];
@@ -95,6 +95,7 @@ export function compilePolicy(document: PolicyDocument, origin: string, override
     failurePolicy: spec.failurePolicy,
     validationActions: overrides.validationActions ?? spec.validationActions,
     match: spec.matchConstraints,
+    autogen: overrides.autogen ?? document.metadata.annotations?.[AUTOGEN_ANNOTATION] !== "false",
     document: overrides.params === undefined ? document : { ...document, spec: { ...spec, params: { ...overrides.params } } },
     evaluate: (input) => evaluate(programs, matcher, celParams, input),
   };

@@ -5,7 +5,9 @@ import { isDeepStrictEqual } from "node:util";
 import type { WebhookEntry } from "../../src/config/schema.ts";
 import { compileCel } from "./cel.ts";
 import type { Policy } from "./policy.ts";
+import { listed, resourceMatches } from "./match.ts";
 import type { LabelSelector, PolicyDocument, RuleWithOperations } from "./schema.ts";
+import { WORKLOADS } from "./workload.ts";
 
 const ADMISSIONREGISTRATION = "admissionregistration.k8s.io/v1";
 
@@ -66,12 +68,35 @@ export interface WebhookExportOptions {
   readonly configurationName?: string;
 }
 
+type WebhookRule = Omit<RuleWithOperations, "resourceNames">;
+
+/** The workload resources, by API group, whose pod templates an autogen policy also judges. */
+const WORKLOAD_RESOURCES = Map.groupBy(Object.values(WORKLOADS), (w) => w.group);
+const WORKLOAD_RESOURCE_NAMES = Object.values(WORKLOADS).map((w) => w.resource);
+
+/** A pod rule's workload rules: CREATE and UPDATE of the workloads, as an edited template means new pods. */
+function workloadRules(rule: WebhookRule): WebhookRule[] {
+  const judgesPods = listed(rule.apiGroups, "") && listed(rule.apiVersions, "v1") && rule.operations.some((o) => o === "CREATE" || o === "*") && resourceMatches(rule.resources, "pods", "");
+  if (!judgesPods || rule.scope === "Cluster") return [];
+  return [...WORKLOAD_RESOURCES].map(([group, workloads]) => ({
+    apiGroups: [group],
+    apiVersions: ["v1"],
+    operations: ["CREATE", "UPDATE"],
+    resources: workloads.map((w) => w.resource),
+    scope: "Namespaced",
+  }));
+}
+
 /** Webhook rules have no resourceNames and no excludes: those stay with podgate (a superset is safe). */
-function webhookRules(policies: readonly Policy[]): Omit<RuleWithOperations, "resourceNames">[] {
-  const rules: Omit<RuleWithOperations, "resourceNames">[] = [];
+function webhookRules(policies: readonly Policy[]): WebhookRule[] {
+  const rules: WebhookRule[] = [];
+  const add = (rule: WebhookRule) => {
+    if (!rules.some((r) => isDeepStrictEqual(r, rule))) rules.push(rule);
+  };
   for (const policy of policies) {
     for (const { resourceNames: _names, ...rule } of policy.match.resourceRules) {
-      if (!rules.some((r) => isDeepStrictEqual(r, rule))) rules.push(rule);
+      add(rule);
+      if (policy.autogen) workloadRules(rule).forEach(add);
     }
   }
   return rules;
@@ -83,13 +108,20 @@ function shared(selectors: readonly (LabelSelector | undefined)[]): LabelSelecto
   return rest.every((s) => isDeepStrictEqual(s, first)) ? first : {};
 }
 
-/** Policies' match conditions ORed: the webhook is called when any policy's conditions all hold. */
-function matchConditions(policies: readonly Policy[]): { name: string; expression: string }[] {
+/**
+ * Policies' match conditions ORed: the webhook is called when any policy's conditions all hold. The
+ * apiserver tests them on the request's object, so with workload rules a workload always passes:
+ * podgate tests each policy's conditions on the template's Pod itself.
+ */
+function matchConditions(policies: readonly Policy[], rules: readonly WebhookRule[]): { name: string; expression: string }[] {
   const perPolicy = policies.map((p) => p.document?.spec.matchConditions ?? []);
   if (perPolicy.some((c) => c.length === 0)) return [];
-  if (perPolicy.length === 1) return perPolicy[0]!;
+  const workloads = WORKLOAD_RESOURCE_NAMES.filter((name) => rules.some((r) => r.resources.includes(name)));
+  if (perPolicy.length === 1 && workloads.length === 0) return perPolicy[0]!;
   const conjunction = (conditions: readonly { expression: string }[]) => conditions.map((c) => `(${c.expression})`).join(" && ");
-  return [{ name: "any-policy", expression: perPolicy.map((c) => `(${conjunction(c)})`).join(" || ") }];
+  const alternatives = perPolicy.map((c) => `(${conjunction(c)})`);
+  if (workloads.length > 0) alternatives.push(`(request.resource.resource in [${workloads.map((r) => `'${r}'`).join(", ")}])`);
+  return [{ name: "any-policy", expression: alternatives.join(" || ") }];
 }
 
 function clientConfigFor(options: WebhookExportOptions, path: string) {
@@ -150,7 +182,8 @@ export function webhookConfiguration(entries: readonly { entry: WebhookEntry; po
     webhooks: entries.map(({ entry, policies }) => {
       const namespaceSelector = shared(policies.map((p) => p.match.namespaceSelector));
       const objectSelector = shared(policies.map((p) => p.match.objectSelector));
-      const conditions = matchConditions(policies);
+      const rules = webhookRules(policies);
+      const conditions = matchConditions(policies, rules);
       return {
         name: `${entry.name}.policy.podgate.dev`,
         admissionReviewVersions: ["v1"],
@@ -159,7 +192,7 @@ export function webhookConfiguration(entries: readonly { entry: WebhookEntry; po
         timeoutSeconds: entry.timeoutSeconds,
         matchPolicy: "Equivalent",
         clientConfig: clientConfig(`/validate/${entry.name}`),
-        rules: webhookRules(policies),
+        rules,
         namespaceSelector: {
           ...namespaceSelector,
           matchExpressions: [

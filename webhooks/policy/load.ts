@@ -121,6 +121,7 @@ export interface LibrarySelection {
   readonly version?: string | undefined;
   readonly validationActions?: PolicyOverrides["validationActions"];
   readonly params?: PolicyOverrides["params"];
+  readonly autogen?: PolicyOverrides["autogen"];
 }
 
 /** The minor of a PSS version ("v1.30" -> 30); "latest" is newer than any. Undefined when malformed. */
@@ -194,7 +195,7 @@ export function loadLibrary(selections: readonly LibrarySelection[]): Policy[] {
           problems.push(...(byName.size > 1 ? wrong.map((p) => `${p} (policy "${policy}" of set "${name}")`) : wrong));
         }
       }
-      chosen.set(policy, { document, overrides: { validationActions: selection.validationActions, params: selection.params } });
+      chosen.set(policy, { document, overrides: { validationActions: selection.validationActions, params: selection.params, autogen: selection.autogen } });
     }
   });
   if (problems.length > 0) throw new PolicyError(problems);

@@ -5,7 +5,7 @@ import type { LabelSelector, MatchConstraints, RuleWithOperations } from "./sche
 
 export type Labels = Readonly<Record<string, string>>;
 
-const listed = (values: readonly string[], value: string) => values.includes("*") || values.includes(value);
+export const listed = (values: readonly string[], value: string) => values.includes("*") || values.includes(value);
 
 /** "pods", "pods/status", "*" (every resource, no subresources), "*\/*", "pods/*", "*\/status". */
 export function resourceMatches(patterns: readonly string[], resource: string, subResource: string): boolean {

@@ -1,6 +1,7 @@
 // Evaluating policies against manifests without a cluster: what `podgate apply`
 // and `podgate test` share.
 import type { KubeObject, Operation } from "../../src/admission/review.ts";
+import { judging } from "./autogen.ts";
 import { evaluateAll, type PolicyOutcome } from "./decide.ts";
 import type { Policy, Verdict } from "./policy.ts";
 import { targetsOf, type Target } from "./workload.ts";
@@ -38,7 +39,8 @@ export function evaluateManifests(policies: readonly Policy[], manifests: readon
       const ns = target.request.namespace;
       // Cluster-scoped: no namespace (null); an unlisted namespace is unknown (undefined).
       const namespaceObject = ns === undefined ? null : namespaces.get(ns);
-      return { target, outcomes: evaluateAll(policies, { request: target.request, ...(namespaceObject === undefined ? {} : { namespaceObject }) }) };
+      const judges = judging(policies, target);
+      return { target, outcomes: evaluateAll(judges, { request: target.request, ...(namespaceObject === undefined ? {} : { namespaceObject }) }) };
     }),
   );
 }

@@ -32,6 +32,8 @@ export interface Policy {
   readonly failurePolicy: FailurePolicy;
   readonly validationActions: readonly ValidationAction[];
   readonly match: MatchConstraints;
+  /** Whether a pod policy also judges the pod templates of workloads (Deployment, Job...) when they are admitted. */
+  readonly autogen: boolean;
   /** The source document of a declarative policy (what `export vap` emits); absent for TypeScript policies. */
   readonly document?: PolicyDocument;
   evaluate(input: PolicyInput): Verdict;
@@ -40,4 +42,5 @@ export interface Policy {
 export interface PolicyOverrides {
   readonly validationActions?: readonly ValidationAction[] | undefined;
   readonly params?: Readonly<Record<string, unknown>> | undefined;
+  readonly autogen?: boolean | undefined;
 }

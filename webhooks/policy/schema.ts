@@ -104,13 +104,19 @@ const dnsSubdomain = z
   .max(253)
   .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be lowercase letters, digits, '-' and '.'");
 
+/** "false" keeps a pod policy off workloads' pod templates (see Policy.autogen). */
+export const AUTOGEN_ANNOTATION = "podgate.dev/autogen";
+
 export const policyDocument = z.strictObject({
   apiVersion: z.literal(POLICY_API_VERSION),
   kind: z.literal("Policy"),
   metadata: z.strictObject({
     name: dnsSubdomain,
     labels: z.record(z.string(), z.string()).optional(),
-    annotations: z.record(z.string(), z.string()).optional(),
+    annotations: z
+      .object({ [AUTOGEN_ANNOTATION]: z.enum(["true", "false"]).optional() })
+      .catchall(z.string())
+      .optional(),
   }),
   spec: policySpec,
 });

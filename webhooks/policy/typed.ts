@@ -34,6 +34,8 @@ export interface TypedPolicy<T = V1Pod, P = Readonly<Record<string, unknown>>> {
   readonly validationActions?: readonly ValidationAction[];
   readonly failurePolicy?: FailurePolicy;
   readonly params?: P;
+  /** Also judge the pod templates of Deployments, Jobs... (default true); false judges pods alone. */
+  readonly autogen?: boolean;
   validate(context: PolicyContext<T, P>): Findings;
 }
 
@@ -50,6 +52,7 @@ const typedShape = z.object({
   validationActions: validationActions.default(["Deny"]),
   failurePolicy: z.enum(["Fail", "Ignore"]).default("Fail"),
   params: z.record(z.string(), z.unknown()).optional(),
+  autogen: z.boolean().default(true),
   validate: z.custom<(context: PolicyContext<unknown, unknown>) => Findings>((v) => typeof v === "function", "must be a function"),
 });
 
@@ -83,6 +86,7 @@ export function typedPolicy(value: unknown, origin: string, overrides: PolicyOve
     failurePolicy: p.failurePolicy,
     validationActions: overrides.validationActions ?? p.validationActions,
     match: p.matchConstraints,
+    autogen: overrides.autogen ?? p.autogen,
     evaluate(input) {
       const { request } = input;
       const namespaceLabels = input.namespaceObject ? labelsOf(input.namespaceObject) : undefined;

@@ -6,7 +6,8 @@ import type { Decision } from "../../src/admission/handler.ts";
 import type { AdmissionRequest } from "../../src/admission/review.ts";
 import { defineValidatingWebhook } from "../../src/toolkit/define.ts";
 import { resolveFrom } from "../../src/toolkit/modules.ts";
-import { decide, evaluateAll } from "./decide.ts";
+import { admissionsOf, evaluateAdmission, judging, located } from "./autogen.ts";
+import { decide } from "./decide.ts";
 import { PolicyError } from "./declarative.ts";
 import { assertUniqueNames, loadLibrary, loadPolicyFiles, loadPolicyModules } from "./load.ts";
 import type { Policy } from "./policy.ts";
@@ -23,6 +24,8 @@ const librarySelection = z.union([
     version: z.string().min(1).optional(),
     validationActions: validationActions.optional(),
     params: z.record(z.string(), z.unknown()).optional(),
+    /** false: the policy judges pods only, not the pod templates of Deployments, Jobs... (default: its own podgate.dev/autogen annotation, else true). */
+    autogen: z.boolean().optional(),
   }),
 ]);
 
@@ -73,8 +76,8 @@ export function assertOneNamespaceSelector(policies: readonly Policy[]): void {
   }
 }
 
-/** One decision from every policy's verdict on the request. */
-export const policyDecision = (policies: readonly Policy[], request: AdmissionRequest): Decision => decide(evaluateAll(policies, { request }));
+/** One decision from every policy's verdict on the request and, for a workload, on its pod template. */
+export const policyDecision = (policies: readonly Policy[], request: AdmissionRequest): Decision => decide(evaluateAdmission(policies, { request }));
 
 /**
  * The served decision when the settings name TypeScript modules: their policies run on a worker
@@ -86,10 +89,17 @@ function sandboxedDecision(policies: readonly Policy[], modules: readonly string
   const inProcess = policies.filter((p) => !modules.includes(p.origin));
   const sandbox = new PolicySandbox({ modules, policyCount: fromModules.length, deadlineMs: Math.floor(deadlineMs(timeoutSeconds) * SANDBOX_SHARE) });
   return (request) => {
-    const outcomes = evaluateAll(inProcess, { request });
-    // The worker's round trip is paid only when a module policy matches the request.
-    if (!fromModules.some((p) => matchesConstraints(p.match, request, undefined))) return decide(outcomes);
-    return sandbox.evaluate(request).then((verdicts) => decide([...outcomes, ...fromModules.map((policy, i) => ({ policy, verdict: verdicts[i]! }))]));
+    const outcomes = evaluateAdmission(inProcess, { request });
+    // The worker's round trip is paid only for the admissions (the request, a workload's template) a module policy matches.
+    const sandboxed = admissionsOf(request).filter((a) => judging(fromModules, a).some((p) => matchesConstraints(p.match, a.request, undefined)));
+    if (sandboxed.length === 0) return decide(outcomes);
+    return Promise.all(
+      sandboxed.map(async (admission) => {
+        const verdicts = await sandbox.evaluate(admission.request);
+        const judged = fromModules.map((policy, i) => ({ policy, verdict: verdicts[i]! })).filter(({ policy }) => judging(fromModules, admission).includes(policy));
+        return located(judged, admission);
+      }),
+    ).then((fromWorker) => decide([...outcomes, ...fromWorker.flat()]));
   };
 }
 

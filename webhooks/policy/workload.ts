@@ -3,15 +3,15 @@
 // as the Pod its controller would create.
 import type { AdmissionRequest, KubeObject, Operation } from "../../src/admission/review.ts";
 
-/** Where a workload keeps its pod template. */
-const TEMPLATES: Readonly<Record<string, readonly string[]>> = {
-  Deployment: ["spec", "template"],
-  StatefulSet: ["spec", "template"],
-  DaemonSet: ["spec", "template"],
-  ReplicaSet: ["spec", "template"],
-  ReplicationController: ["spec", "template"],
-  Job: ["spec", "template"],
-  CronJob: ["spec", "jobTemplate", "spec", "template"],
+/** The workload kinds whose controllers create pods, where each keeps its pod template, and their API resource. */
+export const WORKLOADS: Readonly<Record<string, { readonly group: string; readonly resource: string; readonly template: readonly string[] }>> = {
+  Deployment: { group: "apps", resource: "deployments", template: ["spec", "template"] },
+  StatefulSet: { group: "apps", resource: "statefulsets", template: ["spec", "template"] },
+  DaemonSet: { group: "apps", resource: "daemonsets", template: ["spec", "template"] },
+  ReplicaSet: { group: "apps", resource: "replicasets", template: ["spec", "template"] },
+  ReplicationController: { group: "", resource: "replicationcontrollers", template: ["spec", "template"] },
+  Job: { group: "batch", resource: "jobs", template: ["spec", "template"] },
+  CronJob: { group: "batch", resource: "cronjobs", template: ["spec", "jobTemplate", "spec", "template"] },
 };
 
 const CLUSTER_SCOPED = new Set(["Namespace", "Node", "PersistentVolume", "StorageClass", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass", "RuntimeClass", "IngressClass"]);
@@ -22,6 +22,8 @@ export interface Target {
   /** The name test suites use: the manifest's metadata.name. */
   readonly name: string;
   readonly request: AdmissionRequest;
+  /** For a workload's pod template: the template's path, e.g. spec.template. */
+  readonly template?: string;
 }
 
 const metadataOf = (o: KubeObject) => (typeof o["metadata"] === "object" && o["metadata"] !== null ? (o["metadata"] as Record<string, unknown>) : {});
@@ -70,8 +72,8 @@ function at(object: KubeObject, path: readonly string[]): KubeObject | undefined
 }
 
 /** The Pod a workload's controller would create from its template (generateName, no name, as the apiserver sees it). */
-export function podFromTemplate(workload: KubeObject): { pod: KubeObject; path: string } | undefined {
-  const path = TEMPLATES[str(workload["kind"])];
+function podFromTemplate(workload: KubeObject): { pod: KubeObject; path: string } | undefined {
+  const path = WORKLOADS[str(workload["kind"])]?.template;
   const template = path && at(workload, path);
   if (!path || !template) return undefined;
   const owner = metadataOf(workload);
@@ -86,19 +88,47 @@ export function podFromTemplate(workload: KubeObject): { pod: KubeObject; path: 
   return { pod, path: path.join(".") };
 }
 
+/**
+ * The admission of the Pod a workload request's template stands for: a CREATE, whether the workload is
+ * created or updated, since an edited template means new pods. Undefined for anything else (a DELETE, a
+ * subresource, a kind of another API group).
+ */
+export function templateRequest(request: AdmissionRequest): { request: AdmissionRequest; path: string } | undefined {
+  const workload = WORKLOADS[request.kind.kind];
+  if (!workload || workload.group !== request.kind.group || request.subResource || !request.object) return undefined;
+  const template = podFromTemplate(request.object);
+  if (!template) return undefined;
+  const pods = { group: "", version: "v1", resource: "pods" };
+  return {
+    path: template.path,
+    request: {
+      uid: request.uid,
+      kind: { group: "", version: "v1", kind: "Pod" },
+      resource: pods,
+      requestKind: { group: "", version: "v1", kind: "Pod" },
+      requestResource: pods,
+      ...(request.namespace ? { namespace: request.namespace } : {}),
+      operation: "CREATE",
+      ...(request.userInfo ? { userInfo: request.userInfo } : {}),
+      object: template.pod,
+      oldObject: null,
+      ...(request.dryRun === undefined ? {} : { dryRun: request.dryRun }),
+      options: null,
+    },
+  };
+}
+
 function describe(object: KubeObject, request: AdmissionRequest): string {
   const name = request.namespace ? `${request.namespace}/${request.name ?? ""}` : (request.name ?? "");
   return `${str(object["kind"]) || "(no kind)"} ${name}`;
 }
 
-/** Every admission a manifest stands for. */
+/** Every admission a manifest stands for; a workload's template target carries the template's path. */
 export function targetsOf(object: KubeObject, operation: Operation = "CREATE"): Target[] {
   const request = requestFor(object, operation);
   const name = str(metadataOf(object)["name"]);
   const targets: Target[] = [{ label: describe(object, request), name, request }];
-  const template = podFromTemplate(object);
-  if (template) {
-    targets.push({ label: `${describe(object, request)} (${template.path})`, name, request: requestFor(template.pod, operation) });
-  }
+  const template = templateRequest(request);
+  if (template) targets.push({ label: `${describe(object, request)} (${template.path})`, name, request: template.request, template: template.path });
   return targets;
 }

@@ -21,6 +21,13 @@ test("declarative policies export as ValidatingAdmissionPolicy + Binding; params
 
 const rule = (resources: string[], operations = ["CREATE"]) => ({ apiGroups: [""], apiVersions: ["v1"], resources, operations });
 
+/** What a pod rule adds for the pod templates of workloads. */
+const WORKLOAD_RULES = [
+  { apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["deployments", "statefulsets", "daemonsets", "replicasets"], scope: "Namespaced" },
+  { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["replicationcontrollers"], scope: "Namespaced" },
+  { apiGroups: ["batch"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["jobs", "cronjobs"], scope: "Namespaced" },
+];
+
 test("the webhook configuration unions rules, excludes system namespaces, and ORs match conditions", () => {
   const a = compilePolicy(policy("a", { matchConstraints: { resourceRules: [rule(["pods"])], objectSelector: { matchLabels: { x: "1" } } }, matchConditions: [{ name: "c1", expression: "true" }], validations: [{ expression: "true" }] }), "t");
   const b = compilePolicy(policy("b", { matchConstraints: { resourceRules: [rule(["pods"]), rule(["pods/ephemeralcontainers"], ["UPDATE"])] }, matchConditions: [{ name: "c2", expression: "false" }], validations: [{ expression: "true" }] }), "t");
@@ -31,11 +38,26 @@ test("the webhook configuration unions rules, excludes system namespaces, and OR
   const [webhook] = config.webhooks;
   assert.equal(webhook?.["name"], "policies.policy.podgate.dev");
   assert.deepEqual(webhook["clientConfig"], { service: { namespace: "podgate", name: "podgate", path: "/validate/policies", port: 443 }, caBundle: "Q0E=" });
-  assert.deepEqual(webhook["rules"], [{ ...rule(["pods"]), scope: "*" }, { ...rule(["pods/ephemeralcontainers"], ["UPDATE"]), scope: "*" }]);
+  assert.deepEqual(webhook["rules"], [{ ...rule(["pods"]), scope: "*" }, ...WORKLOAD_RULES, { ...rule(["pods/ephemeralcontainers"], ["UPDATE"]), scope: "*" }]);
   assert.deepEqual(webhook["namespaceSelector"], { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system", "podgate"] }] });
   // The object selectors differ, so the apiserver cannot filter on them: podgate does.
   assert.equal(webhook["objectSelector"], undefined);
-  assert.deepEqual(webhook["matchConditions"], [{ name: "any-policy", expression: "((true)) || ((false))" }]);
+  // The apiserver tests conditions on the Deployment, not its template's Pod: workloads always pass them.
+  assert.deepEqual(webhook["matchConditions"], [
+    { name: "any-policy", expression: "((true)) || ((false)) || (request.resource.resource in ['deployments', 'statefulsets', 'daemonsets', 'replicasets', 'replicationcontrollers', 'jobs', 'cronjobs'])" },
+  ]);
   assert.equal(webhook["timeoutSeconds"], 5);
   assert.equal(webhook["sideEffects"], "None");
+});
+
+test("a policy with autogen off adds no workload rules, and its match conditions stay as written", () => {
+  const off = compilePolicy(
+    policy("off", { matchConstraints: { resourceRules: [rule(["pods"])] }, matchConditions: [{ name: "c", expression: "true" }], validations: [{ expression: "true" }] }, { "podgate.dev/autogen": "false" }),
+    "t",
+  );
+  assert.equal(off.autogen, false);
+  const entry = webhookEntry.parse({ name: "policies", type: "policy" });
+  const [webhook] = (webhookConfiguration([{ entry, policies: [off] }], { target: { url: "https://h" }, excludeNamespaces: [] }) as { webhooks: Record<string, unknown>[] }).webhooks;
+  assert.deepEqual(webhook?.["rules"], [{ ...rule(["pods"]), scope: "*" }]);
+  assert.deepEqual(webhook?.["matchConditions"], [{ name: "c", expression: "true" }]);
 });

@@ -16,11 +16,11 @@ export function podRequest(spec: Record<string, unknown>, overrides: Partial<Adm
   };
 }
 
-export function policy(name: string, spec: Record<string, unknown>): PolicyDocument {
+export function policy(name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): PolicyDocument {
   return policyDocument.parse({
     apiVersion: "podgate.dev/v1alpha1",
     kind: "Policy",
-    metadata: { name },
+    metadata: { name, ...(annotations ? { annotations } : {}) },
     spec: {
       matchConstraints: { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], operations: ["CREATE", "UPDATE"] }] },
       ...spec,
