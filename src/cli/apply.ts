@@ -32,6 +32,8 @@ export function applyCommand(): Command {
       const manifests = await readManifests(command, flags.filename);
       const results = policyTools.evaluateManifests(policies, manifests, flags.operation);
       process.stdout.write(`${policyTools.formatApply(results)}\n`);
+      const note = policyTools.unknownNamespacesNote(policies, results);
+      if (note) process.stderr.write(`${note}\n`);
       if (results.some((r) => !policyTools.decide(r.outcomes).allowed)) process.exitCode = 1;
     });
   return command;

@@ -9,6 +9,8 @@ import { targetsOf, type Target } from "./workload.ts";
 export interface TargetResult {
   readonly target: Target;
   readonly outcomes: readonly PolicyOutcome[];
+  /** The target's namespace when no Namespace manifest was given for it. */
+  readonly unknownNamespace?: string;
 }
 
 const isObject = (v: unknown): v is KubeObject => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -32,17 +34,37 @@ function namespaceIndex(manifests: readonly KubeObject[]): Map<string, KubeObjec
   return index;
 }
 
+/**
+ * A namespace no manifest describes, as the apiserver would see it once created plainly: no labels but
+ * the kubernetes.io/metadata.name one it sets on every namespace. So a selector is not assumed to match.
+ */
+export function unlabelledNamespace(name: string): KubeObject {
+  return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { "kubernetes.io/metadata.name": name } } };
+}
+
 export function evaluateManifests(policies: readonly Policy[], manifests: readonly KubeObject[], operation: Operation = "CREATE"): TargetResult[] {
   const namespaces = namespaceIndex(manifests);
   return manifests.flatMap((manifest) =>
     targetsOf(manifest, operation).map((target) => {
       const ns = target.request.namespace;
-      // Cluster-scoped: no namespace (null); an unlisted namespace is unknown (undefined).
-      const namespaceObject = ns === undefined ? null : namespaces.get(ns);
-      const judges = judging(policies, target);
-      return { target, outcomes: evaluateAll(judges, { request: target.request, ...(namespaceObject === undefined ? {} : { namespaceObject }) }) };
+      const known = ns === undefined ? undefined : namespaces.get(ns);
+      // Cluster-scoped: no namespace (null).
+      const namespaceObject = ns === undefined ? null : (known ?? unlabelledNamespace(ns));
+      const outcomes = evaluateAll(judging(policies, target), { request: target.request, namespaceObject });
+      return { target, outcomes, ...(ns !== undefined && !known ? { unknownNamespace: ns } : {}) };
     }),
   );
+}
+
+/**
+ * What the output says when a namespace selector met a namespace no manifest describes: the policies
+ * judged it as a namespace without labels, which the cluster's namespace may not be.
+ */
+export function unknownNamespacesNote(policies: readonly Policy[], results: readonly TargetResult[]): string | undefined {
+  if (!policies.some((p) => p.match.namespaceSelector !== undefined)) return undefined;
+  const unknown = [...new Set(results.flatMap((r) => (r.unknownNamespace === undefined ? [] : [r.unknownNamespace])))];
+  if (unknown.length === 0) return undefined;
+  return `note: no Namespace manifest for ${unknown.join(", ")}: judged as namespaces with no labels (but kubernetes.io/metadata.name), so namespaceSelectors may not match them; add their Namespace manifests to judge them as labelled`;
 }
 
 export type Result = Verdict["result"];

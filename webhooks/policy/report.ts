@@ -21,6 +21,7 @@ export function formatSuites(suites: readonly SuiteResult[]): string {
     const rows = suite.cases.map((c, i) => [String(i + 1), c.policy, c.resource, c.expected, c.actual, c.ok ? "ok" : "MISMATCH"]);
     out.push(table(["#", "POLICY", "RESOURCE", "EXPECTED", "ACTUAL", "RESULT"], rows).replace(/^/gm, "  "));
     for (const [i, c] of suite.cases.entries()) if (!c.ok && c.detail) out.push(`  #${i + 1}: ${c.detail}`);
+    if (suite.note) out.push(`  ${suite.note}`);
     out.push("");
   }
   const cases = suites.flatMap((s) => s.cases);

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { describeIssue } from "../../src/admission/review.ts";
 import { PolicyError } from "./declarative.ts";
 import { loadPolicyFiles, loadPolicyModules, readYamlDocuments, assertUniqueNames, loadLibrary } from "./load.ts";
-import { evaluateManifests, flattenManifests, messagesOf, worst } from "./offline.ts";
+import { evaluateManifests, flattenManifests, messagesOf, unknownNamespacesNote, worst } from "./offline.ts";
 import { POLICY_API_VERSION } from "./schema.ts";
 
 export const SUITE_FILE = "podgate-test.yaml";
@@ -49,6 +49,8 @@ export interface SuiteResult {
   readonly cases: readonly CaseResult[];
   /** Set when the suite could not run at all (bad file, policy load error). */
   readonly error?: string;
+  /** Said under the suite's table: namespaces judged without their manifests. */
+  readonly note?: string;
 }
 
 /** Suite files under a directory (recursively), or the file itself. */
@@ -97,7 +99,8 @@ export function runSuite(file: string): SuiteResult {
         return { ...base, actual: verdict.result, ok, ...(detail ? { detail } : {}) };
       }),
     );
-    return { name: suite.metadata.name, file, cases };
+    const note = unknownNamespacesNote(policies, results);
+    return { name: suite.metadata.name, file, cases, ...(note ? { note } : {}) };
   } catch (error) {
     if (!(error instanceof PolicyError)) throw error;
     return { name: basename(dirname(file)), file, cases: [], error: error.message };

@@ -3,7 +3,7 @@ export { PolicyError } from "./declarative.ts";
 export { decide } from "./decide.ts";
 export { exportVap, mutatingWebhookConfiguration, webhookConfiguration, type ClientTarget } from "./export.ts";
 export { libraryDocuments, loadLibrary, loadPolicyFiles, loadPolicyModules, readYamlDocuments, yamlFiles, assertUniqueNames } from "./load.ts";
-export { evaluateManifests, flattenManifests } from "./offline.ts";
+export { evaluateManifests, flattenManifests, unknownNamespacesNote } from "./offline.ts";
 export { formatApply, formatSuites, junitXml } from "./report.ts";
 export { findSuites, runSuite, suitePassed } from "./suite.ts";
 export { policiesFor, policySettings } from "./webhook.ts";
