@@ -11,6 +11,7 @@ import { defaultsWebhook } from "../webhooks/defaults/index.ts";
 import { sidecarWebhook } from "../webhooks/sidecar/index.ts";
 import { certificatesOf, certificatesSection } from "./certs/config.ts";
 import { rotationExtension } from "./certs/rotation.ts";
+import { namespacesExtension } from "./kube/namespaces.ts";
 import { extenderSection, type ExtenderConfig } from "../extender/config.ts";
 import { extenderExtension } from "../extender/extension.ts";
 import { balancedAllocation, leastAllocated } from "../extender/plugins/allocation.ts";
@@ -35,5 +36,9 @@ export const registry: Registry = builtinRegistry();
 export function extensionsFor(config: LoadedConfig): Extension[] {
   const certificates = certificatesOf(config.sections);
   const extender = config.sections["extender"] as ExtenderConfig | undefined;
-  return [...(certificates.mode === "secret" ? [rotationExtension(certificates)] : []), ...(extender?.enabled ? [extenderExtension(extender)] : [])];
+  return [
+    ...(certificates.mode === "secret" ? [rotationExtension(certificates)] : []),
+    ...(config.namespaces.watch ? [namespacesExtension(config.namespaces)] : []),
+    ...(extender?.enabled ? [extenderExtension(extender)] : []),
+  ];
 }

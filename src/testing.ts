@@ -86,6 +86,8 @@ export interface WebhookOptions {
   readonly timeoutSeconds?: number;
   /** What paths in settings are read against, as the config file's directory would be; the working directory by default. */
   readonly baseDir?: string;
+  /** The request's Namespace, as a server watching Namespaces (config `namespaces.watch`) hands it to webhooks. */
+  readonly namespaceObject?: KubeObject | null;
 }
 
 function result(request: AdmissionRequest, response: AdmissionResponse): AdmissionResult {
@@ -111,21 +113,32 @@ function settingsFor(schema: z.ZodType, settings: unknown): unknown {
 /** Runs a webhook made with defineMutatingWebhook or defineValidatingWebhook on one request, as the server would. */
 export async function runWebhook(webhook: WebhookType, request: AdmissionRequest, options: WebhookOptions = {}): Promise<AdmissionResult> {
   const handler = webhook.create(
-    { name: options.name ?? (webhook.type || "webhook"), failurePolicy: options.failurePolicy ?? "Fail", timeoutSeconds: options.timeoutSeconds ?? 10, baseDir: options.baseDir ?? process.cwd() },
+    {
+      name: options.name ?? (webhook.type || "webhook"),
+      failurePolicy: options.failurePolicy ?? "Fail",
+      timeoutSeconds: options.timeoutSeconds ?? 10,
+      baseDir: options.baseDir ?? process.cwd(),
+      watchesNamespaces: options.namespaceObject !== undefined,
+    },
     settingsFor(webhook.settings, options.settings),
   );
   const run = webhook.kind === "mutating" ? runMutating : runValidating;
-  return result(request, (await run([handler], request)).response);
+  return result(request, (await run([handler], request, options.namespaceObject === undefined ? {} : { namespaceObject: options.namespaceObject })).response);
 }
 
 /**
  * Evaluates a policy made with definePolicy, or the policies of a YAML file
  * (CEL) given by path, on one request, as the `policy` webhook would.
  */
-export async function runPolicy<T, P>(policy: TypedPolicy<T, P> | string, request: AdmissionRequest, options: { readonly params?: Readonly<Record<string, unknown>> } = {}): Promise<AdmissionResult> {
+export async function runPolicy<T, P>(
+  policy: TypedPolicy<T, P> | string,
+  request: AdmissionRequest,
+  options: { readonly params?: Readonly<Record<string, unknown>>; readonly namespaceObject?: KubeObject | null } = {},
+): Promise<AdmissionResult> {
   const overrides = options.params ? { params: options.params } : {};
   const policies = typeof policy === "string" ? loadPolicyFiles([resolve(policy)], () => overrides) : [typedPolicy(policy, "(test)", overrides)];
-  return runWebhook(defineValidatingWebhook({ validate: ({ request }) => policyDecision(policies, request) }), request, { name: "policy" });
+  const validate = ({ request, namespaceObject }: { request: AdmissionRequest; namespaceObject?: KubeObject | null }) => policyDecision(policies, request, namespaceObject);
+  return runWebhook(defineValidatingWebhook({ validate }), request, { name: "policy", ...(options.namespaceObject === undefined ? {} : { namespaceObject: options.namespaceObject }) });
 }
 
 export interface PluginRun {

@@ -10,6 +10,11 @@ export interface HandlerContext {
   readonly signal: AbortSignal;
   /** True for server-side dry runs: the handler must cause no side effects. */
   readonly dryRun: boolean;
+  /**
+   * The request's Namespace when the server watches Namespaces (config `namespaces.watch`); null for a
+   * cluster-scoped request; undefined when not known (no watch, or not yet seen).
+   */
+  readonly namespaceObject?: KubeObject | null;
 }
 
 export interface Decision {

@@ -26,6 +26,11 @@ export function deadlineMs(timeoutSeconds: number): number {
 
 class DeadlineExceeded extends Error {}
 
+/** What the server knows about a review besides the review itself: its Namespace, when Namespaces are watched. */
+export interface Known {
+  readonly namespaceObject?: KubeObject | null;
+}
+
 interface Invocation {
   decision?: Decision;
   error?: string;
@@ -44,7 +49,7 @@ function failed(error: unknown, started: number): Invocation {
  * off by a timer, so it gets none: no timer, no race, and an AbortController
  * only if it reads its signal. One that returns a promise races its deadline.
  */
-async function invoke(handler: AdmissionHandler, request: AdmissionRequest): Promise<Invocation> {
+async function invoke(handler: AdmissionHandler, request: AdmissionRequest, known: Known): Promise<Invocation> {
   const started = performance.now();
   let controller: AbortController | undefined;
   const context = {
@@ -52,6 +57,7 @@ async function invoke(handler: AdmissionHandler, request: AdmissionRequest): Pro
       return (controller ??= new AbortController()).signal;
     },
     dryRun: request.dryRun === true,
+    ...(known.namespaceObject === undefined ? {} : { namespaceObject: known.namespaceObject }),
   };
   let answer: Decision | Promise<Decision>;
   try {
@@ -117,7 +123,7 @@ function respond(uid: string, decisions: readonly Decision[], patch?: string): A
  * Runs mutating webhooks in order, each on the previous one's result, and
  * returns one combined patch. A denial (or a fail-closed failure) stops the chain.
  */
-export async function runMutating(handlers: readonly AdmissionHandler[], request: AdmissionRequest): Promise<RunResult> {
+export async function runMutating(handlers: readonly AdmissionHandler[], request: AdmissionRequest, known: Known = {}): Promise<RunResult> {
   const original = request.object;
   let current: KubeObject | null | undefined = original;
   const decisions: Decision[] = [];
@@ -125,7 +131,7 @@ export async function runMutating(handlers: readonly AdmissionHandler[], request
   for (const handler of handlers) {
     // Each handler edits its own copy, so a failed one leaves no half-made change behind.
     const input = current && handler.leavesInputIntact !== true ? cloneObject(current) : current;
-    const invocation = await invoke(handler, { ...request, object: input });
+    const invocation = await invoke(handler, { ...request, object: input }, known);
     const { decision, outcome } = settle(handler, invocation, (d) => d.object !== undefined && d.object !== current);
     decisions.push(decision);
     results.push({ webhook: handler.name, outcome, durationMs: invocation.durationMs, ...(invocation.error ? { error: invocation.error } : {}) });
@@ -146,8 +152,8 @@ function markUnchanged(results: WebhookResult[], patch: string | undefined): Web
 }
 
 /** Runs validating webhooks concurrently; every denial is reported, not just the first. */
-export async function runValidating(handlers: readonly AdmissionHandler[], request: AdmissionRequest): Promise<RunResult> {
-  const invocations = await Promise.all(handlers.map((handler) => invoke(handler, request)));
+export async function runValidating(handlers: readonly AdmissionHandler[], request: AdmissionRequest, known: Known = {}): Promise<RunResult> {
+  const invocations = await Promise.all(handlers.map((handler) => invoke(handler, request, known)));
   const settled = handlers.map((handler, i) => settle(handler, invocations[i]!, () => false));
   const results = handlers.map((handler, i) => ({
     webhook: handler.name,

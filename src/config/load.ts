@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { AdmissionHandler } from "../admission/handler.ts";
 import { describeIssue } from "../admission/review.ts";
 import { loadDefinition, ModuleError, resolveFrom } from "../toolkit/modules.ts";
-import { configShape, webhookEntry, type ServerConfig, type WebhookEntry, type WebhookType } from "./schema.ts";
+import { configShape, webhookEntry, type NamespacesConfig, type ServerConfig, type WebhookEntry, type WebhookIdentity, type WebhookType } from "./schema.ts";
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -30,6 +30,7 @@ export interface ConfigRegistry {
 
 export interface LoadedConfig {
   readonly server: ServerConfig;
+  readonly namespaces: NamespacesConfig;
   readonly entries: { readonly mutating: readonly WebhookEntry[]; readonly validating: readonly WebhookEntry[] };
   readonly mutating: readonly AdmissionHandler[];
   readonly validating: readonly AdmissionHandler[];
@@ -72,7 +73,13 @@ function typeOf(kind: "mutating" | "validating", entry: WebhookEntry, at: string
 }
 
 /** Entries that failed the schema are holes (undefined): the others are still built, so one run reports every problem. */
-function buildHandlers(kind: "mutating" | "validating", entries: readonly (WebhookEntry | undefined)[], registry: ConfigRegistry, baseDir: string, problems: string[]) {
+function buildHandlers(
+  kind: "mutating" | "validating",
+  entries: readonly (WebhookEntry | undefined)[],
+  registry: ConfigRegistry,
+  { baseDir, watchesNamespaces }: Pick<WebhookIdentity, "baseDir" | "watchesNamespaces">,
+  problems: string[],
+) {
   const handlers: AdmissionHandler[] = [];
   const names = new Set<string>();
   entries.forEach((entry, index) => {
@@ -89,7 +96,7 @@ function buildHandlers(kind: "mutating" | "validating", entries: readonly (Webho
     }
     if (!entry.enabled) return;
     try {
-      handlers.push(type.create({ name: entry.name, failurePolicy: entry.failurePolicy, timeoutSeconds: entry.timeoutSeconds, baseDir }, settings.data));
+      handlers.push(type.create({ name: entry.name, failurePolicy: entry.failurePolicy, timeoutSeconds: entry.timeoutSeconds, baseDir, watchesNamespaces }, settings.data));
     } catch (error) {
       // A type's loader may report several problems (one a line); each gets the entry's path, joined to
       // the settings key it names when it names one (library[0].params.registries).
@@ -134,16 +141,18 @@ export function buildConfig(raw: unknown, registry: ConfigRegistry, source = "(c
   if (!parsed.success) {
     // Report the webhooks' own problems (settings, modules, policy files) in the same run, not a batch later.
     const problems = zodProblems(parsed.error);
-    for (const kind of ["mutating", "validating"] as const) buildHandlers(kind, entriesToCheck(raw, kind), registry, baseDir, problems);
+    const watchesNamespaces = isRecord(raw) && isRecord(raw["namespaces"]) && raw["namespaces"]["watch"] === true;
+    for (const kind of ["mutating", "validating"] as const) buildHandlers(kind, entriesToCheck(raw, kind), registry, { baseDir, watchesNamespaces }, problems);
     throw new ConfigError(source, problems);
   }
   const data = parsed.data as z.output<typeof schema> & Record<string, unknown>;
   const problems: string[] = [];
-  const mutating = buildHandlers("mutating", data.admission.mutating, registry, baseDir, problems);
-  const validating = buildHandlers("validating", data.admission.validating, registry, baseDir, problems);
+  const context = { baseDir, watchesNamespaces: data.namespaces.watch };
+  const mutating = buildHandlers("mutating", data.admission.mutating, registry, context, problems);
+  const validating = buildHandlers("validating", data.admission.validating, registry, context, problems);
   if (problems.length > 0) throw new ConfigError(source, problems);
   const sections = Object.fromEntries(Object.keys(registry.sections).map((name) => [name, data[name]]));
-  return { server: data.server, entries: data.admission, mutating, validating, sections, baseDir };
+  return { server: data.server, namespaces: data.namespaces, entries: data.admission, mutating, validating, sections, baseDir };
 }
 
 /** Decodes YAML (duplicate keys are errors) without validating it. */

@@ -52,12 +52,22 @@ export const webhookEntry = z.strictObject({
 });
 export type WebhookEntry = z.infer<typeof webhookEntry>;
 
+/** Watching Namespaces gives webhooks each request's Namespace (namespaceObject), and policies of one entry their own namespaceSelectors. */
+export const namespacesConfig = z.strictObject({
+  watch: z.boolean().default(false),
+  /** Kubeconfig for the watch; in-cluster credentials or the default kubeconfig when absent. */
+  kubeconfig: z.string().min(1).optional(),
+});
+export type NamespacesConfig = z.infer<typeof namespacesConfig>;
+
 export interface WebhookIdentity {
   readonly name: string;
   readonly failurePolicy: FailurePolicy;
   readonly timeoutSeconds: number;
   /** The config file's directory: paths in settings are read against it. */
   readonly baseDir: string;
+  /** Whether the server watches Namespaces, so each request's context carries its namespaceObject. */
+  readonly watchesNamespaces: boolean;
 }
 
 /** A kind of webhook that config entries can instantiate, e.g. "sidecar". */
@@ -71,6 +81,7 @@ export interface WebhookType<S extends z.ZodType = z.ZodType> {
 
 export const configShape = {
   server: serverConfig.prefault({}),
+  namespaces: namespacesConfig.prefault({}),
   admission: z
     .strictObject({
       mutating: z.array(webhookEntry).default([]),

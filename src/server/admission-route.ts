@@ -9,8 +9,8 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:ht
 import type { TLSSocket } from "node:tls";
 import type { FastifyBaseLogger } from "fastify";
 import type { AdmissionHandler } from "../admission/handler.ts";
-import { ADMISSION_API_VERSION, parseAdmissionReview, type AdmissionRequest } from "../admission/review.ts";
-import { runMutating, runValidating, type RunResult } from "../admission/run.ts";
+import { ADMISSION_API_VERSION, parseAdmissionReview, type AdmissionRequest, type KubeObject } from "../admission/review.ts";
+import { runMutating, runValidating, type Known, type RunResult } from "../admission/run.ts";
 import { BodyError, parseJsonBody } from "./json-body.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -24,6 +24,8 @@ export interface AdmissionRouteOptions {
   readonly requireClientCertificate: boolean;
   /** True once the server is closing: new requests get 503 and the connection is closed, as Fastify does. */
   isClosing(): boolean;
+  /** The watched Namespace of that name, when the server watches Namespaces. */
+  readonly namespaceOf?: ((name: string) => KubeObject | undefined) | undefined;
 }
 
 /** Handles the request and returns true when it is an admission POST; false leaves it to the caller. */
@@ -37,7 +39,7 @@ interface Target {
   readonly route: string;
   /** The route as the log names it. */
   readonly logRoute: string;
-  readonly run: (request: AdmissionRequest) => Promise<RunResult>;
+  readonly run: (request: AdmissionRequest, known: Known) => Promise<RunResult>;
 }
 
 interface Refusal {
@@ -74,8 +76,8 @@ interface KindTargets {
 function targetsFor(kind: string, noun: string, handlers: readonly AdmissionHandler[], run: typeof runMutating): KindTargets {
   return {
     noun,
-    combined: { route: `/${kind}`, logRoute: `/${kind}`, run: (r) => run(handlers, r) },
-    named: new Map(handlers.map((h) => [h.name, { route: `/${kind}/:name`, logRoute: `/${kind}/${h.name}`, run: (r: AdmissionRequest) => run([h], r) }])),
+    combined: { route: `/${kind}`, logRoute: `/${kind}`, run: (r, known) => run(handlers, r, known) },
+    named: new Map(handlers.map((h) => [h.name, { route: `/${kind}/:name`, logRoute: `/${kind}/${h.name}`, run: (r: AdmissionRequest, known: Known) => run([h], r, known) }])),
   };
 }
 
@@ -99,6 +101,9 @@ export function admissionRoute(options: AdmissionRouteOptions): AdmissionRoute {
     validate: targetsFor("validate", "validating", options.validating, runValidating),
   };
   let nextId = 0;
+  const { namespaceOf } = options;
+  const knownOf = (admission: AdmissionRequest): Known =>
+    namespaceOf === undefined ? {} : { namespaceObject: admission.namespace ? namespaceOf(admission.namespace) : null };
 
   const refuse = (response: ServerResponse, request: IncomingMessage, route: string, reqId: string, refusal: Refusal, close = false) => {
     const { statusCode, message, code, uid, field } = refusal;
@@ -136,7 +141,7 @@ export function admissionRoute(options: AdmissionRouteOptions): AdmissionRoute {
     const admission = parsed.review.request;
     let result: RunResult;
     try {
-      result = await target.run(admission);
+      result = await target.run(admission, knownOf(admission));
     } catch (error) {
       // The runners catch handler failures; this is podgate's own fault. Fail closed, uid intact.
       log.error({ reqId, err: error, uid: admission.uid, route: target.logRoute }, "admission run failed");

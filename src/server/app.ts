@@ -7,7 +7,7 @@ import type { TLSSocket } from "node:tls";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from "fastify";
 import type { AdmissionHandler } from "../admission/handler.ts";
 import { uidOf } from "../admission/review.ts";
-import { admissionRoute, clientCertificateProblem, type AdmissionRoute } from "./admission-route.ts";
+import { admissionRoute, clientCertificateProblem, type AdmissionRoute, type AdmissionRouteOptions } from "./admission-route.ts";
 import type { ServerConfig } from "../config/schema.ts";
 import { parseJsonBody } from "./json-body.ts";
 import { serverLogger } from "./logger.ts";
@@ -27,6 +27,7 @@ export interface AppOptions {
   readonly readiness: Readiness;
   readonly plugins?: readonly FastifyPluginAsync[];
   readonly logger?: FastifyBaseLogger | boolean;
+  readonly namespaceOf?: AdmissionRouteOptions["namespaceOf"];
 }
 
 /** The route label of a request that matched no route: its URL would give the metric one series per URL sent. */
@@ -89,6 +90,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     log: app.log,
     requireClientCertificate: options.clientCA !== undefined,
     isClosing: () => closing,
+    namespaceOf: options.namespaceOf,
   });
   if (buffered) app.addHook("onClose", (_instance, done) => {
     buffered.close();

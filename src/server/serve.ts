@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import type { Server as HttpsServer } from "node:https";
 import { readFile } from "node:fs/promises";
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
+import type { KubeObject } from "../admission/review.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { buildApp } from "./app.ts";
 import { Metrics, serveMetrics } from "./metrics.ts";
@@ -14,6 +15,8 @@ import { ensureLocalCertificates, loadTls, watchTlsDir, type TlsMaterial } from 
 export interface Extension {
   readonly name: string;
   readonly plugin?: FastifyPluginAsync;
+  /** Where the server reads each request's Namespace from, when this extension watches them. */
+  readonly namespaceOf?: (name: string) => KubeObject | undefined;
   /** Starts background work (informers); returns a stop function. */
   start?(context: { readiness: Readiness; metrics: Metrics; log: FastifyInstance["log"] }): Promise<() => Promise<void>>;
 }
@@ -54,6 +57,7 @@ export async function startServer(config: LoadedConfig, extensions: readonly Ext
     metrics,
     readiness,
     plugins: extensions.flatMap((e) => (e.plugin ? [e.plugin] : [])),
+    namespaceOf: extensions.find((e) => e.namespaceOf)?.namespaceOf,
   });
   if (generated) app.log.info({ tlsDir: server.tlsDir }, "generated a local CA and serving certificate (trust ca.crt)");
 

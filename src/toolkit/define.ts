@@ -79,6 +79,7 @@ function review<T, S>(object: T | null, request: AdmissionRequest, settings: S, 
       return context.signal;
     },
     dryRun: context.dryRun,
+    ...(context.namespaceObject === undefined ? {} : { namespaceObject: context.namespaceObject }),
   };
 }
 

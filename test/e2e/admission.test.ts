@@ -63,6 +63,18 @@ spec:
   assert.match(stored.stderr, /NotFound|not found/);
 });
 
+test("served policies see the watched Namespace: a policy's own namespaceSelector picks the labelled namespace, and its message reads namespaceObject", async () => {
+  const team = await namespace("e2e-team", { labels: { "e2e.podgate.dev/team-policy": "on", "e2e.podgate.dev/team": "blue" } });
+  const denied = await kubectl(["apply", "-f", "-"], podYaml("unlabelled", team));
+  assert.equal(denied.code, 1, denied.stdout);
+  assert.match(denied.stderr, new RegExp(`denied the request: policy e2e-team-label: pods in namespace ${team} \\(team blue\\) need a team label`));
+  const labelled = await kubectl(["apply", "-f", "-"], podYaml("labelled", team, { labels: { team: "blue" } }));
+  assert.equal(labelled.code, 0, labelled.stderr);
+  // The policy's selector does not pick a namespace without its label: the same pod is admitted there.
+  const elsewhere = await kubectl(["apply", "-f", "-"], podYaml("unlabelled", await namespace("e2e-noteam", { labels: { "e2e.podgate.dev/team": "blue" } })));
+  assert.equal(elsewhere.code, 0, elsewhere.stderr);
+});
+
 test("a Warn policy's warning is printed by kubectl and the pod is admitted", async () => {
   const result = await kubectl(["apply", "-f", "-"], podYaml("latest", ns, { image: "registry.k8s.io/pause:latest" }));
   assert.equal(result.code, 0, result.stderr);

@@ -101,6 +101,13 @@ describe("commands that need a cluster, without one", () => {
     assert.equal(result.status, 1, result.stderr);
     assert.match(result.stderr, /nodeCacheCapable needs the Kubernetes API, but no kubeconfig could be loaded: no Kubernetes credentials: not in a pod \(KUBERNETES_SERVICE_HOST unset\) and no kubeconfig at .*\.kube\/config; pass --kubeconfig or set KUBECONFIG/);
   });
+  it("serve with namespaces.watch refuses to start, naming what is missing (exit 1)", () => {
+    const config = join(dir, "namespaces.yaml");
+    writeFileSync(config, `server: {port: 0, tlsDir: ${join(dir, "tls")}, metrics: {enabled: false}, logLevel: silent}\nnamespaces: {watch: true}\n`);
+    const result = run(["serve", "--config", config]);
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, /namespaces\.watch needs the Kubernetes API, but no kubeconfig could be loaded: no Kubernetes credentials/);
+  });
   it("certs bootstrap refuses clearly (exit 1)", () => {
     const result = run(["certs", "bootstrap", "--dry-run"]);
     assert.equal(result.status, 1, result.stderr);

@@ -3,13 +3,12 @@
 // every module policy's verdict, in load order. A policy that never returns
 // stalls only this thread; the server terminates it and starts another.
 import { parentPort, workerData } from "node:worker_threads";
-import type { AdmissionRequest } from "../../src/admission/review.ts";
 import { loadPolicyModules } from "./load.ts";
-import type { Verdict } from "./policy.ts";
+import type { PolicyInput, Verdict } from "./policy.ts";
 
 export interface SandboxRequest {
   readonly id: number;
-  readonly request: AdmissionRequest;
+  readonly input: PolicyInput;
 }
 
 export interface SandboxReply {
@@ -20,7 +19,7 @@ export interface SandboxReply {
 const { modules } = workerData as { modules: readonly string[] };
 const policies = loadPolicyModules(modules);
 const port = parentPort!;
-port.on("message", ({ id, request }: SandboxRequest) => {
-  const verdicts = policies.map((policy) => policy.evaluate({ request }));
+port.on("message", ({ id, input }: SandboxRequest) => {
+  const verdicts = policies.map((policy) => policy.evaluate(input));
   port.postMessage({ id, verdicts } satisfies SandboxReply);
 });

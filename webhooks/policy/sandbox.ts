@@ -6,8 +6,7 @@
 // verdict, which their failurePolicy turns into a denial or an allowance;
 // reviews queued behind it are sent again to the new worker.
 import { Worker } from "node:worker_threads";
-import type { AdmissionRequest } from "../../src/admission/review.ts";
-import type { Verdict } from "./policy.ts";
+import type { PolicyInput, Verdict } from "./policy.ts";
 import type { SandboxReply, SandboxRequest } from "./sandbox-worker.ts";
 
 /** The worker's entry: its TypeScript source when podgate runs from source, the built JS otherwise. */
@@ -17,7 +16,7 @@ const ENTRY = new URL(import.meta.url.endsWith(".ts") ? "./sandbox-worker.ts" : 
 const WORKER_HEAP_MB = 128;
 
 interface Pending {
-  readonly request: AdmissionRequest;
+  readonly input: PolicyInput;
   readonly resolve: (verdicts: readonly Verdict[]) => void;
   readonly timer: NodeJS.Timeout;
 }
@@ -63,12 +62,12 @@ export class PolicySandbox {
   }
 
   /** Every module policy's verdict for the request, in load order; an error verdict for each when the deadline passes. */
-  evaluate(request: AdmissionRequest): Promise<readonly Verdict[]> {
+  evaluate(input: PolicyInput): Promise<readonly Verdict[]> {
     const id = this.#nextId++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.#expired(id), this.#options.deadlineMs);
-      this.#pending.set(id, { request, resolve, timer });
-      (this.#worker ??= this.#start()).postMessage({ id, request } satisfies SandboxRequest);
+      this.#pending.set(id, { input, resolve, timer });
+      (this.#worker ??= this.#start()).postMessage({ id, input } satisfies SandboxRequest);
     });
   }
 
@@ -103,6 +102,6 @@ export class PolicySandbox {
     const worker = (this.#worker = this.#start());
     void stuck?.terminate();
     // Reviews that were queued behind the stuck one still have time left: the new worker takes them.
-    for (const [id, { request }] of this.#pending) worker.postMessage({ id, request } satisfies SandboxRequest);
+    for (const [id, { input }] of this.#pending) worker.postMessage({ id, input } satisfies SandboxRequest);
   }
 }

@@ -3,16 +3,16 @@
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import type { Decision } from "../../src/admission/handler.ts";
-import type { AdmissionRequest } from "../../src/admission/review.ts";
+import type { AdmissionRequest, KubeObject } from "../../src/admission/review.ts";
 import { defineValidatingWebhook } from "../../src/toolkit/define.ts";
 import { resolveFrom } from "../../src/toolkit/modules.ts";
 import { admissionsOf, evaluateAdmission, judging, located } from "./autogen.ts";
 import { decide } from "./decide.ts";
 import { PolicyError } from "./declarative.ts";
 import { assertUniqueNames, loadLibrary, loadPolicyFiles, loadPolicyModules } from "./load.ts";
-import type { Policy } from "./policy.ts";
+import type { Policy, PolicyInput } from "./policy.ts";
 import { deadlineMs } from "../../src/admission/run.ts";
-import { matchesConstraints } from "./match.ts";
+import { labelsOf, matchesConstraints } from "./match.ts";
 import { PolicySandbox } from "./sandbox.ts";
 import { validationActions } from "./schema.ts";
 
@@ -63,39 +63,43 @@ export function policiesFor(settings: PolicySettings, baseDir = process.cwd()): 
 }
 
 /**
- * The apiserver filters a webhook by one namespaceSelector; podgate does not
- * watch namespaces, so policies with different selectors need separate entries.
+ * The apiserver filters a webhook by one namespaceSelector; unless podgate
+ * watches Namespaces, policies with different selectors need separate entries.
  */
 export function assertOneNamespaceSelector(policies: readonly Policy[]): void {
   const [first, ...rest] = policies;
   const differing = rest.find((p) => !isDeepStrictEqual(p.match.namespaceSelector ?? {}, first?.match.namespaceSelector ?? {}));
   if (first && differing) {
     throw new PolicyError([
-      `policies "${first.name}" and "${differing.name}" have different namespaceSelectors; put them in separate policy webhook entries so the apiserver can select namespaces for each`,
+      `policies "${first.name}" and "${differing.name}" have different namespaceSelectors; put them in separate policy webhook entries so the apiserver can select namespaces for each, or set namespaces.watch: true so podgate selects them`,
     ]);
   }
 }
 
 /** One decision from every policy's verdict on the request and, for a workload, on its pod template. */
-export const policyDecision = (policies: readonly Policy[], request: AdmissionRequest): Decision => decide(evaluateAdmission(policies, { request }));
+export const policyDecision = (policies: readonly Policy[], request: AdmissionRequest, namespaceObject?: KubeObject | null): Decision =>
+  decide(evaluateAdmission(policies, inputOf(request, namespaceObject)));
+
+const inputOf = (request: AdmissionRequest, namespaceObject: KubeObject | null | undefined): PolicyInput => (namespaceObject === undefined ? { request } : { request, namespaceObject });
 
 /**
  * The served decision when the settings name TypeScript modules: their policies run on a worker
  * (sandbox.ts) under a deadline below the webhook's own, so a policy that runs too long gets an error
  * verdict its failurePolicy decides, while the other policies' verdicts still count.
  */
-function sandboxedDecision(policies: readonly Policy[], modules: readonly string[], timeoutSeconds: number): (request: AdmissionRequest) => Decision | Promise<Decision> {
+function sandboxedDecision(policies: readonly Policy[], modules: readonly string[], timeoutSeconds: number): (input: PolicyInput) => Decision | Promise<Decision> {
   const fromModules = policies.filter((p) => modules.includes(p.origin));
   const inProcess = policies.filter((p) => !modules.includes(p.origin));
   const sandbox = new PolicySandbox({ modules, policyCount: fromModules.length, deadlineMs: Math.floor(deadlineMs(timeoutSeconds) * SANDBOX_SHARE) });
-  return (request) => {
-    const outcomes = evaluateAdmission(inProcess, { request });
+  return (input) => {
+    const outcomes = evaluateAdmission(inProcess, input);
+    const namespaceLabels = input.namespaceObject ? labelsOf(input.namespaceObject) : undefined;
     // The worker's round trip is paid only for the admissions (the request, a workload's template) a module policy matches.
-    const sandboxed = admissionsOf(request).filter((a) => judging(fromModules, a).some((p) => matchesConstraints(p.match, a.request, undefined)));
+    const sandboxed = admissionsOf(input.request).filter((a) => judging(fromModules, a).some((p) => matchesConstraints(p.match, a.request, namespaceLabels)));
     if (sandboxed.length === 0) return decide(outcomes);
     return Promise.all(
       sandboxed.map(async (admission) => {
-        const verdicts = await sandbox.evaluate(admission.request);
+        const verdicts = await sandbox.evaluate({ ...input, request: admission.request });
         const judged = fromModules.map((policy, i) => ({ policy, verdict: verdicts[i]! })).filter(({ policy }) => judging(fromModules, admission).includes(policy));
         return located(judged, admission);
       }),
@@ -112,9 +116,9 @@ export const policyWebhookType = defineValidatingWebhook({
   settings: policySettings,
   create(settings, identity) {
     const policies = policiesFor(settings, identity.baseDir);
-    assertOneNamespaceSelector(policies);
-    if (settings.modules.length === 0) return ({ request }) => policyDecision(policies, request);
+    if (!identity.watchesNamespaces) assertOneNamespaceSelector(policies);
+    if (settings.modules.length === 0) return ({ request, namespaceObject }) => policyDecision(policies, request, namespaceObject);
     const decision = sandboxedDecision(policies, settings.modules.map((path) => resolveFrom(identity.baseDir, path)), identity.timeoutSeconds);
-    return ({ request }) => decision(request);
+    return ({ request, namespaceObject }) => decision(inputOf(request, namespaceObject));
   },
 });

@@ -65,9 +65,9 @@ after(() => Promise.all(made.map((name) => core.deleteNamespace({ name }).catch(
  * prefix), labelled for injection unless told otherwise, ready for pods (its
  * default ServiceAccount exists), deleted when the test file ends.
  */
-export async function namespace(prefix: string, options: { inject?: boolean } = {}): Promise<string> {
+export async function namespace(prefix: string, options: { inject?: boolean; labels?: Record<string, string> } = {}): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString("hex")}`;
-  const labels: Record<string, string> = options.inject === false ? {} : { [INJECT_LABEL.key]: INJECT_LABEL.value };
+  const labels: Record<string, string> = { ...(options.inject === false ? {} : { [INJECT_LABEL.key]: INJECT_LABEL.value }), ...options.labels };
   await core.createNamespace({ body: { metadata: { name, labels } } });
   made.push(name);
   await poll(`serviceaccount ${name}/default`, 60_000, async () => (await core.readNamespacedServiceAccount({ name: "default", namespace: name })).metadata?.name);

@@ -10,7 +10,7 @@ const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "web", namespace:
 const namespace = (labels: Record<string, string>) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels } });
 const denyIn = (selector: object) =>
   compilePolicy(policy("prod-only", { matchConstraints: { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], operations: ["CREATE"] }], namespaceSelector: selector }, validations: [{ expression: "false", message: "denied in prod" }] }), "t");
-const resultOf = (policies: ReturnType<typeof denyIn>[], manifests: object[]) => evaluateManifests(policies, manifests).find((r) => r.target.name === "web")!;
+const resultOf = (policies: ReturnType<typeof denyIn>[], manifests: Record<string, unknown>[]) => evaluateManifests(policies, manifests).find((r) => r.target.name === "web")!;
 
 test("a selector on labels does not match a namespace without a manifest; with a labelled manifest it does", () => {
   const prodOnly = denyIn({ matchLabels: { env: "prod" } });

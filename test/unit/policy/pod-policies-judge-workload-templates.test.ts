@@ -76,7 +76,7 @@ test("a policy's match conditions and object selector are tested on the template
 
 test("a TypeScript module policy judges the template on the policy worker too", async () => {
   const handler = policyWebhookType.create(
-    { name: "policy", failurePolicy: "Fail", timeoutSeconds: 5, baseDir: "/" },
+    { name: "policy", failurePolicy: "Fail", timeoutSeconds: 5, baseDir: "/", watchesNamespaces: false },
     { library: [], files: [], modules: [new URL("../../fixtures/policy/typed-policy.ts", import.meta.url).pathname] },
   );
   const three = { ...template, spec: { containers: ["a", "b", "c"].map((name) => ({ name, image: "x:1" })) } };

@@ -23,6 +23,7 @@ function neededRights(config: Obj, certificatesMode: string): Map<string, string
     need("certificates in a Secret", "/secrets get", "/secrets update", "/secrets create", "coordination.k8s.io/leases get", "coordination.k8s.io/leases update", "coordination.k8s.io/leases create");
     need("caBundle patching", "admissionregistration.k8s.io/mutatingwebhookconfigurations get", "admissionregistration.k8s.io/mutatingwebhookconfigurations patch", "admissionregistration.k8s.io/validatingwebhookconfigurations get", "admissionregistration.k8s.io/validatingwebhookconfigurations patch");
   }
+  if (config["namespaces"]?.watch === true) need("namespaces.watch", "/namespaces list", "/namespaces watch");
   const extender = (config["extender"] ?? {}) as Obj;
   if (extender["enabled"] !== false) {
     if (extender["nodeCacheCapable"] === true) need("extender node cache", "/nodes list", "/nodes watch", "/pods list", "/pods watch");
