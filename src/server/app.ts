@@ -1,13 +1,14 @@
-// The HTTPS app: admission POSTs answered by admission-route.ts on the raw
-// server, everything else by Fastify (health, the client-certificate gate,
-// error replies that name the problem). Extra routes (the scheduler
-// extender) are registered as Fastify plugins.
+// The HTTPS app, one Fastify layer for every route: 503 while closing, the
+// client certificate (required on every route not registered as a probe),
+// 415 and 413, JSON parsing, error replies that name the problem, and the
+// rejected-requests metric. The admission routes (admission-routes.ts),
+// the probes, and extra routes (the scheduler extender, as plugins) sit on it.
 import { createServer, type Server as HttpsServer } from "node:https";
 import type { TLSSocket } from "node:tls";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from "fastify";
 import type { AdmissionHandler } from "../admission/handler.ts";
 import { uidOf } from "../admission/review.ts";
-import { admissionRoute, clientCertificateProblem, type AdmissionRoute, type AdmissionRouteOptions } from "./admission-route.ts";
+import { registerAdmissionRoutes, type AdmissionRoutesOptions } from "./admission-routes.ts";
 import type { ServerConfig } from "../config/schema.ts";
 import { parseJsonBody } from "./json-body.ts";
 import { serverLogger } from "./logger.ts";
@@ -27,7 +28,7 @@ export interface AppOptions {
   readonly readiness: Readiness;
   readonly plugins?: readonly FastifyPluginAsync[];
   readonly logger?: FastifyBaseLogger | boolean;
-  readonly namespaceOf?: AdmissionRouteOptions["namespaceOf"];
+  readonly namespaceOf?: AdmissionRoutesOptions["namespaceOf"];
 }
 
 /** The route label of a request that matched no route: its URL would give the metric one series per URL sent. */
@@ -40,11 +41,22 @@ declare module "fastify" {
   }
 }
 
+/** Why the connection's client certificate does not pass, or undefined when it does. */
+function clientCertificateProblem(socket: TLSSocket): string | undefined {
+  if (socket.authorized) return undefined;
+  return socket.getPeerCertificate()?.subject ? `client certificate rejected: ${String(socket.authorizationError)}` : "client certificate required";
+}
+
+/** Fastify's messages for the refusals it makes itself, said as podgate says the others: what was wrong and what is expected. */
+function refusalMessage(error: Error & { code?: string }, request: FastifyRequest, limit: number): string {
+  if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return `request body is too large: the limit is ${limit} bytes`;
+  if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return `unsupported media type ${request.headers["content-type"] ?? "(none)"}: podgate's routes take application/json`;
+  return error.message;
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { server, metrics } = options;
   const buffered = options.logger === undefined ? serverLogger(server.logLevel) : undefined;
-  // Admission POSTs are answered before Fastify sees them (admission-route.ts); it needs the app's logger, made below.
-  let admission: AdmissionRoute = () => false;
   let tlsServer!: HttpsServer;
   const app = Fastify({
     ...(buffered ? { loggerInstance: buffered.logger } : { logger: options.logger }),
@@ -67,30 +79,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           // Ask for a certificate but decide per route, so kubelet probes without one still work.
           ...(options.clientCA ? { ca: options.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
         },
-        (request, response) => {
-          if (!admission(request, response)) fastifyHandler(request, response);
-        },
+        fastifyHandler,
       );
       return tlsServer;
     },
     // The server is made above; this only tells Fastify its addresses are https://.
     https: {},
-    return503OnClosing: true,
+    // Answered by the hook below, which names the reason and counts the request.
+    return503OnClosing: false,
   });
   let closing = false;
   app.addHook("preClose", (done) => {
     closing = true;
     done();
   });
-  admission = admissionRoute({
-    mutating: options.mutating,
-    validating: options.validating,
-    bodyLimitBytes: server.bodyLimitBytes,
-    metrics,
-    log: app.log,
-    requireClientCertificate: options.clientCA !== undefined,
-    isClosing: () => closing,
-    namespaceOf: options.namespaceOf,
+  app.addHook("onRequest", async (request, reply) => {
+    if (!closing) return;
+    metrics.rejectedRequests.inc({ route: request.routeOptions.url ?? UNMATCHED, status: "503" });
+    return reply.code(503).header("connection", "close").send({ statusCode: 503, error: "Service Unavailable", message: "podgate is shutting down" });
   });
   if (buffered) app.addHook("onClose", (_instance, done) => {
     buffered.close();
@@ -125,15 +131,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Fastify's own errors (bad JSON, too large, wrong media type) keep their status; the reply names the problem.
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string; uid?: string }, request, reply) => {
     const statusCode = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    const message = refusalMessage(error, request, server.bodyLimitBytes);
     metrics.rejectedRequests.inc({ route: request.routeOptions.url ?? UNMATCHED, status: String(statusCode) });
     if (statusCode >= 500) request.log.error({ err: error }, "request failed");
-    else request.log.warn({ code: error.code, url: request.url, status: statusCode }, error.message);
+    else request.log.warn({ code: error.code, url: request.url, status: statusCode }, message);
     // A body refused while parsing is not request.body, but its uid may still be known.
     const uid = uidOf(request.body) ?? error.uid;
+    // A body refused before it was read in full is still on the connection: close it.
+    if (statusCode === 413 || statusCode === 415) reply.header("connection", "close");
     return reply.code(statusCode).send({
       statusCode,
       error: statusCode === 413 ? "Payload Too Large" : statusCode === 415 ? "Unsupported Media Type" : statusCode >= 500 ? "Internal Server Error" : "Bad Request",
-      message: error.message,
+      message,
       ...(error.code ? { code: error.code } : {}),
       ...(uid ? { uid } : {}),
     });
@@ -150,18 +159,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.code(503).send(`not ready:\n${failures.join("\n")}\n`);
   });
 
-  // app.inject() (the fuzzer's transport) goes to Fastify's router, not to the server: there the
-  // admission paths are routes whose body is left unread and handed, with the reply, to the same handler.
-  for (const path of ["/mutate", "/validate", "/mutate/:name", "/validate/:name"]) {
-    app.post(path, {
-      preParsing: (request, reply, payload, done) => {
-        reply.hijack();
-        admission(request.raw, reply.raw);
-        done(null, payload);
-      },
-      handler: () => undefined,
-    });
-  }
+  registerAdmissionRoutes(app, { mutating: options.mutating, validating: options.validating, metrics, namespaceOf: options.namespaceOf });
 
   for (const plugin of options.plugins ?? []) await app.register(plugin);
   return app;

@@ -1,18 +1,22 @@
-// The admission route on the raw HTTPS server (src/server/admission-route.ts),
-// at its edges: closing, a chunked body past the limit, a media type refused
-// before the body is read, a reply that cannot be serialized, and paths it
-// leaves to the rest of the app. A real HTTPS server on loopback.
+// The admission routes on the app's one Fastify layer, at their edges: a
+// chunked body past the limit, a media type refused before the body is read,
+// a reply that cannot be serialized, an unknown webhook name, paths that are
+// not admission routes, and a review that arrives while the server is closing.
+// A real HTTPS server on loopback.
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer, request, type Server } from "node:https";
+import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect } from "node:tls";
 import { after, before, describe, it } from "node:test";
-import pino from "pino";
+import type { FastifyInstance } from "fastify";
 import { allow, type AdmissionHandler } from "../../src/admission/handler.ts";
-import { admissionRoute } from "../../src/server/admission-route.ts";
+import { serverConfig } from "../../src/config/schema.ts";
+import { buildApp } from "../../src/server/app.ts";
 import { Metrics } from "../../src/server/metrics.ts";
+import { Readiness } from "../../src/server/readiness.ts";
 import { ensureLocalCertificates, loadTls } from "../../src/server/tls.ts";
 import { fixture } from "../support/fixtures.ts";
 import { post } from "../support/https.ts";
@@ -21,49 +25,61 @@ const LIMIT = 16 * 1024;
 const allowAll: AdmissionHandler = { name: "allow-all", kind: "validating", failurePolicy: "Fail", timeoutSeconds: 2, handle: () => allow() };
 // A warning JSON cannot hold: the reply's serialization throws.
 const unserializable: AdmissionHandler = { name: "bigint", kind: "validating", failurePolicy: "Fail", timeoutSeconds: 2, handle: () => allow({ warnings: [1n as unknown as string] }) };
+// Answers when the test says so: a review in flight while the server starts closing.
+let release: () => void = () => {};
+let held: () => void = () => {};
+const heldReview = new Promise<void>((resolve) => (held = resolve));
+const hold: AdmissionHandler = {
+  name: "hold",
+  kind: "validating",
+  failurePolicy: "Fail",
+  timeoutSeconds: 10,
+  handle: () => {
+    held();
+    return new Promise((resolve) => (release = () => resolve(allow())));
+  },
+};
 
-describe("the admission route at its edges", () => {
+describe("the admission routes at their edges", () => {
   let dir: string;
-  let server: Server;
+  let app: FastifyInstance;
   let url: string;
+  let port: number;
   let ca: string;
-  let closing = false;
   const metrics = new Metrics();
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "podgate-route-"));
     await ensureLocalCertificates(dir);
-    const tls = await loadTls(dir);
     ca = await readFile(join(dir, "ca.crt"), "utf8");
-    const route = admissionRoute({
+    app = await buildApp({
+      server: serverConfig.parse({ bodyLimitBytes: LIMIT, logLevel: "silent" }),
+      tls: await loadTls(dir),
       mutating: [],
-      validating: [allowAll, unserializable],
-      bodyLimitBytes: LIMIT,
+      validating: [allowAll, unserializable, hold],
       metrics,
-      log: pino({ level: "silent" }),
-      requireClientCertificate: false,
-      isClosing: () => closing,
+      readiness: new Readiness(),
+      logger: false,
     });
-    server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
-      if (!route(req, res)) res.writeHead(418).end("not an admission route");
-    });
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    url = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    port = (app.server.address() as { port: number }).port;
+    url = `https://127.0.0.1:${port}`;
   });
   after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await app.close();
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("answers a review, and leaves other methods and paths to the rest of the app", async () => {
+  it("answers a review; an unknown webhook name and other paths get 404 naming what exists", async () => {
     const review = fixture("admission/create-pod.json");
     const res = await post(`${url}/validate/allow-all?timeout=10s`, ca, review);
     assert.equal(res.status, 200);
     assert.deepEqual(res.json.response, { uid: review.request.uid, allowed: true });
-    assert.equal((await post(`${url}/validated`, ca, review)).status, 418);
-    assert.equal((await post(`${url}/validate/a/b`, ca, review)).status, 418);
+    const unknown = await post(`${url}/validate/nope`, ca, review);
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.json.message, /no validating webhook "nope"; enabled: allow-all, bigint, hold/);
+    assert.equal((await post(`${url}/validated`, ca, review)).status, 404);
+    assert.equal((await post(`${url}/validate/a/b`, ca, review)).status, 404);
   });
 
   it("refuses a chunked body past the limit with 413 and closes the connection", async () => {
@@ -101,14 +117,29 @@ describe("the admission route at its edges", () => {
     assert.match(res.json.response.status.message, /podgate failed: .*BigInt/);
   });
 
-  it("answers 503 naming the shutdown once the server is closing", async () => {
-    closing = true;
-    try {
-      const res = await post(`${url}/validate`, ca, fixture("admission/create-pod.json"));
-      assert.equal(res.status, 503);
-      assert.match(res.json.message, /shutting down/);
-    } finally {
-      closing = false;
-    }
+  it("answers 503 naming the shutdown to a review that arrives once the server is closing", async () => {
+    // One connection kept open by a held review; the second review is sent on it once the server is closing.
+    const body = JSON.stringify(fixture("admission/create-pod.json"));
+    const head = (path: string) => `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const socket = connect({ host: "127.0.0.1", port, ca, servername: "localhost" });
+    await once(socket, "secureConnect");
+    let text = "";
+    socket.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+    socket.write(head("/validate/hold"));
+    await heldReview;
+    const closed = app.close();
+    // The server stops listening after the close hooks ran: from then on the app is closing.
+    while (app.server.listening) await new Promise((resolve) => setTimeout(resolve, 5));
+    socket.write(head("/validate/allow-all"));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    await once(socket, "close");
+    await closed;
+    const replies = text.split(/(?=HTTP\/1\.1 )/);
+    assert.equal(replies.length, 2, text);
+    assert.ok(replies.some((r) => /^HTTP\/1\.1 200/.test(r)), "the held review is answered");
+    const refused = replies.find((r) => /^HTTP\/1\.1 503/.test(r));
+    assert.match(refused ?? text, /podgate is shutting down/);
+    assert.match(refused ?? text, /connection: close/i);
   });
 });
