@@ -1,10 +1,9 @@
 // CEL cost, bounded as kube-apiserver bounds admission policies: an estimate
 // checked at load, and a meter at run time with a per-expression limit
 // (celconfig.PerCallLimit, 1,000,000) and a per-review budget
-// (celconfig.RuntimeCELCostBudget, 10,000,000). A unit is one evaluation step:
-// an AST node evaluated by cel-js, or one comprehension iteration of a
-// compiled closure charged at its body's node count — cel-go's cost model in
-// spirit (about one unit per operation), not its exact figures.
+// (celconfig.RuntimeCELCostBudget, 10,000,000). A unit is one evaluation step,
+// an AST node evaluated by cel-js: cel-go's cost model in spirit (about one
+// unit per operation), not its exact figures.
 import type { ASTNode } from "@marcbachmann/cel-js";
 
 export const PER_EXPRESSION_LIMIT = 1_000_000;
@@ -21,35 +20,35 @@ export const PER_REVIEW_LIMIT = 10_000_000;
  */
 export const ASSUMED_LIST_LENGTH = 1_000;
 
-export class CelCostExceeded extends Error {}
+class CelCostExceeded extends Error {}
 
-/** The meter of the expression being evaluated and of the review around it. Evaluation is synchronous, so one is enough. */
-let expressionUsed = 0;
-let reviewUsed = 0;
+/** Where the bindings carry their review's meter (cel.ts): beside the variables, under a key CEL cannot name. */
+export const METER: unique symbol = Symbol("the review's CEL cost meter");
 
-/** A new review: the per-review budget starts again. */
-export function beginReview(): void {
-  reviewUsed = 0;
-}
+/** One review's meter (one per evaluateAll): the expression being evaluated, and the review around it. */
+export class CostMeter {
+  #expression = 0;
+  #review = 0;
 
-/** A new expression: the per-expression limit starts again; what it uses counts against the review too. */
-export function beginExpression(): void {
-  expressionUsed = 0;
-}
-
-/** Ends the expression's metering, adding its use to the review's. */
-export function endExpression(): void {
-  reviewUsed += expressionUsed;
-  expressionUsed = 0;
-}
-
-export function charge(units: number): void {
-  expressionUsed += units;
-  if (expressionUsed > PER_EXPRESSION_LIMIT) {
-    throw new CelCostExceeded(`CEL runtime cost limit exceeded: over ${PER_EXPRESSION_LIMIT.toLocaleString("en")} for this expression`);
+  /** A new expression: the per-expression limit starts again. */
+  beginExpression(): void {
+    this.#expression = 0;
   }
-  if (reviewUsed + expressionUsed > PER_REVIEW_LIMIT) {
-    throw new CelCostExceeded(`CEL runtime cost budget exceeded: over ${PER_REVIEW_LIMIT.toLocaleString("en")} for this review`);
+
+  /** Ends the expression's metering, adding its use to the review's. */
+  endExpression(): void {
+    this.#review += this.#expression;
+    this.#expression = 0;
+  }
+
+  charge(units: number): void {
+    this.#expression += units;
+    if (this.#expression > PER_EXPRESSION_LIMIT) {
+      throw new CelCostExceeded(`CEL runtime cost limit exceeded: over ${PER_EXPRESSION_LIMIT.toLocaleString("en")} for this expression`);
+    }
+    if (this.#review + this.#expression > PER_REVIEW_LIMIT) {
+      throw new CelCostExceeded(`CEL runtime cost budget exceeded: over ${PER_REVIEW_LIMIT.toLocaleString("en")} for this review`);
+    }
   }
 }
 

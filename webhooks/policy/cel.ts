@@ -1,19 +1,19 @@
 // CEL for policies, on @marcbachmann/cel-js (chosen by bench/cel.ts: it is the
 // one of the two that parses VAP's optional `?.` syntax, and the faster one).
-// Every expression is parsed and type-checked once, at load.
+// Every expression is parsed and type-checked once, at load, and interpreted
+// by cel-js at run time, metered by the review's CostMeter.
 import { Environment, type ASTNode, type ParseResult } from "@marcbachmann/cel-js";
-import { compileClosure, FALLBACK } from "./cel-compile.ts";
-import { beginExpression, CelCostExceeded, charge, endExpression, estimateCost } from "./cel-cost.ts";
+import { estimateCost, METER, type CostMeter } from "./cel-cost.ts";
 
 /** The variables a policy expression may use, as in ValidatingAdmissionPolicy. */
 export const CEL_VARIABLES = ["object", "oldObject", "request", "params", "namespaceObject", "variables"] as const;
 export type CelVariable = (typeof CEL_VARIABLES)[number];
-export type CelBindings = Partial<Record<CelVariable, unknown>>;
-
-export const DECLARED: ReadonlySet<string> = new Set(CEL_VARIABLES);
-/** Closures that threw something other than FALLBACK (a bug; the interpreter answered). Tests hold it at 0. */
-let compiledFaults = 0;
-export const compiledFaultCount = (): number => compiledFaults;
+/**
+ * What an expression is evaluated on: CEL values (request JSON through toCel, variables as
+ * earlier expressions returned them), and the review's cost meter, which cel-js hands to
+ * its evaluator with the bindings.
+ */
+export type CelBindings = Partial<Record<CelVariable, unknown>> & { readonly [METER]?: CostMeter };
 
 const environment = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false });
 for (const name of CEL_VARIABLES) environment.registerVariable(name, "dyn");
@@ -21,13 +21,13 @@ meterInterpreter();
 
 /**
  * cel-js evaluates every child node through its evaluator's run(): the
- * environment's one evaluator gets a run() that charges the cost meter a unit
- * per node first. (cel-js has no cost hook; the evaluator is reached by
- * evaluating a probe expression whose root node hands it over.)
+ * environment's one evaluator gets a run() that first charges a unit to the
+ * meter in the bindings it is evaluating. (cel-js has no cost hook; the
+ * evaluator is reached by evaluating a probe expression whose root node hands it over.)
  */
 function meterInterpreter(): void {
   interface Evaluator {
-    run(ast: ASTNode, context: unknown): unknown;
+    run(ast: ASTNode, context: { getValue(key: PropertyKey): unknown }): unknown;
   }
   const probe = environment.parse("true");
   let evaluator: Evaluator | undefined;
@@ -41,25 +41,10 @@ function meterInterpreter(): void {
   if (!evaluator) throw new Error("cel-js did not hand over its evaluator: the cost meter cannot be installed");
   const run = evaluator.run.bind(evaluator);
   evaluator.run = (ast, context) => {
-    charge(1);
+    (context.getValue(METER) as CostMeter | undefined)?.charge(1);
     return run(ast, context);
   };
 }
-
-/**
- * A variable's value that only cel-js may read: one it computed holding a
- * double with an integral value (1.0), which closures would read as an int.
- */
-export class InterpreterOnly {
-  readonly value: unknown;
-  constructor(value: unknown) {
-    this.value = value;
-  }
-}
-
-/** Beside `variables`, under a symbol closures never see: the InterpreterOnly values, by name. */
-export const INTERPRETER_ONLY: unique symbol = Symbol("variables only cel-js reads");
-export type CelVariables = Record<string, unknown> & { [INTERPRETER_ONLY]?: Record<string, unknown> };
 
 export interface CelProgram {
   readonly source: string;
@@ -70,15 +55,8 @@ export interface CelProgram {
   readonly usesVariables: boolean;
   /** The load-time estimate of its worst-case cost (cel-cost.ts), with the policy's params. */
   estimatedCost(params: unknown): number;
-  /** Runs as a compiled closure, with the interpreter behind it (cel-compile.ts); false: interpreted only. */
-  readonly compiled: boolean;
-  /**
-   * The expression's value. `bindings` may hold request JSON as parsed (an
-   * integral number is a CEL int), `variables` the values of runVariable.
-   */
+  /** The expression's value; its cost counts against the bindings' meter, when they carry one. */
   run(bindings: CelBindings): unknown;
-  /** As run, for a variable: a value cel-js computed that closures must not read comes back as InterpreterOnly. */
-  runVariable(bindings: CelBindings): unknown;
 }
 
 export class CelCompileError extends Error {
@@ -149,99 +127,22 @@ export function parseCel(source: string, expect: "bool" | "string" | "any" = "an
   return parsed;
 }
 
-const NO_ANSWER: unique symbol = Symbol("no answer from the closure");
-
-/** The expression as a closure where it can be (cel-compile.ts), the interpreter behind it. */
 export function compileCel(source: string, expect: "bool" | "string" | "any"): CelProgram {
   const parsed = parseCel(source, expect);
-  const interpret = (bindings: CelBindings): unknown => parsed(interpreterBindings(bindings)) as unknown;
-  const compiled = compileClosure(parsed.ast, DECLARED);
-  /** The closure's value, or NO_ANSWER when the interpreter must answer (no allocation either way). */
-  const attempt = compiled
-    ? (bindings: CelBindings): unknown => {
-        try {
-          return compiled(bindings);
-        } catch (error) {
-          // Over the cost limit is an answer: the interpreter would only spend the same again.
-          if (error instanceof CelCostExceeded) throw error;
-          // FALLBACK, or a fault of the compiled closure: the interpreter's answer (or error) is CEL's.
-          if (error !== FALLBACK) compiledFaults++;
-          return NO_ANSWER;
-        }
-      }
-    : () => NO_ANSWER;
   return {
     source,
     ...references(parsed.ast),
-    compiled: compiled !== undefined,
     estimatedCost: (params) => estimateCost(parsed.ast, params),
     run(bindings) {
-      beginExpression();
+      const meter = bindings[METER];
+      meter?.beginExpression();
       try {
-        const value = attempt(bindings);
-        return value === NO_ANSWER ? interpret(bindings) : value;
+        return parsed(bindings) as unknown;
       } finally {
-        endExpression();
-      }
-    },
-    runVariable(bindings) {
-      beginExpression();
-      try {
-        const value = attempt(bindings);
-        if (value !== NO_ANSWER) return value;
-        const interpreted = interpret(bindings);
-        return holdsIntegralNumber(interpreted) ? new InterpreterOnly(interpreted) : interpreted;
-      } finally {
-        endExpression();
+        meter?.endExpression();
       }
     },
   };
-}
-
-/** Whether a value cel-js made holds a JS number with an integral value (a CEL double like 1.0) anywhere. */
-function holdsIntegralNumber(value: unknown): boolean {
-  if (typeof value === "number") return Number.isInteger(value);
-  if (Array.isArray(value)) return value.some(holdsIntegralNumber);
-  if (value instanceof Map) return [...value.values()].some(holdsIntegralNumber);
-  if (typeof value === "object" && value !== null) return Object.values(value).some(holdsIntegralNumber);
-  return false;
-}
-
-/**
- * The request's JSON converted for cel-js, one entry per binding, for the
- * request being evaluated: every expression that falls back converts the same
- * objects. Not a WeakMap (see declarative.ts); released with the request.
- */
-const converted = new Map<string, { readonly raw: unknown; readonly cel: unknown }>();
-
-function convertedOnce(name: string, raw: unknown): unknown {
-  const memo = converted.get(name);
-  if (memo !== undefined && memo.raw === raw) return memo.cel;
-  const cel = toCel(raw);
-  converted.set(name, { raw, cel });
-  return cel;
-}
-
-/** Drops the converted request, so a large review is not kept until the next one falls back. */
-export function releaseConverted(): void {
-  converted.clear();
-}
-
-/** What cel-js reads: the bindings with JSON integers as bigint, and every variable, InterpreterOnly ones included. */
-function interpreterBindings(bindings: CelBindings): CelBindings {
-  const variables = bindings.variables as CelVariables | undefined;
-  const out: Record<string, unknown> = {};
-  for (const name of CEL_VARIABLES) {
-    if (name === "variables" || !(name in bindings)) continue;
-    out[name] = name === "params" ? toCel(bindings[name]) : convertedOnce(name, bindings[name]);
-  }
-  if (variables) {
-    const values: Record<string, unknown> = {};
-    for (const name of Object.keys(variables)) values[name] = convertedOnce(`variables.${name}`, variables[name]);
-    Object.assign(values, variables[INTERPRETER_ONLY]);
-    out["variables"] = values;
-  }
-  return out;
 }
 
 /** The first line of an evaluation error, without the library's source excerpt. */

@@ -1,9 +1,7 @@
 // Turning verdicts into one admission decision: Deny -> allowed:false with every
 // message, Warn -> warnings, Audit -> auditAnnotations, errors per failurePolicy.
 import { allow, deny, type Decision } from "../../src/admission/handler.ts";
-import { beginReview } from "./cel-cost.ts";
-import { releaseRequestState } from "./declarative.ts";
-import type { Policy, PolicyInput, Verdict, Violation } from "./policy.ts";
+import { ReviewState, type Policy, type PolicyInput, type Verdict, type Violation } from "./policy.ts";
 import { REASON_CODES, type ValidationAction } from "./schema.ts";
 
 export interface PolicyOutcome {
@@ -11,13 +9,10 @@ export interface PolicyOutcome {
   readonly verdict: Verdict;
 }
 
+/** Every policy's verdict on one review; they share one ReviewState (the CEL budget, what is worked out once). */
 export function evaluateAll(policies: readonly Policy[], input: PolicyInput): PolicyOutcome[] {
-  beginReview();
-  try {
-    return policies.map((policy) => ({ policy, verdict: policy.evaluate(input) }));
-  } finally {
-    releaseRequestState();
-  }
+  const state = new ReviewState();
+  return policies.map((policy) => ({ policy, verdict: policy.evaluate(input, state) }));
 }
 
 interface Finding {

@@ -1,9 +1,9 @@
 // A policy document compiled once into a runnable Policy: every expression is
 // parsed and type-checked here, and every problem is reported with its field path.
-import { celErrorMessage, compileCel, fromCel, INTERPRETER_ONLY, InterpreterOnly, releaseConverted, toCel, type CelBindings, type CelProgram, type CelVariables } from "./cel.ts";
-import { ASSUMED_LIST_LENGTH, PER_EXPRESSION_LIMIT } from "./cel-cost.ts";
+import { celErrorMessage, compileCel, fromCel, toCel, type CelBindings, type CelProgram } from "./cel.ts";
+import { ASSUMED_LIST_LENGTH, METER, PER_EXPRESSION_LIMIT } from "./cel-cost.ts";
 import { matchesConstraints, labelsOf } from "./match.ts";
-import type { Policy, PolicyInput, PolicyOverrides, Verdict, Violation } from "./policy.ts";
+import { ReviewState, type Policy, type PolicyInput, type PolicyOverrides, type Verdict, type Violation } from "./policy.ts";
 import { paramsProblems, paramsSchemaOf } from "./params.ts";
 import { AUTOGEN_ANNOTATION, type PolicyDocument } from "./schema.ts";
 
@@ -97,7 +97,7 @@ export function compilePolicy(document: PolicyDocument, origin: string, override
     match: spec.matchConstraints,
     autogen: overrides.autogen ?? document.metadata.annotations?.[AUTOGEN_ANNOTATION] !== "false",
     document: overrides.params === undefined ? document : { ...document, spec: { ...spec, params: { ...overrides.params } } },
-    evaluate: (input) => evaluate(programs, matcher, celParams, input),
+    evaluate: (input, state = new ReviewState()) => evaluate(programs, matcher, celParams, input, state),
   };
 }
 
@@ -111,14 +111,9 @@ interface Matcher {
 type VariableOutcome = { readonly value: unknown; readonly error?: undefined } | { readonly error: string };
 
 /**
- * What every policy shares for one request: whether each distinct set of
- * matchConstraints matches, the request's CEL bindings (its JSON as parsed:
- * closures read integers as ints where they read them, and cel.ts converts a
- * copy once per request only if an expression falls back to cel-js) and the
- * request-only variables. Policies are evaluated one
- * request at a time (synchronously), so the last request's is the one to
- * keep, until evaluateAll is done with it. Not a WeakMap: V8 clears WeakMap entries only in full collections,
- * so every review's state would outlive the young generation.
+ * What every declarative policy shares for one review, kept in its ReviewState:
+ * whether each distinct set of matchConstraints matches, the request's CEL
+ * bindings (its JSON converted once) and the request-only variables.
  */
 class RequestState {
   readonly input: PolicyInput;
@@ -131,21 +126,8 @@ class RequestState {
   get shared(): Omit<CelBindings, "params" | "variables"> {
     if (this.#shared) return this.#shared;
     const { object, oldObject, ...request } = this.input.request;
-    return (this.#shared = { object: object ?? null, oldObject: oldObject ?? null, request, namespaceObject: this.input.namespaceObject ?? null });
+    return (this.#shared = { object: toCel(object ?? null), oldObject: toCel(oldObject ?? null), request: toCel(request), namespaceObject: toCel(this.input.namespaceObject ?? null) });
   }
-}
-
-let last: RequestState | undefined;
-
-/** Drops the state of the request just evaluated, so a large review is not kept until the next one arrives. */
-export function releaseRequestState(): void {
-  last = undefined;
-  releaseConverted();
-}
-
-function stateFor(input: PolicyInput): RequestState {
-  if (last?.input !== input) last = new RequestState(input);
-  return last;
 }
 
 function matches(state: RequestState, matcher: Matcher): boolean {
@@ -167,7 +149,7 @@ function sharedVariable(state: RequestState, program: CelProgram, bindings: CelB
   let outcome = state.variables.get(program.source);
   if (!outcome) {
     try {
-      outcome = { value: program.runVariable(bindings) };
+      outcome = { value: program.run(bindings) };
     } catch (error) {
       outcome = { error: celErrorMessage(error) };
     }
@@ -194,12 +176,12 @@ const NO_FAILURES: ReadonlyMap<string, string> = new Map();
 const SKIP: Verdict = Object.freeze({ result: "skip" });
 const PASS: Verdict = Object.freeze({ result: "pass" });
 
-function evaluate(programs: Programs, matcher: Matcher, params: unknown, input: PolicyInput): Verdict {
-  const state = stateFor(input);
+function evaluate(programs: Programs, matcher: Matcher, params: unknown, input: PolicyInput, review: ReviewState): Verdict {
+  const state = review.memo(RequestState, () => new RequestState(input));
   if (!matches(state, matcher)) return SKIP;
-  // One scope per evaluation: the request's bindings, this policy's params, its variables as they are computed.
-  const values: CelVariables = {};
-  const scope: CelBindings = { ...state.shared, params, variables: values };
+  // One scope per evaluation: the request's bindings, this policy's params, its variables as they are computed, the review's meter.
+  const values: Record<string, unknown> = {};
+  const scope: CelBindings = { ...state.shared, params, variables: values, [METER]: review.meter };
   // Match conditions: any false skips the policy; an error matters only if none is false (as the apiserver does).
   let conditionError: string | undefined;
   for (const { name, program } of programs.matchConditions) {
@@ -225,12 +207,12 @@ function evaluate(programs: Programs, matcher: Matcher, params: unknown, input: 
     }
     if (!program!.usesParams && !program!.usesVariables) {
       const outcome = sharedVariable(state, program!, scope);
-      if (outcome.error === undefined) setVariable(values, name, outcome.value);
+      if (outcome.error === undefined) values[name] = outcome.value;
       else fail(name, `variables.${name}: ${outcome.error}`);
       continue;
     }
     try {
-      setVariable(values, name, program!.runVariable(scope));
+      values[name] = program!.run(scope);
     } catch (error) {
       fail(name, `variables.${name}: ${celErrorMessage(error)}`);
     }
@@ -260,12 +242,6 @@ function evaluate(programs: Programs, matcher: Matcher, params: unknown, input: 
   }
   if (errors) return { result: "error", error: errors.join("; ") };
   return violations ? { result: "fail", violations } : PASS;
-}
-
-/** A variable's value where expressions find it: an InterpreterOnly one where only cel-js looks. */
-function setVariable(values: CelVariables, name: string, value: unknown): void {
-  if (value instanceof InterpreterOnly) (values[INTERPRETER_ONLY] ??= {})[name] = value.value;
-  else values[name] = value;
 }
 
 /** messageExpression wins when it yields a non-empty single-line string; otherwise message, as VAP does. */

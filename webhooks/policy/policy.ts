@@ -2,6 +2,7 @@
 // reduced to one shape. Evaluating never throws: errors are part of the verdict.
 import type { FailurePolicy } from "../../src/admission/handler.ts";
 import type { AdmissionRequest, KubeObject } from "../../src/admission/review.ts";
+import { CostMeter } from "./cel-cost.ts";
 import type { MatchConstraints, PolicyDocument, Reason, ValidationAction } from "./schema.ts";
 
 export interface Violation {
@@ -36,7 +37,27 @@ export interface Policy {
   readonly autogen: boolean;
   /** The source document of a declarative policy (what `export vap` emits); absent for TypeScript policies. */
   readonly document?: PolicyDocument;
-  evaluate(input: PolicyInput): Verdict;
+  /** `state` is what the policies of one review share (evaluateAll makes it); a policy alone gets its own. */
+  evaluate(input: PolicyInput, state?: ReviewState): Verdict;
+}
+
+/**
+ * What the policies of one review share, as the scheduling framework's
+ * CycleState: the CEL cost meter, and values worked out once per review (the
+ * request's CEL bindings, match answers, request-only variables), by key.
+ * Made for one evaluateAll and dropped with it: no request state outlives it.
+ */
+export class ReviewState {
+  readonly meter = new CostMeter();
+  readonly #values = new Map<unknown, unknown>();
+
+  /** The value under `key`, made by `make` the first time it is asked for. */
+  memo<T>(key: unknown, make: () => T): T {
+    if (this.#values.has(key)) return this.#values.get(key) as T;
+    const value = make();
+    this.#values.set(key, value);
+    return value;
+  }
 }
 
 export interface PolicyOverrides {
