@@ -3,7 +3,9 @@
 // pod). client-node's generated clients build an undici Agent and re-read the
 // kubeconfig's files on every call, and serialize through its model tables:
 // in the flow bench a bind cost podgate ~0.45–0.78 ms of CPU that way, ~0.27–0.40
-// ms this way, and the apiserver saw a bounded number of connections.
+// ms this way, the apiserver saw a bounded number of connections, and the whole
+// flow bound 114.5 → 161.6 pods/s (docs/benchmarks.md): an end-to-end figure, so
+// this twin of client-node's request stays.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
