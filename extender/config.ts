@@ -1,6 +1,7 @@
 // The `extender` config section: where the verbs are served, which plugins
 // run with what weight, and the fields of the scheduler's `extenders:`
 // entry. Validated like the rest of the config: errors name the key path.
+import { issuesAt } from "../src/issues.ts";
 import { z } from "zod";
 import { zodProblems } from "../src/config/load.ts";
 import type { Framework } from "./framework.ts";
@@ -91,11 +92,7 @@ function build(section: RawSection, context: z.RefinementCtx, plugins: readonly 
     const settings = type.settings.safeParse(entry.settings ?? {});
     if (!settings.success) {
       broken = true;
-      for (const problem of settings.error.issues) {
-        const at = ["plugins", index, "settings", ...problem.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
-        if (problem.code === "unrecognized_keys") for (const key of problem.keys) issue([...at, key], "unknown key");
-        else issue(at, problem.message);
-      }
+      for (const problem of issuesAt(settings.error.issues)) issue(["plugins", index, "settings", ...problem.path.map((p) => (typeof p === "symbol" ? String(p) : p))], problem.message);
       return;
     }
     if (!entry.enabled) return;

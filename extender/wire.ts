@@ -3,7 +3,7 @@
 // decoder matches them case-insensitively, so "pod" and "POD" mean "Pod".
 // Unset pointers arrive as null ("Nodes":null in node-cache mode).
 import { z } from "zod";
-import { describeIssue } from "../src/admission/review.ts";
+import { describeIssue } from "../src/issues.ts";
 import { podSpecResources, quantity } from "../src/resources.ts";
 
 /** Renames keys that match a Go field name case-insensitively; like Go, a later duplicate wins. */

@@ -2,7 +2,7 @@
 // pods bound to it with their summed requests. Fed events by the informers
 // (or by tests); every update is incremental and validated.
 import { z } from "zod";
-import { describeIssue } from "../../src/admission/review.ts";
+import { describeIssue } from "../../src/issues.ts";
 import { podRequests } from "../../src/resources.ts";
 import { EMPTY_USAGE, NodeUsage, nodeInfo, type NodeInfo, type PodEntry } from "../nodeinfo.ts";
 import { node as nodeSchema, pod as podSchema } from "../wire.ts";

@@ -1,6 +1,7 @@
 // The AdmissionReview v1 wire types, as kube-apiserver sends and decodes them
 // (k8s.io/api/admission/v1). Types are derived from the schemas.
 import { z } from "zod";
+import { describeIssue } from "../issues.ts";
 
 export const ADMISSION_API_VERSION = "admission.k8s.io/v1";
 
@@ -73,25 +74,6 @@ export const admissionReviewResponse = z.object({
 export type ParsedReview =
   | { ok: true; review: AdmissionReview }
   | { ok: false; message: string; field: string; uid?: string };
-
-/** Keys come from the input: a megabyte-long one must not be echoed whole into replies and logs. */
-const MAX_KEY = 64;
-const MAX_PATH = 320;
-const bounded = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-/** Control characters in a key (a newline) would split a one-line problem in two. */
-const printable = (key: string) => key.replace(/\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-
-/** Describes the first problem of a zod failure as "path: message", the path in dotted form (bounded). */
-export function describeIssue(issue: z.core.$ZodIssue, prefix = ""): { field: string; message: string } {
-  const field = bounded(
-    [prefix, ...issue.path.map((p) => (typeof p === "number" ? `[${p}]` : bounded(printable(String(p)), MAX_KEY)))]
-      .filter((p) => p !== "")
-      .join(".")
-      .replaceAll(".[", "["),
-    MAX_PATH,
-  );
-  return { field: field || "(root)", message: `${field || "(root)"}: ${issue.message}` };
-}
 
 /** Validates a decoded body as an AdmissionReview v1; a failure names the offending field. */
 export function parseAdmissionReview(body: unknown): ParsedReview {

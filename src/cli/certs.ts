@@ -8,7 +8,7 @@ import { DirectoryStore } from "../certs/directory.ts";
 import { certificateHost, serviceHosts } from "../certs/hosts.ts";
 import type { ReconcileOptions, ReconcileResult } from "../certs/reconcile.ts";
 import { ConfigError } from "../config/load.ts";
-import { describeIssue } from "../admission/review.ts";
+import { describeIssue } from "../issues.ts";
 
 function days(value: string): number {
   const n = Number(value);

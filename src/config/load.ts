@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import type { AdmissionHandler } from "../admission/handler.ts";
-import { describeIssue } from "../admission/review.ts";
+import { issueProblems } from "../issues.ts";
 import { loadDefinition, ModuleError, resolveFrom } from "../toolkit/modules.ts";
 import { configShape, webhookEntry, type NamespacesConfig, type ServerConfig, type WebhookEntry, type WebhookIdentity, type WebhookType } from "./schema.ts";
 
@@ -41,13 +41,7 @@ export interface LoadedConfig {
 }
 
 export function zodProblems(error: z.ZodError, prefix = ""): string[] {
-  return error.issues.map((issue) => {
-    // An unknown key is reported on its parent; name the key itself.
-    if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => describeIssue({ ...issue, path: [...issue.path, key] }, prefix).field + ": unknown key").join("\n  ");
-    }
-    return describeIssue(issue, prefix).message;
-  });
+  return issueProblems(error.issues, prefix);
 }
 
 /** The entry's webhook type: registered by name, or a user's module; undefined after pushing the problem. */

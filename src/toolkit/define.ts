@@ -4,7 +4,8 @@
 // same way; nothing registers through a private path.
 import { z } from "zod";
 import { allow, deny, mutate as mutated, type AdmissionHandler, type Decision, type HandlerContext } from "../admission/handler.ts";
-import { describeIssue, kubeObject, type AdmissionRequest, type KubeObject } from "../admission/review.ts";
+import { kubeObject, type AdmissionRequest, type KubeObject } from "../admission/review.ts";
+import { describeIssue } from "../issues.ts";
 import type { WebhookIdentity, WebhookType } from "../config/schema.ts";
 
 /** What a webhook function gets for one request. */

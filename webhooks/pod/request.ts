@@ -1,6 +1,7 @@
 // What both pod mutators do before deciding anything: pick out pod CREATEs and
 // read the pod, turning a pod they cannot read into a report instead of a crash.
-import { describeIssue, type AdmissionRequest } from "../../src/admission/review.ts";
+import { type AdmissionRequest } from "../../src/admission/review.ts";
+import { describeIssue } from "../../src/issues.ts";
 import { pod, type Pod } from "./shape.ts";
 
 /** kubectl prints warnings on one line each; longer ones are cut. */

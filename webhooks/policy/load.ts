@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { describeIssue } from "../../src/admission/review.ts";
+import { issueProblems } from "../../src/issues.ts";
 import { compilePolicy, PolicyError } from "./declarative.ts";
 import type { Policy, PolicyOverrides } from "./policy.ts";
 import { paramsProblems, paramsSchemaOf } from "./params.ts";
@@ -59,16 +59,11 @@ export function readPolicyDocuments(file: string, text?: string): PolicyDocument
     if (parsed.success) return [parsed.data];
     const name = (raw as { metadata?: { name?: unknown } } | null)?.metadata?.name;
     const what = typeof name === "string" ? `policy "${name}"` : `document ${index + 1}`;
-    problems.push(...parsed.error.issues.map((issue) => `${what} (${file}): ${unknownKey(issue)}`));
+    problems.push(...issueProblems(parsed.error.issues).map((problem) => `${what} (${file}): ${problem}`));
     return [];
   });
   if (problems.length > 0) throw new PolicyError(problems);
   return documents;
-}
-
-function unknownKey(issue: Parameters<typeof describeIssue>[0]): string {
-  if (issue.code === "unrecognized_keys") return issue.keys.map((key) => `${describeIssue({ ...issue, path: [...issue.path, key] }).field}: unknown field`).join(", ");
-  return describeIssue(issue).message;
 }
 
 /** Every policy in the given files and directories, compiled. */

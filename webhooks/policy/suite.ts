@@ -3,7 +3,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { z } from "zod";
-import { describeIssue } from "../../src/admission/review.ts";
+import { describeIssue } from "../../src/issues.ts";
 import { PolicyError } from "./declarative.ts";
 import { loadPolicyFiles, loadPolicyModules, readYamlDocuments, assertUniqueNames, loadLibrary } from "./load.ts";
 import { evaluateManifests, flattenManifests, messagesOf, unknownNamespacesNote, worst } from "./offline.ts";

@@ -3,7 +3,8 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { z } from "zod";
 import type { FailurePolicy } from "../../src/admission/handler.ts";
-import { describeIssue, type AdmissionRequest, type KubeObject } from "../../src/admission/review.ts";
+import { type AdmissionRequest, type KubeObject } from "../../src/admission/review.ts";
+import { describeIssue } from "../../src/issues.ts";
 import { PolicyError } from "./declarative.ts";
 import { labelsOf, matchesConstraints } from "./match.ts";
 import type { Policy, PolicyOverrides, Verdict, Violation } from "./policy.ts";

@@ -1,6 +1,7 @@
 // A sidecar template as written in the config: what to add to a pod, with
 // placeholders. Checked at load by rendering it with its defaults and
 // validating the result against the Kubernetes API types.
+import { issuesAt } from "../../src/issues.ts";
 import { z } from "zod";
 import { kubeModelSchema } from "../../src/kube/schema.ts";
 import type { Container, Named } from "../pod/shape.ts";
@@ -126,14 +127,8 @@ export function renderTemplate(template: Template, context: RenderContext): { ok
     rendered[part].forEach((item, index) => {
       const result = schemas[part].safeParse(item);
       if (!result.success) {
-        for (const issue of result.error.issues) {
-          const keys = issue.code === "unrecognized_keys" ? issue.keys : [undefined];
-          for (const key of keys) {
-            issues.push({
-              path: [part, index, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p)), ...(key === undefined ? [] : [key])],
-              message: key === undefined ? issue.message : "unknown key",
-            });
-          }
+        for (const issue of issuesAt(result.error.issues)) {
+          issues.push({ path: [part, index, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))], message: issue.message });
         }
       }
     });

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { z } from "zod";
-import { describeIssue, parseAdmissionReview } from "../../../src/admission/review.ts";
+import { parseAdmissionReview } from "../../../src/admission/review.ts";
+import { describeIssue } from "../../../src/issues.ts";
 import { extenderArgs, parseWire } from "../../../extender/wire.ts";
 
 const huge = "k".repeat(1_000_000);

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { registry } from "../../../src/builtins.ts";
-import { describeIssue } from "../../../src/admission/review.ts";
+import { describeIssue } from "../../../src/issues.ts";
 import { ConfigError, decodeYaml, parseConfig } from "../../../src/config/load.ts";
 import { extenderArgs, extenderPreemptionArgs, parseWire } from "../../../extender/wire.ts";
 import { PolicyError } from "../../../webhooks/policy/declarative.ts";

@@ -27,11 +27,11 @@ test("every bad expression is reported with the policy name, field path and CEL 
   assert.match(found[2]!, /spec\.validations\[4\]\.expression: variables\.nope is not defined/);
 });
 
-test("an unknown field is an error naming its path", () => {
+test("an unknown field is an error naming its path, said as every unknown key is", () => {
   const dir = mkdtempSync(join(tmpdir(), "podgate-policy-"));
   const file = join(dir, "typo.yaml");
   writeFileSync(file, "apiVersion: podgate.dev/v1alpha1\nkind: Policy\nmetadata: {name: typo}\nspec:\n  matchConstraints: {resourceRules: [{apiGroups: [''], apiVersions: [v1], resources: [pods], operations: [CREATE]}]}\n  validations: [{expression: 'true', mesage: x}]\n");
-  assert.deepEqual(problems(() => loadPolicyFiles([file])), [`policy "typo" (${file}): spec.validations[0].mesage: unknown field`]);
+  assert.deepEqual(problems(() => loadPolicyFiles([file])), [`policy "typo" (${file}): spec.validations[0].mesage: unknown key`]);
 });
 
 test("a variable may only use variables defined before it", () => {
