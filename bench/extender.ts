@@ -5,7 +5,7 @@
 // serializing the same reply. Run: node bench/extender.ts [--quick]; bench/run.ts
 // runs it as part of `npm run bench`.
 import { NodeCache } from "../extender/cache/node-cache.ts";
-import { registry } from "../src/builtins.ts";
+import { registry } from "../src/wiring.ts";
 import { extenderSection } from "../extender/config.ts";
 import { NodeMemo } from "../extender/nodeinfo.ts";
 import { filter, prioritize, type ExtenderDeps } from "../extender/verbs.ts";

@@ -10,11 +10,11 @@ export type { WebhookType, WebhookIdentity } from "./config/schema.ts";
 
 // The wire schemas; each type is derived from its schema.
 export { admissionRequest, admissionReview, kubeObject, type AdmissionRequest, type AdmissionReview, type KubeObject } from "./admission/review.ts";
-export { pod, container, type Pod, type Container } from "../webhooks/pod/shape.ts";
+export { pod, container, type Pod, type Container } from "../webhooks/pod-reader/shape.ts";
 export { node, type Node } from "../extender/wire.ts";
 
 // Policies written in TypeScript.
-export { definePolicy, type TypedPolicy, type PolicyContext, type Finding, type Findings } from "../webhooks/policy/typed.ts";
+export { definePolicy, type TypedPolicy, type PolicyContext, type Finding, type Findings } from "../webhooks/policy/typescript-policy.ts";
 
 // Scheduler extender plugins (the scheduling framework's Filter and Score).
 export { definePlugin, normalizeToMax, MAX_NODE_SCORE, type PluginType, type Plugin, type PodInfo, type CycleState, type Rejection, type FilterPlugin, type ScorePlugin } from "../extender/plugins/plugin.ts";

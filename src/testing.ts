@@ -18,7 +18,7 @@ import { node as nodeSchema, pod as podSchema } from "../extender/wire.ts";
 import { policyDecision } from "../webhooks/policy/webhook.ts";
 import { loadPolicyFiles } from "../webhooks/policy/load.ts";
 import { defineValidatingWebhook } from "./toolkit/define.ts";
-import { typedPolicy, type TypedPolicy } from "../webhooks/policy/typed.ts";
+import { typedPolicy, type TypedPolicy } from "../webhooks/policy/typescript-policy.ts";
 
 export interface RequestOptions {
   readonly operation?: Operation;

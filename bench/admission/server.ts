@@ -92,7 +92,7 @@ const floor: Answer = (review) => reviewReply({ uid: review.request.uid, allowed
  * these webhooks could reach, so the distance to podgate is its framework's.
  */
 async function webhooksAlone(raw: unknown): Promise<Answer> {
-  const [{ registry }, { buildConfig }, { runMutating, runValidating }] = await Promise.all([import("../../src/builtins.ts"), import("../../src/config/load.ts"), import("../../src/admission/run.ts")]);
+  const [{ registry }, { buildConfig }, { runMutating, runValidating }] = await Promise.all([import("../../src/wiring.ts"), import("../../src/config/load.ts"), import("../../src/admission/run.ts")]);
   const config = buildConfig(raw ?? {}, registry, "(bench config)");
   return async (review, path) => {
     const run = path.startsWith("/mutate") ? runMutating(config.mutating, review.request) : runValidating(config.validating, review.request);
@@ -113,7 +113,7 @@ async function bare(kind: "ceiling" | "floor" | "webhooks", tlsDir: string, conf
 
 async function podgate(tlsDir: string, raw: unknown): Promise<{ port: number; close(): Promise<void> }> {
   // Loaded only here, so the bare baselines' memory is node's alone.
-  const [{ extensionsFor, registry }, { buildConfig }, { startServer }] = await Promise.all([import("../../src/builtins.ts"), import("../../src/config/load.ts"), import("../../src/server/serve.ts")]);
+  const [{ extensionsFor, registry }, { buildConfig }, { startServer }] = await Promise.all([import("../../src/wiring.ts"), import("../../src/config/load.ts"), import("../../src/server/serve.ts")]);
   const base = (raw ?? {}) as Record<string, unknown>;
   const serverSection = (base["server"] ?? {}) as Record<string, unknown>;
   const config = buildConfig({ ...base, server: { ...serverSection, host: "127.0.0.1", port: 0, tlsDir, metrics: { host: "127.0.0.1", port: 0 } } }, registry, "(bench config)");

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { text } from "node:stream/consumers";
 import { Command, Option } from "commander";
-import { policyTools } from "../builtins.ts";
+import { policyTools } from "../wiring.ts";
 import { loadPolicies, usageErrors, withPolicyOptions, type PolicyFlags } from "./policy-options.ts";
 
 async function readManifests(command: Command, paths: readonly string[]) {

@@ -10,7 +10,7 @@ import { request } from "node:https";
 import { dirname, resolve } from "node:path";
 import type { V1ValidatingWebhook } from "@kubernetes/client-node";
 import { Command, InvalidArgumentError } from "commander";
-import { policyTools, registry } from "../builtins.ts";
+import { policyTools, registry } from "../wiring.ts";
 import { loadConfig } from "../config/default.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { WebhookEntry } from "../config/schema.ts";

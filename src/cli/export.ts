@@ -3,9 +3,9 @@
 import { readFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
 import { stringify } from "yaml";
-import { policyTools } from "../builtins.ts";
+import { policyTools } from "../wiring.ts";
 import { loadConfig } from "../config/default.ts";
-import { registry } from "../builtins.ts";
+import { registry } from "../wiring.ts";
 import { loadPolicies, usageErrors, withPolicyOptions, type PolicyFlags } from "./policy-options.ts";
 
 const yamlStream = (objects: readonly unknown[]) => objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");

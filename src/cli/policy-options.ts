@@ -1,6 +1,6 @@
 // Options shared by the policy commands (apply, export vap): which policies to load.
 import type { Command } from "commander";
-import { policyTools } from "../builtins.ts";
+import { policyTools } from "../wiring.ts";
 
 export interface PolicyFlags {
   policy?: string[];

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { stringify } from "yaml";
-import { podgateSchedulerConfig, registry, type ExtenderConfig } from "../builtins.ts";
+import { podgateSchedulerConfig, registry, type ExtenderConfig } from "../wiring.ts";
 import { loadConfig } from "../config/default.ts";
 import { ConfigError, readConfigFile } from "../config/load.ts";
 

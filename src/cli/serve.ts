@@ -1,6 +1,6 @@
 // podgate serve: the HTTPS admission (and extender) server.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { extensionsFor, registry } from "../builtins.ts";
+import { extensionsFor, registry } from "../wiring.ts";
 import { certificatesOf, withCertificatesMode, type CertificatesSettings } from "../certs/config.ts";
 import { loadConfig } from "../config/default.ts";
 import { startServer } from "../server/serve.ts";

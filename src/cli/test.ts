@@ -2,7 +2,7 @@
 import { writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { Command } from "commander";
-import { policyTools } from "../builtins.ts";
+import { policyTools } from "../wiring.ts";
 
 export function testCommand(): Command {
   const command = new Command("test")

@@ -2,7 +2,7 @@
 // built-ins plus the program's registered webhooks and plugins, serving a
 // config as `podgate serve` does.
 import { resolve } from "node:path";
-import { builtinRegistry, extensionsFor } from "../builtins.ts";
+import { builtinRegistry, extensionsFor } from "../wiring.ts";
 import { certificatesOf } from "../certs/config.ts";
 import { loadConfig } from "../config/default.ts";
 import { buildConfig, type LoadedConfig } from "../config/load.ts";

@@ -3,7 +3,7 @@
 // where — the key path (or the YAML line) — never a raw exception.
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { registry } from "../../src/builtins.ts";
+import { registry } from "../../src/wiring.ts";
 import { DEFAULT_CONFIG_PATH } from "../../src/config/default.ts";
 import { ConfigError, decodeYaml, parseConfig } from "../../src/config/load.ts";
 import { compilePolicy, PolicyError } from "../../webhooks/policy/declarative.ts";

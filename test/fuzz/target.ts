@@ -3,7 +3,7 @@
 // the fixtures), in-process. Only the apiserver behind bind is a stand-in.
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
-import { registry } from "../../src/builtins.ts";
+import { registry } from "../../src/wiring.ts";
 import { loadConfig } from "../../src/config/default.ts";
 import { buildApp } from "../../src/server/app.ts";
 import { Metrics } from "../../src/server/metrics.ts";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createCa } from "../../src/certs/generate.ts";
-import { extensionsFor, registry } from "../../src/builtins.ts";
+import { extensionsFor, registry } from "../../src/wiring.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
 import { fixture } from "../support/fixtures.ts";

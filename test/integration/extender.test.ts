@@ -6,7 +6,7 @@ import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { extensionsFor, registry } from "../../src/builtins.ts";
+import { extensionsFor, registry } from "../../src/wiring.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
 import { fixture } from "../unit/extender/support.ts";

@@ -7,7 +7,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { registry } from "../../src/builtins.ts";
+import { registry } from "../../src/wiring.ts";
 import { loadConfig } from "../../src/config/default.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
 

@@ -1,7 +1,7 @@
 // Resource defaults, LimitRange-style: fill a missing request or limit, never
 // change one the user set, and never make a pod invalid (request above limit).
 import { parseQuantityNanos } from "../../src/resources.ts";
-import type { Container } from "../pod/shape.ts";
+import type { Container } from "../pod-reader/shape.ts";
 import type { DefaultsSettings } from "./settings.ts";
 
 export interface ResourceDefaults {

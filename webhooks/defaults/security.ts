@@ -1,6 +1,6 @@
 // The restricted-profile securityContext baseline: fill what is unset, and
 // skip any field whose default would contradict what the user did set.
-import type { Container, Pod } from "../pod/shape.ts";
+import type { Container, Pod } from "../pod-reader/shape.ts";
 
 const SYS_ADMIN = new Set(["SYS_ADMIN", "CAP_SYS_ADMIN"]);
 

@@ -1,7 +1,7 @@
 // The `defaults` webhook's settings: each default is its own switch.
 import { z } from "zod";
 import { quantity } from "../../src/resources.ts";
-import { SYSTEM_NAMESPACES } from "../pod/shape.ts";
+import { SYSTEM_NAMESPACES } from "../pod-reader/shape.ts";
 
 const resourceList = z.record(z.string().min(1), quantity.transform(String));
 const requestsAndLimits = z.strictObject({ requests: resourceList.default({}), limits: resourceList.default({}) });

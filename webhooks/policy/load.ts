@@ -8,7 +8,7 @@ import { compilePolicy, PolicyError } from "./declarative.ts";
 import type { Policy, PolicyOverrides } from "./policy.ts";
 import { paramsProblems, paramsSchemaOf } from "./params.ts";
 import { policyDocument, PSS_VERSION_ANNOTATION, SET_LABEL, type PolicyDocument } from "./schema.ts";
-import { typedPolicy } from "./typed.ts";
+import { typedPolicy } from "./typescript-policy.ts";
 import { packagePath } from "../../src/package-root.ts";
 import { loadModule, ModuleError } from "../../src/toolkit/modules.ts";
 

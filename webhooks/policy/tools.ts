@@ -1,4 +1,4 @@
-// What the CLI (src/cli/{test,apply,export}.ts) uses, exported through src/builtins.ts.
+// What the CLI (src/cli/{test,apply,export}.ts) uses, exported through src/wiring.ts.
 export { PolicyError } from "./declarative.ts";
 export { decide } from "./decide.ts";
 export { exportVap, mutatingWebhookConfiguration, webhookConfiguration, type ClientTarget } from "./export.ts";

@@ -3,8 +3,8 @@
 import { allow, mutate, type Decision } from "../../src/admission/handler.ts";
 import type { AdmissionRequest } from "../../src/admission/review.ts";
 import { defineMutatingWebhook } from "../../src/toolkit/define.ts";
-import { readPodCreate, shortWarning } from "../pod/request.ts";
-import { namespaceOf } from "../pod/shape.ts";
+import { readPodCreate, shortWarning } from "../pod-reader/request.ts";
+import { namespaceOf } from "../pod-reader/shape.ts";
 import { inject } from "./inject.ts";
 import { planInjection, unreadKeys } from "./select.ts";
 import { sidecarSettings, type SidecarSettings } from "./settings.ts";

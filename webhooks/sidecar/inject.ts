@@ -1,7 +1,7 @@
 // Applying selected templates to a pod: a pure function from pod to pod and
 // the status record of exactly what was added.
-import { addMissing } from "../pod/named.ts";
-import type { Container, Pod } from "../pod/shape.ts";
+import { addMissing } from "../pod-reader/named.ts";
+import type { Container, Pod } from "../pod-reader/shape.ts";
 import { STATUS } from "./annotations.ts";
 import type { Selection } from "./select.ts";
 import type { InjectionStatus } from "./status.ts";

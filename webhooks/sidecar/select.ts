@@ -1,6 +1,6 @@
 // Whether and what to inject into one pod: a pure decision from the pod and the
 // settings. Bad annotation values are problems to report, never exceptions.
-import type { Pod } from "../pod/shape.ts";
+import type { Pod } from "../pod-reader/shape.ts";
 import { DOMAIN, INJECT, NATIVE, STATUS, TEMPLATES, valueAnnotations } from "./annotations.ts";
 import type { PodFacts } from "./render.ts";
 import type { SidecarSettings } from "./settings.ts";

@@ -1,6 +1,6 @@
 // The `sidecar` webhook's settings: named templates, the default one, and who gets injected.
 import { z } from "zod";
-import { SYSTEM_NAMESPACES } from "../pod/shape.ts";
+import { SYSTEM_NAMESPACES } from "../pod-reader/shape.ts";
 import { templateSchema } from "./template.ts";
 
 const templateName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label: lowercase letters, digits and '-'").max(63);

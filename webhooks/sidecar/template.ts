@@ -4,7 +4,7 @@
 import { issuesAt } from "../../src/issues.ts";
 import { z } from "zod";
 import { kubeModelSchema } from "../../src/kube/schema.ts";
-import type { Container, Named } from "../pod/shape.ts";
+import type { Container, Named } from "../pod-reader/shape.ts";
 import { referencesIn, render, stringsIn, type RenderContext } from "./render.ts";
 import { checkDefault, CONVENTIONAL_TYPES, valueSpec, type Value } from "./values.ts";
 

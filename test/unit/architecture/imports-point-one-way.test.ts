@@ -1,6 +1,6 @@
 // The layout's rules, read from the tree: no import circle among podgate's
 // modules, and webhooks/ and extender/ depend on src/, never the other way,
-// except where src/ wires them in (builtins.ts) or publishes them (the package's
+// except where src/ wires them in (wiring.ts) or publishes them (the package's
 // entry points, index.ts and testing.ts, and the Registry's plugin type).
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
@@ -61,7 +61,7 @@ test("no import circle among podgate's modules (and the check finds one)", () =>
 });
 
 test("src/ reaches into webhooks/ and extender/ only where it wires or publishes them", () => {
-  const allowed = new Set(["src/builtins.ts", "src/index.ts", "src/testing.ts", "src/toolkit/registry.ts"]);
+  const allowed = new Set(["src/wiring.ts", "src/index.ts", "src/testing.ts", "src/toolkit/registry.ts"]);
   const reaching = [...importGraph()].filter(([file, imports]) => file.startsWith("src/") && imports.some((i) => !i.startsWith("src/"))).map(([file]) => file);
   assert.deepEqual(reaching.filter((file) => !allowed.has(file)), []);
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { registry } from "../../../src/builtins.ts";
+import { registry } from "../../../src/wiring.ts";
 import { certificatesOf } from "../../../src/certs/config.ts";
 import { buildConfig, ConfigError } from "../../../src/config/load.ts";
 

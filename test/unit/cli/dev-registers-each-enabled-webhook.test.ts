@@ -3,7 +3,7 @@
 // its policies compile to, system namespaces left out.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { registry } from "../../../src/builtins.ts";
+import { registry } from "../../../src/wiring.ts";
 import { devConfigurations } from "../../../src/cli/dev.ts";
 import { parseConfig } from "../../../src/config/load.ts";
 

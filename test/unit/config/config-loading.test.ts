@@ -7,7 +7,7 @@ import { z } from "zod";
 import { allow } from "../../../src/admission/handler.ts";
 import { ConfigError, buildConfig, parseConfig, type ConfigRegistry } from "../../../src/config/load.ts";
 import { loadConfig } from "../../../src/config/default.ts";
-import { registry as builtins } from "../../../src/builtins.ts";
+import { registry as builtins } from "../../../src/wiring.ts";
 
 const registry: ConfigRegistry = {
   webhookTypes: [

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { registry } from "../../../src/builtins.ts";
+import { registry } from "../../../src/wiring.ts";
 import { ConfigError, parseConfig } from "../../../src/config/load.ts";
 import { podgateSchedulerConfig, type ExtenderConfig } from "../../../extender/config.ts";
 import { extendedResourceProblem } from "../../../extender/scheduler-config.ts";

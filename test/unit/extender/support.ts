@@ -1,6 +1,6 @@
 // Test helpers: plugin frameworks from config, and small pods and nodes.
 import { readFileSync } from "node:fs";
-import { registry } from "../../../src/builtins.ts";
+import { registry } from "../../../src/wiring.ts";
 import { extenderSection, type ExtenderConfig } from "../../../extender/config.ts";
 import { podInfo } from "../../../extender/framework.ts";
 import { nodeInfo, NodeUsage, type NodeInfo } from "../../../extender/nodeinfo.ts";

@@ -1,7 +1,7 @@
 // Inputs the fuzzer found that podgate answered wrongly, each pinned to its fix.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { registry } from "../../../src/builtins.ts";
+import { registry } from "../../../src/wiring.ts";
 import { describeIssue } from "../../../src/issues.ts";
 import { ConfigError, decodeYaml, parseConfig } from "../../../src/config/load.ts";
 import { extenderArgs, extenderPreemptionArgs, parseWire } from "../../../extender/wire.ts";

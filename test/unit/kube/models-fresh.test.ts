@@ -24,7 +24,7 @@ const PROBE = `
 import { registerHooks } from "node:module";
 const seen = [];
 registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.push(r.url); return r; } });
-const { registry, extensionsFor } = await import("./src/builtins.ts");
+const { registry, extensionsFor } = await import("./src/wiring.ts");
 const { loadConfig } = await import("./src/config/default.ts");
 await import("./src/cli/serve.ts");
 const config = await loadConfig({}, registry);

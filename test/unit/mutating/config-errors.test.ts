@@ -1,7 +1,7 @@
 // Bad sidecar/defaults config fails at load, and the message names the key path.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { registry } from "../../../src/builtins.ts";
+import { registry } from "../../../src/wiring.ts";
 import { ConfigError, parseConfig } from "../../../src/config/load.ts";
 import { defaultConfigText } from "../../../src/config/default.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { registry } from "../../../src/builtins.ts";
+import { registry } from "../../../src/wiring.ts";
 import { defaultConfigText } from "../../../src/config/default.ts";
 import { buildConfig, decodeYaml } from "../../../src/config/load.ts";
 import { runValidating } from "../../../src/admission/run.ts";

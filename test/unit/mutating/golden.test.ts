@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { parse, stringify } from "yaml";
-import { registry } from "../../../src/builtins.ts";
+import { registry } from "../../../src/wiring.ts";
 import { parseConfig } from "../../../src/config/load.ts";
 import { mutatePod } from "../../support/admission.ts";
 

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import type { KubeObject } from "../../../src/admission/review.ts";
-import { registry } from "../../../src/builtins.ts";
+import { registry } from "../../../src/wiring.ts";
 import { parseConfig } from "../../../src/config/load.ts";
 import { podRequest } from "../../support/admission.ts";
 

@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { cloneObject } from "../../../src/admission/patch.ts";
 import type { KubeObject } from "../../../src/admission/review.ts";
-import { registry } from "../../../src/builtins.ts";
+import { registry } from "../../../src/wiring.ts";
 import { parseConfig } from "../../../src/config/load.ts";
 import { mutatePod, podRequest } from "../../support/admission.ts";
 

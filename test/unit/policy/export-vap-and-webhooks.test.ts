@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { compilePolicy } from "../../../webhooks/policy/declarative.ts";
 import { exportVap, webhookConfiguration } from "../../../webhooks/policy/export.ts";
 import { loadLibrary } from "../../../webhooks/policy/load.ts";
-import { typedPolicy } from "../../../webhooks/policy/typed.ts";
+import { typedPolicy } from "../../../webhooks/policy/typescript-policy.ts";
 import { webhookEntry } from "../../../src/config/schema.ts";
 import { policy } from "./requests.ts";
 

@@ -4,7 +4,7 @@
 // every pod with "evaluation failed: No such key".
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { registry } from "../../../src/builtins.ts";
+import { registry } from "../../../src/wiring.ts";
 import { ConfigError, parseConfig } from "../../../src/config/load.ts";
 import { compilePolicy, PolicyError } from "../../../webhooks/policy/declarative.ts";
 import { evaluateAll } from "../../../webhooks/policy/decide.ts";

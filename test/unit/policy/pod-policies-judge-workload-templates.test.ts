@@ -6,7 +6,7 @@ import type { AdmissionRequest, KubeObject } from "../../../src/admission/review
 import { compilePolicy } from "../../../webhooks/policy/declarative.ts";
 import { loadLibrary } from "../../../webhooks/policy/load.ts";
 import { evaluateManifests } from "../../../webhooks/policy/offline.ts";
-import { typedPolicy } from "../../../webhooks/policy/typed.ts";
+import { typedPolicy } from "../../../webhooks/policy/typescript-policy.ts";
 import { policyDecision, policyWebhookType } from "../../../webhooks/policy/webhook.ts";
 import { requestFor } from "../../../webhooks/policy/workload.ts";
 import { policy } from "./requests.ts";

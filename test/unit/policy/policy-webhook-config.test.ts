@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { registry } from "../../../src/builtins.ts";
+import { registry } from "../../../src/wiring.ts";
 import { defaultConfigText } from "../../../src/config/default.ts";
 import { ConfigError, parseConfig } from "../../../src/config/load.ts";
 import { podRequest } from "./requests.ts";

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { registry } from "../../../src/builtins.ts";
+import { registry } from "../../../src/wiring.ts";
 import { ConfigError, parseConfig } from "../../../src/config/load.ts";
 import { runValidating } from "../../../src/admission/run.ts";
 import { defineValidatingWebhook } from "../../../src/index.ts";

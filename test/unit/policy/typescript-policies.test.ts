@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { decide, evaluateAll } from "../../../webhooks/policy/decide.ts";
 import { PolicyError } from "../../../webhooks/policy/declarative.ts";
 import { loadPolicyModules } from "../../../webhooks/policy/load.ts";
-import { typedPolicy } from "../../../webhooks/policy/typed.ts";
+import { typedPolicy } from "../../../webhooks/policy/typescript-policy.ts";
 import typedModule from "../../fixtures/policy/typed-policy.ts";
 import { podRequest } from "./requests.ts";
 

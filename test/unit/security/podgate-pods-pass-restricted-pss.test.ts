@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
-import { policyTools } from "../../../src/builtins.ts";
+import { policyTools } from "../../../src/wiring.ts";
 
 const { evaluateManifests, flattenManifests, loadLibrary } = policyTools;
 

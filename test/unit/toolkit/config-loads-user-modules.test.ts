@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { registry } from "../../../src/builtins.ts";
+import { registry } from "../../../src/wiring.ts";
 import { loadConfig } from "../../../src/config/default.ts";
 import { ConfigError, parseConfig } from "../../../src/config/load.ts";
 import { runMutating, runValidating } from "../../../src/admission/run.ts";
