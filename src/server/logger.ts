@@ -1,13 +1,10 @@
-// The server's log: pino's JSON lines on stdout, gathered in a buffer. One
-// write per line cost a review ~5 µs of main-thread CPU (a write request to
-// the thread pool each; see docs/benchmarks.md); now lines go out when 32 KiB
-// have gathered (~100 review lines: with 4 KiB the writes still took ~3 % of a
-// busy server pinned to one core, each a hand-off to a thread-pool thread on
-// that core), at least every 200 ms, and synchronously at exit (pino's exit
-// hook) or when the server closes.
-// Lines are handed over as Buffers (SonicBoom's buffer mode): in string mode
-// SonicBoom measures the whole pending string's byte length on every write,
-// which flattens it too, so a line cost ~6 µs with 32 KiB pending; ~1 µs now.
+// The server's log: pino's JSON lines on stdout, gathered in a buffer, since
+// each write is a hand-off to the thread pool that a busy server pays on its
+// main thread (figures in docs/benchmarks.md). Lines go out when 32 KiB have
+// gathered, at least every 200 ms, and synchronously at exit (pino's exit
+// hook) or when the server closes. They are handed over as Buffers
+// (SonicBoom's buffer mode): in string mode SonicBoom measures the whole
+// pending string's byte length on every write.
 import type { FastifyBaseLogger } from "fastify";
 import pino from "pino";
 
