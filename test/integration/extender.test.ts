@@ -2,29 +2,20 @@
 // kube-scheduler decodes them out, 400s naming the field, metrics counted.
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { extensionsFor, registry } from "../../src/wiring.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
+import { call } from "../support/https.ts";
 import { fixture } from "../unit/extender/support.ts";
 
 let server: RunningServer;
 let ca: string;
 let dir: string;
 
-function post(path: string, body: string, contentType = "application/json"): Promise<{ status: number; json: any }> {
-  const url = new URL(path, server.url);
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: "POST", ca, headers: { "content-type": contentType } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (c: string) => (text += c)).on("end", () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
-    });
-    req.on("error", reject).end(body);
-  });
-}
+const post = (path: string, body: string, contentType = "application/json") => call(new URL(path, server.url).href, { ca, body, headers: { "content-type": contentType } });
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "podgate-extender-"));

@@ -2,7 +2,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { request } from "node:https";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,8 +9,10 @@ import { after, before, test } from "node:test";
 import { registry } from "../../src/wiring.ts";
 import { loadConfig } from "../../src/config/default.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
+import { post } from "../support/https.ts";
 
 let server: RunningServer;
+let ca: string;
 
 /** server.port must be >= 1 in the config schema, so borrow a free port from the OS first. */
 async function freePort(): Promise<number> {
@@ -26,26 +27,19 @@ before(async () => {
   const tlsDir = mkdtempSync(join(tmpdir(), "podgate-policy-tls-"));
   const config = await loadConfig({ serverOverrides: { port: await freePort(), tlsDir, logLevel: "silent", metrics: { enabled: false } } }, registry);
   server = await startServer(config);
+  ca = readFileSync(join(tlsDir, "ca.crt"), "utf8");
 });
 after(() => server.close());
 
 const POD = { kind: { group: "", version: "v1", kind: "Pod" }, resource: { group: "", version: "v1", resource: "pods" } };
 
 function review(object: object, kind: object = POD, operation = "CREATE"): Promise<{ status: number; body: { response: Record<string, unknown> } }> {
-  const body = JSON.stringify({
+  const body = {
     apiVersion: "admission.k8s.io/v1",
     kind: "AdmissionReview",
     request: { uid: "it-1", ...kind, namespace: "default", operation, object, ...(operation === "UPDATE" ? { oldObject: object } : {}) },
-  });
-  return new Promise((resolve, reject) => {
-    const req = request(`${server.url}/validate/policy`, { method: "POST", rejectUnauthorized: false, headers: { "content-type": "application/json" } }, (res) => {
-      let text = "";
-      res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
+  };
+  return post(`${server.url}/validate/policy`, ca, body).then(({ status, json }) => ({ status, body: json }));
 }
 
 const pod = (container: object) => ({ apiVersion: "v1", kind: "Pod", metadata: { generateName: "web-" }, spec: { containers: [{ name: "app", ...container }] } });
