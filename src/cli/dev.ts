@@ -33,11 +33,7 @@ const excluded = { matchExpressions: [{ key: "kubernetes.io/metadata.name", oper
 /** A webhook calling podgate at `url` for pods; the policy webhook's rules come from its policies instead. */
 function podWebhook(entry: WebhookEntry, kind: "mutate" | "validate", url: string, caBundle: string, operations: string[]) {
   return {
-    name: `${entry.name}.dev.podgate.io`,
-    admissionReviewVersions: ["v1"],
-    sideEffects: "None",
-    failurePolicy: entry.failurePolicy,
-    timeoutSeconds: entry.timeoutSeconds,
+    ...policyTools.webhookEntryBasics(entry, `${entry.name}.dev.podgate.io`),
     clientConfig: { url: `${url}/${kind}/${entry.name}`, caBundle },
     rules: [{ apiGroups: [""], apiVersions: ["v1"], operations, resources: ["pods"], scope: "Namespaced" }],
     namespaceSelector: excluded,

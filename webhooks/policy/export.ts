@@ -133,6 +133,11 @@ function clientConfigFor(options: WebhookExportOptions, path: string) {
   };
 }
 
+/** What every webhook entry podgate writes has: its name, v1 reviews, no side effects, and its config entry's failure policy and timeout. */
+export function webhookEntryBasics(entry: Pick<WebhookEntry, "failurePolicy" | "timeoutSeconds">, name: string) {
+  return { name, admissionReviewVersions: ["v1"], sideEffects: "None", failurePolicy: entry.failurePolicy, timeoutSeconds: entry.timeoutSeconds };
+}
+
 const excluding = (options: WebhookExportOptions) => ({ key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...options.excludeNamespaces] });
 
 /** The built-in mutating webhook types and the requests they act on: pods, on CREATE only. */
@@ -158,11 +163,7 @@ export function mutatingWebhookConfiguration(entries: readonly WebhookEntry[], o
       kind: "MutatingWebhookConfiguration",
       metadata: { name: options.configurationName ?? "podgate" },
       webhooks: known.map((entry) => ({
-        name: `${entry.name}.mutate.podgate.dev`,
-        admissionReviewVersions: ["v1"],
-        sideEffects: "None",
-        failurePolicy: entry.failurePolicy,
-        timeoutSeconds: entry.timeoutSeconds,
+        ...webhookEntryBasics(entry, `${entry.name}.mutate.podgate.dev`),
         matchPolicy: "Equivalent",
         reinvocationPolicy: "IfNeeded",
         clientConfig: clientConfigFor(options, `/mutate/${entry.name}`),
@@ -185,11 +186,7 @@ export function webhookConfiguration(entries: readonly { entry: WebhookEntry; po
       const rules = webhookRules(policies);
       const conditions = matchConditions(policies, rules);
       return {
-        name: `${entry.name}.policy.podgate.dev`,
-        admissionReviewVersions: ["v1"],
-        sideEffects: "None",
-        failurePolicy: entry.failurePolicy,
-        timeoutSeconds: entry.timeoutSeconds,
+        ...webhookEntryBasics(entry, `${entry.name}.policy.podgate.dev`),
         matchPolicy: "Equivalent",
         clientConfig: clientConfig(`/validate/${entry.name}`),
         rules,

@@ -3,11 +3,12 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { z } from "zod";
 import { issueProblems } from "../../src/issues.ts";
 import { compilePolicy, PolicyError } from "./declarative.ts";
 import type { Policy, PolicyOverrides } from "./policy.ts";
 import { paramsProblems, paramsSchemaOf } from "./params.ts";
-import { policyDocument, PSS_VERSION_ANNOTATION, SET_LABEL, type PolicyDocument } from "./schema.ts";
+import { policyDocument, PSS_VERSION_ANNOTATION, SET_LABEL, validationActions, type PolicyDocument } from "./schema.ts";
 import { typedPolicy } from "./typescript-policy.ts";
 import { packagePath } from "../../src/package-root.ts";
 import { loadModule, ModuleError } from "../../src/toolkit/modules.ts";
@@ -109,15 +110,20 @@ export function libraryDocuments(): PolicyDocument[] {
   return library;
 }
 
-export interface LibrarySelection {
+const selectionWithOverrides = z.strictObject({
   /** A policy name, or a set (the podgate.dev/set label): pss-baseline, pss-restricted, best-practices; `name@v1.30` pins a version. */
-  readonly name: string;
-  /** The Pod Security Standards version to hold PSS policies to, as PodSecurity's enforce-version label: "v1.30" or "latest" (the default). */
-  readonly version?: string | undefined;
-  readonly validationActions?: PolicyOverrides["validationActions"];
-  readonly params?: PolicyOverrides["params"];
-  readonly autogen?: PolicyOverrides["autogen"];
-}
+  name: z.string().min(1),
+  /** The PSS version for pss-* policies, as PodSecurity's enforce-version: "v1.30" or "latest" (default). */
+  version: z.string().min(1).optional(),
+  validationActions: validationActions.optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  /** false: the policy judges pods only, not the pod templates of Deployments, Jobs... (default: its own podgate.dev/autogen annotation, else true). */
+  autogen: z.boolean().optional(),
+});
+export type LibrarySelection = z.output<typeof selectionWithOverrides>;
+
+/** A library selection in the config: a name, or a name with its version and overrides. */
+export const librarySelection = z.union([z.string().min(1).transform((name): LibrarySelection => ({ name })), selectionWithOverrides]);
 
 /** The minor of a PSS version ("v1.30" -> 30); "latest" is newer than any. Undefined when malformed. */
 export function pssMinor(version: string): number | undefined {

@@ -9,25 +9,11 @@ import { resolveFrom } from "../../src/toolkit/modules.ts";
 import { admissionsOf, evaluateAdmission, judging, located } from "./autogen.ts";
 import { decide } from "./decide.ts";
 import { PolicyError } from "./declarative.ts";
-import { assertUniqueNames, loadLibrary, loadPolicyFiles, loadPolicyModules } from "./load.ts";
+import { assertUniqueNames, librarySelection, loadLibrary, loadPolicyFiles, loadPolicyModules } from "./load.ts";
 import type { Policy, PolicyInput } from "./policy.ts";
 import { deadlineMs } from "../../src/admission/run.ts";
 import { labelsOf, matchesConstraints } from "./match.ts";
 import { PolicySandbox } from "./sandbox.ts";
-import { validationActions } from "./schema.ts";
-
-const librarySelection = z.union([
-  z.string().min(1).transform((name) => ({ name })),
-  z.strictObject({
-    name: z.string().min(1),
-    /** The PSS version for pss-* policies, as PodSecurity's enforce-version: "v1.30" or "latest" (default). */
-    version: z.string().min(1).optional(),
-    validationActions: validationActions.optional(),
-    params: z.record(z.string(), z.unknown()).optional(),
-    /** false: the policy judges pods only, not the pod templates of Deployments, Jobs... (default: its own podgate.dev/autogen annotation, else true). */
-    autogen: z.boolean().optional(),
-  }),
-]);
 
 export const policySettings = z.strictObject({
   /** Built-in policies or sets by name, e.g. pss-baseline or disallow-latest-tag. */
@@ -100,7 +86,8 @@ function sandboxedDecision(policies: readonly Policy[], modules: readonly string
     return Promise.all(
       sandboxed.map(async (admission) => {
         const verdicts = await sandbox.evaluate({ ...input, request: admission.request });
-        const judged = fromModules.map((policy, i) => ({ policy, verdict: verdicts[i]! })).filter(({ policy }) => judging(fromModules, admission).includes(policy));
+        const judges = judging(fromModules, admission);
+        const judged = fromModules.map((policy, i) => ({ policy, verdict: verdicts[i]! })).filter(({ policy }) => judges.includes(policy));
         return located(judged, admission);
       }),
     ).then((fromWorker) => decide([...outcomes, ...fromWorker.flat()]));
