@@ -5,7 +5,10 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { applyPatch, diffPatch } from "../../../src/admission/patch.ts";
 
-const key = fc.oneof(fc.string(), fc.constantFrom("a/b", "~", "~1", "/", "a~0b", "", "0", "1"));
+// Prototype keys never reach a diff (the body parser refuses them, json-body.ts) and applyPatch bans them.
+const key = fc
+  .oneof(fc.string(), fc.constantFrom("a/b", "~", "~1", "/", "a~0b", "", "0", "1"))
+  .filter((k) => !["__proto__", "constructor", "prototype"].includes(k));
 const json = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: "small" }, fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), tie("object"), tie("array")),
   object: fc.dictionary(key, tie("value"), { maxKeys: 5, noNullPrototype: true }),

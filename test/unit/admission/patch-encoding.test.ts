@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import fc from "fast-check";
 import { applyPatch, diffPatch, encodePatch } from "../../../src/admission/patch.ts";
 
 describe("patch encoding", () => {
@@ -29,22 +28,5 @@ describe("patch encoding", () => {
   it("refuses a patch that would write through __proto__", () => {
     assert.throws(() => applyPatch({}, [{ op: "add", path: "/__proto__/polluted", value: 1 }]), /banned/);
     assert.equal(({} as Record<string, unknown>)["polluted"], undefined);
-  });
-
-  it("property: the diff of any two JSON objects applies cleanly and reproduces the target", () => {
-    // Prototype keys never reach a diff (the body parser refuses them) and applyPatch bans them.
-    const key = fc.oneof(fc.string(), fc.constantFrom("a/b", "~", "~1", "/", "a~0b", "")).filter((k) => !["__proto__", "constructor", "prototype"].includes(k));
-    const json = fc.letrec((tie) => ({
-      value: fc.oneof({ depthSize: "small" }, fc.string(), fc.integer(), fc.boolean(), fc.constant(null), tie("object"), tie("array")),
-      object: fc.dictionary(key, tie("value"), { maxKeys: 5, noNullPrototype: true }),
-      array: fc.array(tie("value"), { maxLength: 4 }),
-    }));
-    fc.assert(
-      fc.property(json.object, json.object, (a, b) => {
-        const ops = diffPatch(a, b);
-        assert.deepEqual(applyPatch(a, ops), b);
-      }),
-      { numRuns: 300 },
-    );
   });
 });
