@@ -1,5 +1,6 @@
-// npm run bench: admission, extender and (when the control plane is built)
-// the whole flow, in one run. Prints a table, writes bench/results/<time>.json,
+// npm run bench: admission and extender in process and (when the control
+// plane is built) pod creates through the real apiserver and the whole flow,
+// in one run. Prints a table, writes bench/results/<time>.json,
 // and with --write-docs refreshes the figures and chart in docs/benchmarks.md.
 // Benchmarks report; they do not fail on a missed target (exit 0 unless the
 // bench itself breaks: 1; bad flags: 2).
@@ -11,12 +12,13 @@ import { pathToFileURL } from "node:url";
 import { buildPodgate } from "../test/support/build.ts";
 import { commandLine, usageError } from "../test/support/command-line.ts";
 import { FULL, QUICK, profileAdmission, runAdmission, type AdmissionReport, type ProfileReport } from "./admission.ts";
+import { FULL as APISERVER_FULL, QUICK as APISERVER_QUICK, runApiserverBench } from "./apiserver.ts";
 import { runExtenderBench, type ExtenderRow } from "./extender.ts";
 import { describeMachine } from "./machine.ts";
 import { figuresMarkdown, latencyChart, replaceFigures, stdoutReport, type BenchResults } from "./report/render.ts";
 import { lineChartSvg } from "./report/svg.ts";
 import { formatTable } from "./report/table.ts";
-import { admissionTargets, extenderTargets } from "./report/targets.ts";
+import { apiserverTargets, extenderTargets } from "./report/targets.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const RESULTS_DIR = join(ROOT, "bench/results");
@@ -24,13 +26,13 @@ const DOCS = join(ROOT, "docs/benchmarks.md");
 const CHART = join(ROOT, "docs/benchmarks-latency.svg");
 const FLOW_MODULE = join(ROOT, "bench/flow.ts");
 const CONTROL_PLANE = ["kube-apiserver", "kube-scheduler", "kube-controller-manager", "etcd", "kwok"];
-const PARTS = ["admission", "extender", "flow"] as const;
+const PARTS = ["admission", "extender", "apiserver", "flow"] as const;
 
-const USAGE = `usage: npm run bench -- [--quick] [--parts admission,extender,flow] [--scenarios id,...] [--flow] [--profile] [--write-docs]
-  --quick        one short round (about a minute) instead of three (about 8 minutes)
-  --parts        which parts to run (default: all; flow only when the control plane is built)
+const USAGE = `usage: npm run bench -- [--quick] [--parts admission,extender,apiserver,flow] [--scenarios id,...] [--flow] [--profile] [--write-docs]
+  --quick        one short round of each part instead of three to five
+  --parts        which parts to run (default: all; apiserver and flow only when the control plane is built)
   --scenarios    admission scenarios: floor (always), ceiling, empty, mutate, validate, mutate-alone, validate-alone, both
-  --flow         run the whole-flow bench even if the control-plane binaries were not found
+  --flow         run the apiserver and whole-flow parts even if the control-plane binaries were not found
   --profile      also run each podgate scenario under --cpu-prof and summarise where time goes
   --write-docs   refresh the figures in docs/benchmarks.md and docs/benchmarks-latency.svg
   --render FILE  run nothing: print (and with --write-docs, document) an earlier results file`;
@@ -53,7 +55,7 @@ function options() {
   return { ...values, parts: new Set(parts), scenarios: values.scenarios?.split(",").map((s) => s.trim()) };
 }
 
-/** Why the flow part cannot run here, or undefined when it can. */
+/** Why the parts on the control plane (apiserver, flow) cannot run here, or undefined when they can. */
 export function flowBlocker(forced: boolean, binDir: string, present: (path: string) => boolean): string | undefined {
   if (!present(FLOW_MODULE)) return "bench/flow.ts is not on this branch (the e2e harness issue provides it)";
   if (forced) return undefined;
@@ -62,9 +64,22 @@ export function flowBlocker(forced: boolean, binDir: string, present: (path: str
   return undefined;
 }
 
+const controlPlaneBlocker = (forced: boolean) => flowBlocker(forced, process.env["PODGATE_CP_BIN"] ?? join(ROOT, ".cache/controlplane/bin"), existsSync);
+
+type ApiserverPart = NonNullable<BenchResults["apiserver"]>;
+
+async function runApiserver(forced: boolean, quick: boolean, log: (line: string) => void): Promise<ApiserverPart> {
+  const blocker = controlPlaneBlocker(forced);
+  if (blocker) return { ran: false, reason: blocker };
+  try {
+    return { ran: true, report: await runApiserverBench(quick ? APISERVER_QUICK : APISERVER_FULL, log) };
+  } catch (error) {
+    return { ran: false, reason: `the apiserver bench failed: ${(error as Error).message}` };
+  }
+}
+
 async function runFlow(forced: boolean, quick: boolean): Promise<BenchResults["flow"]> {
-  const binDir = process.env["PODGATE_CP_BIN"] ?? join(ROOT, ".cache/controlplane/bin");
-  const blocker = flowBlocker(forced, binDir, existsSync);
+  const blocker = controlPlaneBlocker(forced);
   if (blocker) return { ran: false, reason: blocker };
   const flow = (await import(pathToFileURL(FLOW_MODULE).href)) as { main?: (argv: readonly string[]) => Promise<unknown> };
   if (typeof flow.main !== "function") return { ran: false, reason: "bench/flow.ts exports no main()" };
@@ -102,6 +117,8 @@ async function main(): Promise<void> {
     log("extender: filter and prioritize at 100, 1,000 and 5,000 nodes");
     extender = runExtenderBench(flags.quick);
   }
+  const apiserver: ApiserverPart = flags.parts.has("apiserver") ? await runApiserver(flags.flow, flags.quick, log) : { ran: false, reason: "not asked for (--parts)" };
+  if (!apiserver.ran) log(`apiserver: skipped: ${apiserver.reason}`);
   const flow: BenchResults["flow"] = flags.parts.has("flow") ? await runFlow(flags.flow, flags.quick) : { ran: false, reason: "not asked for (--parts)" };
   if (!flow.ran) log(`flow: skipped: ${flow.reason}`);
   let profiles: ProfileReport[] | undefined;
@@ -120,8 +137,9 @@ async function main(): Promise<void> {
     loadAverageAtEnd: os.loadavg()[0]!,
     ...(admission ? { admission } : {}),
     ...(extender ? { extender } : {}),
+    apiserver,
     flow,
-    targets: [...(admission ? admissionTargets(admission) : []), ...(extender ? extenderTargets(extender) : [])],
+    targets: targetsOf({ apiserver, ...(extender ? { extender } : {}) }),
     ...(profiles ? { profiles } : {}),
   };
   await mkdir(RESULTS_DIR, { recursive: true });
@@ -131,9 +149,14 @@ async function main(): Promise<void> {
   console.log(`\nresults: ${file}`);
 }
 
+/** The performance issue's targets; the in-process admission figures are regression figures, with none. */
+function targetsOf(run: Pick<BenchResults, "apiserver" | "extender">) {
+  return [...(run.apiserver?.ran ? apiserverTargets(run.apiserver.report) : []), ...(run.extender ? extenderTargets(run.extender) : [])];
+}
+
 async function publish(run: BenchResults, writeDocs: boolean): Promise<void> {
   // Targets are recomputed, so an earlier file is judged by today's rules.
-  const results: BenchResults = { ...run, targets: [...(run.admission ? admissionTargets(run.admission) : []), ...(run.extender ? extenderTargets(run.extender) : [])] };
+  const results: BenchResults = { ...run, targets: targetsOf(run) };
   console.log(stdoutReport(results));
   if (results.profiles) console.log(profileNotes(results.profiles));
   if (writeDocs) {

@@ -1,11 +1,12 @@
 // One run's results as tables (stdout and docs/benchmarks.md) and as the
 // latency chart; and the figures section of the docs replaced in place.
 import type { AdmissionReport, ProfileReport } from "../admission.ts";
+import type { ApiserverReport } from "../apiserver.ts";
 import { extenderTable, type ExtenderRow } from "../extender.ts";
 import { machineLine, type Machine } from "../machine.ts";
 import type { Chart } from "./svg.ts";
 import { formatTable } from "./table.ts";
-import type { TargetCheck } from "./targets.ts";
+import { cpuPerCreateMs, type TargetCheck } from "./targets.ts";
 
 export interface BenchResults {
   readonly startedAt: string;
@@ -15,6 +16,8 @@ export interface BenchResults {
   readonly loadAverageAtEnd: number;
   readonly admission?: AdmissionReport;
   readonly extender?: readonly ExtenderRow[];
+  /** Absent in results written before the apiserver part existed. */
+  readonly apiserver?: { readonly ran: false; readonly reason: string } | { readonly ran: true; readonly report: ApiserverReport };
   readonly flow: { readonly ran: false; readonly reason: string } | { readonly ran: true; readonly result: unknown };
   readonly targets: readonly TargetCheck[];
   readonly profiles?: readonly ProfileReport[];
@@ -58,6 +61,34 @@ export function admissionRows(report: AdmissionReport): string[][] {
   ];
 }
 
+export function apiserverRows(report: ApiserverReport): string[][] {
+  const components = [...new Set(report.setups.flatMap((s) => Object.keys(s.cpuPer1000)))];
+  const header = ["setup", "p50 ms", "p90 ms", "p99 ms", `creates/s (${report.options.creators} creators)`, "vs A", "vs B", "p50 over A", "p50 over B", ...components.map((c) => `${c} CPU s/1000`), "CPU ms/create", "podgate calls/create"];
+  return [
+    header,
+    ...report.setups.map((s) => [
+      `${s.id} ${s.name}`,
+      ms(s.p50),
+      ms(s.p90),
+      ms(s.p99),
+      `${s.createsPerSecond} (${s.eachRound.join(" / ")})`,
+      pct(s.vsA),
+      pct(s.vsB),
+      ms(s.p50AddedOverA),
+      ms(s.p50AddedOverB),
+      ...components.map((c) => ms(s.cpuPer1000[c] ?? Number.NaN)),
+      ms(cpuPerCreateMs(s)),
+      String(Object.values(s.webhookCallsPerCreate).reduce((a, b) => a + b, 0)),
+    ]),
+    ...report.notRun.map((n) => [`${n.id} ${n.name}`, `not run: ${n.reason}`, ...header.slice(2).map(() => "")]),
+  ];
+}
+
+function apiserverCaption(report: ApiserverReport): string {
+  const o = report.options;
+  return `Pod creates through kube-apiserver: ${o.rounds} interleaved rounds; per setup and round ${o.sequential} creates one at a time (latency) and ${o.concurrent} from ${o.creators} creators (creates/s), after ${o.warmup} warm-up creates; medians over the rounds, each ratio taken within its round. CPU is per 1,000 creates, less each component's idle burn. Load average at each round's start: ${report.loadAverages.join(", ")}.`;
+}
+
 export function targetRows(targets: readonly TargetCheck[]): string[][] {
   return [["target", "measured", "met"], ...targets.map((t) => [t.target, t.measured, t.met ? "yes" : "**no**"])];
 }
@@ -86,6 +117,8 @@ export function stdoutReport(results: BenchResults): string {
     );
   }
   if (results.extender) parts.push("\nExtender (median ms per call, in process)", formatTable(extenderTable(results.extender)));
+  if (results.apiserver?.ran) parts.push(`\n${apiserverCaption(results.apiserver.report)}`, formatTable(apiserverRows(results.apiserver.report)));
+  else if (results.apiserver) parts.push(`\nApiserver: skipped: ${results.apiserver.reason}`);
   parts.push(`\nWhole flow: ${results.flow.ran ? "ran (see the JSON file)" : `skipped: ${results.flow.reason}`}`);
   if (results.targets.length > 0) parts.push("\nTargets", formatTable(targetRows(results.targets)));
   return parts.join("\n");
@@ -109,6 +142,8 @@ export function figuresMarkdown(results: BenchResults, chartPath: string | undef
     if (chartPath) lines.push(`![latency percentiles against offered load](${chartPath})`, "");
   }
   if (results.extender) lines.push("### Extender", "", "Median ms per call, in process (parse, validate, verb, serialize).", "", formatTable(extenderTable(results.extender)), "");
+  if (results.apiserver?.ran) lines.push("### Through kube-apiserver", "", apiserverCaption(results.apiserver.report), "", formatTable(apiserverRows(results.apiserver.report)), "");
+  else if (results.apiserver) lines.push("### Through kube-apiserver", "", `Not run: ${results.apiserver.reason}.`, "");
   lines.push("### Whole flow", "", results.flow.ran ? "```json\n" + JSON.stringify(results.flow.result, null, 2) + "\n```" : `Not run: ${results.flow.reason}.`, "");
   if (results.targets.length > 0) lines.push("### Targets", "", formatTable(targetRows(results.targets)), "");
   return lines.join("\n");

@@ -38,6 +38,20 @@ function kubeconfigYaml(server: string, pki: { ca: string; cert: string; key: st
   });
 }
 
+/**
+ * The apiserver's admission configuration: a client certificate for every
+ * webhook that asks for one (podgate with server.clientCA), as a cluster
+ * that requires it would be set up.
+ */
+async function admissionConfiguration(work: string, pki: Pki): Promise<string> {
+  const kubeconfig = join(work, "webhook-client.kubeconfig");
+  await writeFile(kubeconfig, stringify({ apiVersion: "v1", kind: "Config", users: [{ name: "*", user: { "client-certificate": pki.webhookClientCert, "client-key": pki.webhookClientKey } }] }), { mode: 0o600 });
+  const file = join(work, "admission-configuration.yaml");
+  const webhookAdmission = (kind: string) => ({ name: kind, configuration: { apiVersion: "apiserver.config.k8s.io/v1", kind: "WebhookAdmissionConfiguration", kubeConfigFile: kubeconfig } });
+  await writeFile(file, stringify({ apiVersion: "apiserver.config.k8s.io/v1", kind: "AdmissionConfiguration", plugins: [webhookAdmission("ValidatingAdmissionWebhook"), webhookAdmission("MutatingAdmissionWebhook")] }));
+  return file;
+}
+
 const b64 = async (path: string) => (await readFile(path)).toString("base64");
 
 export async function startControlPlane(work: string, sup: Supervisor, log: (message: string) => void): Promise<ControlPlane> {
@@ -56,6 +70,7 @@ export async function startControlPlane(work: string, sup: Supervisor, log: (mes
   const apiUrl = `https://127.0.0.1:${apiPort}`;
   const kubeconfig = join(work, "admin.kubeconfig");
   await writeFile(kubeconfig, kubeconfigYaml(apiUrl, { ca: await b64(pki.caCert), cert: await b64(pki.adminCert), key: await b64(pki.adminKey) }), { mode: 0o600 });
+  const admissionConfig = await admissionConfiguration(work, pki);
 
   sup.start("etcd", join(bin, "etcd"), [
     "--name=podgate-e2e", `--data-dir=${join(work, "etcd")}`,
@@ -77,6 +92,7 @@ export async function startControlPlane(work: string, sup: Supervisor, log: (mes
     "--requestheader-extra-headers-prefix=X-Remote-Extra-",
     `--proxy-client-cert-file=${pki.frontProxyClientCert}`, `--proxy-client-key-file=${pki.frontProxyClientKey}`,
     "--authorization-mode=Node,RBAC",
+    `--admission-control-config-file=${admissionConfig}`,
     // kubectl logs/exec on the real node: the apiserver calls its kubelet with
     // this client certificate, at the node's InternalIP (never a name the
     // machine's DNS resolver would be asked for).

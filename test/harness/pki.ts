@@ -1,6 +1,7 @@
 // The control plane's PKI, made with openssl exactly as test/controlplane/up.sh
 // does (its flags are the ones proven to work): a cluster CA, the apiserver's
-// serving certificate, an admin client certificate in system:masters, a
+// serving certificate, an admin client certificate in system:masters, the
+// client certificate the apiserver shows webhooks that ask for one, a
 // separate front-proxy CA + client, and the service-account key pair.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -18,6 +19,8 @@ export interface Pki {
   readonly apiserverKey: string;
   readonly adminCert: string;
   readonly adminKey: string;
+  readonly webhookClientCert: string;
+  readonly webhookClientKey: string;
   readonly frontProxyCa: string;
   readonly frontProxyClientCert: string;
   readonly frontProxyClientKey: string;
@@ -52,6 +55,7 @@ export async function createPki(dir: string): Promise<Pki> {
   await Promise.all([
     leaf(dir, "ca", "apiserver", "/CN=kube-apiserver", "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"),
     leaf(dir, "ca", "admin", "/O=system:masters/CN=podgate-admin", "extendedKeyUsage=clientAuth"),
+    leaf(dir, "ca", "webhook-client", "/CN=kube-apiserver-webhook-client", "extendedKeyUsage=clientAuth"),
     leaf(dir, "front-proxy-ca", "front-proxy-client", "/CN=front-proxy-client", "extendedKeyUsage=clientAuth"),
     openssl(dir, ["genrsa", "-out", "sa.key", "2048"]),
   ]);
@@ -65,6 +69,8 @@ export async function createPki(dir: string): Promise<Pki> {
     apiserverKey: p("apiserver.key"),
     adminCert: p("admin.crt"),
     adminKey: p("admin.key"),
+    webhookClientCert: p("webhook-client.crt"),
+    webhookClientKey: p("webhook-client.key"),
     frontProxyCa: p("front-proxy-ca.crt"),
     frontProxyClientCert: p("front-proxy-client.crt"),
     frontProxyClientKey: p("front-proxy-client.key"),

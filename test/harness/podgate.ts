@@ -39,21 +39,22 @@ export async function podgateCli(args: readonly string[], env: NodeJS.ProcessEnv
   }
 }
 
-export async function startPodgate(work: string, sup: Supervisor, plane: ControlPlane, configSource = E2E_CONFIG): Promise<Podgate> {
+/** `name` is the supervised component's (a second podgate beside the harness's gets its own). */
+export async function startPodgate(work: string, sup: Supervisor, plane: ControlPlane, configSource = E2E_CONFIG, name = "podgate"): Promise<Podgate> {
   const [port, metricsPort] = await Promise.all([freePort(), freePort()]);
-  const tlsDir = join(work, "podgate-tls");
+  const tlsDir = join(work, `${name}-tls`);
   // The config is served where it lies (its policy paths are relative to it); the listeners come from flags.
   const configPath = configSource;
   const listeners = ["--host", "127.0.0.1", "--port", String(port), "--tls-dir", tlsDir, "--metrics-host", "127.0.0.1", "--metrics-port", String(metricsPort)];
   // The extender's informers and binder find the API through $KUBECONFIG.
   // From the build and with the Node flags it is deployed with (npm start, the Dockerfile).
   buildPodgate();
-  sup.start("podgate", process.execPath, [...SERVE_NODE_FLAGS, PODGATE_BIN, "serve", "--config", configPath, ...listeners], { cwd: REPO, env: { ...process.env, KUBECONFIG: plane.kubeconfig } });
+  sup.start(name, process.execPath, [...SERVE_NODE_FLAGS, PODGATE_BIN, "serve", "--config", configPath, ...listeners], { cwd: REPO, env: { ...process.env, KUBECONFIG: plane.kubeconfig } });
   const url = `https://127.0.0.1:${port}`;
   const caFile = join(tlsDir, "ca.crt");
   // /readyz is 200 only once the certificate is loaded and the node cache has synced.
   await waitFor("podgate /readyz", 60_000, async () => (await httpsGet(`${url}/readyz`, { ca: caFile })).status === 200, () => sup.assertAlive());
-  return { url, tlsDir, caFile, configPath, logFile: sup.logPath("podgate"), metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
+  return { url, tlsDir, caFile, configPath, logFile: sup.logPath(name), metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
 }
 
 export async function registerWebhooks(plane: ControlPlane, podgate: Podgate): Promise<void> {

@@ -1,6 +1,7 @@
-// A tiny HTTPS client for tests: trusts a given CA, optional client certificate,
-// keep-alive off so every call is a fresh handshake (reload tests rely on it).
-import { request as httpsRequest } from "node:https";
+// A tiny HTTPS client for tests and the bench: trusts a given CA, optional
+// client certificate; keep-alive off unless an agent is given, so every call
+// is a fresh handshake (reload tests rely on it).
+import { request as httpsRequest, type Agent } from "node:https";
 
 export interface CallOptions {
   readonly ca: string;
@@ -9,6 +10,8 @@ export interface CallOptions {
   readonly headers?: Record<string, string>;
   readonly cert?: string;
   readonly key?: string;
+  /** Reuse connections through this agent (its own TLS options are ignored: these win). */
+  readonly agent?: Agent;
 }
 
 export interface CallResult {
@@ -25,7 +28,7 @@ export function call(url: string, options: CallOptions): Promise<CallResult> {
       {
         method: options.method ?? (options.body === undefined ? "GET" : "POST"),
         ca: options.ca,
-        agent: false,
+        agent: options.agent ?? false,
         headers: { ...(options.body === undefined ? {} : { "content-type": "application/json" }), ...options.headers },
         ...(options.cert ? { cert: options.cert, key: options.key } : {}),
       },

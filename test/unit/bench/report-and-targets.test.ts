@@ -4,7 +4,8 @@ import { latencyPoint, summariseRounds, type AdmissionReport, type ScenarioResul
 import type { ExtenderRow } from "../../../bench/extender.ts";
 import { parseCpuinfo } from "../../../bench/machine.ts";
 import { admissionRows, FIGURES_BEGIN, FIGURES_END, replaceFigures } from "../../../bench/report/render.ts";
-import { admissionTargets, extenderTargets } from "../../../bench/report/targets.ts";
+import { NOT_RUN, type ApiserverReport, type SetupSummary } from "../../../bench/apiserver.ts";
+import { apiserverTargets, extenderTargets } from "../../../bench/report/targets.ts";
 import { flowBlocker } from "../../../bench/run.ts";
 
 const MIB = 2 ** 20;
@@ -63,29 +64,43 @@ describe("latencyPoint", () => {
 });
 
 describe("targets", () => {
-  it("pass when mutate/validate reach 60%/50% of the floor, p99 <= 3 ms at 50% and RSS <= 150 MB", () => {
-    assert.ok(admissionTargets(report(600, 500, 3, 150 * MIB)).every((t) => t.met));
+  const setup = (id: string, fields: Partial<SetupSummary>): SetupSummary => ({
+    id, name: id, p50: 3, p90: 4, p99: 8, createsPerSecond: 400, eachRound: [400], vsA: 1, vsB: 1, p50AddedOverA: 0, p50AddedOverB: 0,
+    cpuPer1000: { "kube-apiserver": 2, etcd: 0.5, podgate: 0 }, webhookCallsPerCreate: {}, ...fields,
+  });
+  const apiserver = (setups: SetupSummary[]): ApiserverReport => ({ options: { rounds: 1, sequential: 1, concurrent: 1, creators: 8, warmup: 1 }, loadAverages: [1], setups, notRun: NOT_RUN, rounds: [] });
+  const meeting = [
+    setup("A", {}),
+    setup("B", {}),
+    setup("C", { vsB: 0.8, cpuPer1000: { "kube-apiserver": 4, etcd: 0.5, podgate: 0 } }),
+    setup("D", { vsB: 0.9, p50AddedOverB: 1, webhookCallsPerCreate: { "policy.policy.podgate.dev": 1 } }),
+    setup("E", { vsA: 0.75, p50AddedOverA: 2, webhookCallsPerCreate: { "podgate.mutate.podgate.dev": 1, "policy.policy.podgate.dev": 1 } }),
+  ];
+
+  it("pass at each bound of the issue's apiserver targets", () => {
+    const checks = apiserverTargets(apiserver(meeting));
+    assert.equal(checks.length, 7);
+    assert.ok(checks.every((t) => t.met), JSON.stringify(checks.filter((t) => !t.met)));
   });
 
   it("name each miss with the measured figure", () => {
-    const checks = admissionTargets(report(599, 499, 3.1, 151 * MIB));
-    assert.ok(checks.every((t) => !t.met));
-    assert.equal(checks[0]!.measured, "60% (599 of 1000 ops/s); by CPU per op 60%");
-    assert.match(checks.find((t) => t.target.includes("RSS"))!.measured, /^151 MB \(mutate\)$/);
+    const missing = meeting.map((s) => ({ ...s, vsA: s.vsA - 0.01, vsB: s.vsB - 0.01, p50AddedOverA: s.p50AddedOverA + 0.01, p50AddedOverB: s.p50AddedOverB + 0.01 }));
+    missing[2] = { ...missing[2]!, cpuPer1000: { "kube-apiserver": 4.1, etcd: 0.5, podgate: 0 } };
+    missing[4] = { ...missing[4]!, webhookCallsPerCreate: { "sidecar.mutate.podgate.dev": 2, "defaults.mutate.podgate.dev": 1, "policy.policy.podgate.dev": 1 } };
+    const checks = apiserverTargets(apiserver(missing));
+    assert.ok(checks.every((t) => !t.met), JSON.stringify(checks.filter((t) => t.met)));
+    assert.equal(checks[0]!.measured, "2.05x (4.10 vs 2.00 ms)");
+    assert.match(checks.find((t) => t.target.includes("one mutating call"))!.measured, /^3 \(sidecar.mutate.podgate.dev 2, /);
   });
 
-  it("add the webhooks-alone bound to a throughput target, and leave its memory out of podgate's", () => {
-    const withBound = { ...report(500, 450, 3, 120 * MIB) };
-    const checks = admissionTargets({ ...withBound, scenarios: [...withBound.scenarios, scenario("mutate-alone", [round(620, 1, 200 * MIB)])] });
-    assert.equal(checks[0]!.measured, "50% (500 of 1000 ops/s); by CPU per op 50%; the webhooks alone 62%");
-    assert.doesNotMatch(checks[1]!.measured, /alone/);
-    assert.equal(checks.find((t) => t.target.includes("RSS"))!.measured, "120 MB (mutate)");
+  it("leave out what the run did not measure", () => {
+    assert.deepEqual(apiserverTargets(apiserver([setup("A", {})])), []);
   });
 
-  it("check the extender's cache time at 5,000 nodes and each size's full-NodeList ratio", () => {
-    const row = (nodes: number, cache: number, ratio: number): ExtenderRow => ({ nodes, passed: nodes, cacheBodyBytes: 1, cacheFilterMs: cache / 2, cachePrioritizeMs: cache / 2, fullBodyBytes: 1, fullFilterMs: ratio, fullFilterColdMs: ratio, baselineFilterMs: 1, fullPrioritizeMs: ratio, baselinePrioritizeMs: 1 });
-    const checks = extenderTargets([row(100, 1, 2.5), row(5000, 4.9, 1.5)]);
-    assert.deepEqual(checks.map((c) => c.met), [true, false, true]);
+  it("check the extender's node-cache time at 5,000 nodes", () => {
+    const row = (nodes: number, cache: number): ExtenderRow => ({ nodes, passed: nodes, cacheBodyBytes: 1, cacheFilterMs: cache / 2, cachePrioritizeMs: cache / 2, fullBodyBytes: 1, fullFilterMs: 1, fullFilterColdMs: 1, baselineFilterMs: 1, fullPrioritizeMs: 1, baselinePrioritizeMs: 1 });
+    assert.deepEqual(extenderTargets([row(100, 9), row(5000, 2)]).map((c) => c.met), [true]);
+    assert.deepEqual(extenderTargets([row(5000, 2.1)]).map((c) => c.met), [false]);
   });
 });
 
