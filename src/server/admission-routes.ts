@@ -1,6 +1,8 @@
 // The admission routes, as Fastify routes like every other: POST /mutate and
-// /validate run every enabled webhook of their kind, /mutate/:name and
-// /validate/:name one. The app's layer has already done the rest (503 while
+// /validate run every enabled webhook of their kind, /mutate/<name>... and
+// /validate/<name>... the named ones in that order (/mutate/sidecar/defaults:
+// one call from the apiserver for both; a path segment per name, as the
+// apiserver wants each segment of a Service path to be a DNS name). The app's layer has already done the rest (503 while
 // closing, the client certificate, 415, 413, parsing the JSON); here the body
 // is read as an AdmissionReview, the webhooks run, one line is logged per
 // review, and the AdmissionReview reply is written.
@@ -101,11 +103,16 @@ export function registerAdmissionRoutes(app: FastifyInstance, options: Admission
   ] as const) {
     const byName = new Map(handlers.map((h) => [h.name, h]));
     app.post(`/${kind}`, (request, reply) => review(request, reply, handlers, run, `/${kind}`));
-    app.post<{ Params: { name: string } }>(`/${kind}/:name`, (request, reply) => {
-      const handler = byName.get(request.params.name);
-      if (handler) return review(request, reply, [handler], run, `/${kind}/${handler.name}`);
-      const known = [...byName.keys()].join(", ") || "(none enabled)";
-      return refuse(request, reply, 404, `no ${noun} webhook "${request.params.name}"; enabled: ${known}`);
+    app.post<{ Params: { "*": string } }>(`/${kind}/*`, (request, reply) => {
+      const names = request.params["*"].split("/");
+      const unknown = names.filter((name) => !byName.has(name));
+      if (unknown.length > 0) {
+        const known = [...byName.keys()].join(", ") || "(none enabled)";
+        return refuse(request, reply, 404, `no ${noun} webhook ${unknown.map((name) => `"${name}"`).join(", ")}; enabled: ${known}`);
+      }
+      const twice = names.filter((name, i) => names.indexOf(name) !== i);
+      if (twice.length > 0) return refuse(request, reply, 404, `${noun} webhook "${twice[0]}" is named twice in /${kind}/${names.join("/")}`);
+      return review(request, reply, names.map((name) => byName.get(name)!), run, `/${kind}/${names.join("/")}`);
     });
   }
 }

@@ -116,7 +116,7 @@ test("the in-cluster podgate injects its sidecar into a pod created with kubectl
   });
   assert.deepEqual(ready.spec?.initContainers?.map((c) => c.name), ["init", SIDECAR]);
   assert.equal(ready.spec?.nodeName, real.name);
-  const log = await poll("the in-cluster podgate's log of the review", 10_000, async () => (await podgateLog()).split("\n").find((l) => l.includes('"admission review"') && l.includes(`"namespace":"${ns}"`) && l.includes('"route":"/mutate/sidecar"') && l.includes('"decision":"patched"')));
+  const log = await poll("the in-cluster podgate's log of the review", 10_000, async () => (await podgateLog()).split("\n").find((l) => l.includes('"admission review"') && l.includes(`"namespace":"${ns}"`) && l.includes('"route":"/mutate/sidecar/defaults"') && l.includes('"decision":"patched"')));
   process.stdout.write(`in-cluster podgate: ${log.slice(0, 300)}\n`);
 });
 

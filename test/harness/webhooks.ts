@@ -2,7 +2,9 @@
 // the base manifest's webhooks (rules, failure policies, timeouts,
 // reinvocation, exclusions) with clientConfig.url + caBundle instead of the
 // in-cluster Service (the envtest pattern), and the sidecar limited to
-// namespaces labelled for injection.
+// namespaces labelled for injection: the base's one call for the sidecar and
+// the defaults there, and one call for the defaults alone everywhere else, so
+// every create still costs one mutating call.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -33,20 +35,33 @@ export function baseMutatingConfiguration(repo: string): MutatingConfiguration {
   return configuration.parse(found);
 }
 
+type Webhook = MutatingConfiguration["webhooks"][number];
+const SIDECAR = "sidecar";
+
+/** The webhook at `names` (a path /mutate/<name>/<name>...) by URL, its namespaces narrowed by `expression` if given. */
+function atUrl(w: Webhook, names: readonly string[], options: { baseUrl: string; caBundle: string }, expression?: Record<string, unknown>): Record<string, unknown> {
+  const { service: _service, ...rest } = w.clientConfig;
+  return {
+    ...w,
+    name: `${names.join(".")}.mutate.podgate.io`,
+    clientConfig: { ...rest, url: `${options.baseUrl}/mutate/${names.join("/")}`, caBundle: options.caBundle },
+    namespaceSelector: { ...w.namespaceSelector, matchExpressions: [...(w.namespaceSelector?.matchExpressions ?? []), ...(expression ? [expression] : [])] },
+  };
+}
+
 /** The base configuration pointed at `baseUrl` (e.g. https://127.0.0.1:8443), named `name`. */
 export function urlMutatingConfiguration(base: MutatingConfiguration, options: { name: string; baseUrl: string; caBundle: string }): Record<string, unknown> {
   return {
     ...base,
     metadata: { name: options.name, labels: { "app.kubernetes.io/name": "podgate", "app.kubernetes.io/part-of": "podgate-e2e" } },
-    webhooks: base.webhooks.map((w) => {
-      const { service, ...rest } = w.clientConfig;
-      const expressions = w.namespaceSelector?.matchExpressions ?? [];
-      const injectOnly = w.clientConfig.service.path === "/mutate/sidecar" ? [{ key: INJECT_LABEL.key, operator: "In", values: [INJECT_LABEL.value] }] : [];
-      return {
-        ...w,
-        clientConfig: { ...rest, url: `${options.baseUrl}${service.path}`, caBundle: options.caBundle },
-        namespaceSelector: { ...w.namespaceSelector, matchExpressions: [...expressions, ...injectOnly] },
-      };
+    webhooks: base.webhooks.flatMap((w) => {
+      const names = w.clientConfig.service.path.split("/").slice(2);
+      if (!names.includes(SIDECAR)) return [atUrl(w, names, options)];
+      const others = names.filter((n) => n !== SIDECAR);
+      return [
+        atUrl(w, names, options, { key: INJECT_LABEL.key, operator: "In", values: [INJECT_LABEL.value] }),
+        ...(others.length > 0 ? [atUrl(w, others, options, { key: INJECT_LABEL.key, operator: "NotIn", values: [INJECT_LABEL.value] })] : []),
+      ];
     }),
   };
 }

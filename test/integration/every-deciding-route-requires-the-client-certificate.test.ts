@@ -71,7 +71,8 @@ admission:
       const body = JSON.stringify(fixture("admission/create-pod.json"));
       for (const { path, methods } of deciding) {
         for (const name of ["odd-name", "my-policy", "no-such-webhook"]) {
-          const url = `${server.url}${path.replace(":name", name)}`;
+          // A wildcard route (/mutate/<name>...) prints as "/mutate*".
+          const url = `${server.url}${path.replace(":name", name).replace(/\/?\*$/, `/${name}`)}`;
           for (const method of methods) {
             const res = await call(`${url}?timeout=10s`, { ca, method, ...(method === "POST" ? { body } : {}) });
             assert.equal(res.status, 401, `${method} ${url}: ${res.text}`);

@@ -63,6 +63,14 @@ describe("HTTPS admission server", () => {
     assert.match(res.json.response.status.message, /"explode" failed: cannot read x/);
   });
 
+  it("/mutate/a/b runs each named webhook in one review", async () => {
+    const alone = await post(`${server.url}/mutate/annotate`, server.ca, review());
+    assert.equal(alone.json.response.allowed, true);
+    const both = await post(`${server.url}/mutate/annotate/explode`, server.ca, review());
+    assert.equal(both.json.response.allowed, false, "explode ran too");
+    assert.match(both.json.response.status.message, /"explode" failed/);
+  });
+
   it("/validate runs every validating webhook and denies with the policy's message", async () => {
     const res = await post(`${server.url}/validate`, server.ca, review());
     assert.equal(res.json.response.allowed, false);
@@ -89,6 +97,8 @@ describe("HTTPS admission server", () => {
     ["a wrong content type", () => post(`${server.url}/mutate`, server.ca, "uid=1", { headers: { "content-type": "text/plain" } }), 415, /content-type|media type/i],
     ["a prototype-pollution key", () => post(`${server.url}/mutate`, server.ca, '{"__proto__": {"x": 1}}'), 400, /forbidden prototype key at __proto__/],
     ["an unknown webhook name", () => post(`${server.url}/mutate/nope`, server.ca, review()), 404, /no mutating webhook "nope"; enabled: annotate, explode/],
+    ["unknown names in a list", () => post(`${server.url}/mutate/annotate/nope/gone`, server.ca, review()), 404, /no mutating webhook "nope", "gone"; enabled: annotate, explode/],
+    ["a name listed twice", () => post(`${server.url}/mutate/annotate/annotate`, server.ca, review()), 404, /mutating webhook "annotate" is named twice in \/mutate\/annotate\/annotate/],
   ];
   for (const [what, send, status, message] of badInputs) {
     it(`replies ${status} with a precise message to ${what}, and keeps serving`, async () => {

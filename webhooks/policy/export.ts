@@ -146,30 +146,55 @@ const MUTATING_RULES: Readonly<Record<string, readonly Record<string, unknown>[]
   defaults: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"], scope: "Namespaced" }],
 };
 
+/** The apiserver's ceiling for a webhook's timeoutSeconds. */
+const MAX_TIMEOUT_SECONDS = 30;
+
 /**
- * The MutatingWebhookConfiguration for the config's built-in mutating webhooks (sidecar, defaults), in
- * config order; reinvocationPolicy IfNeeded, as both are idempotent. A webhook from a module declares no
- * resources podgate could route, so it is listed in `skipped` for its entry to be written by hand.
+ * One webhook entry for mutating webhooks that act on the same requests, at /mutate/<a>/<b> in
+ * config order: a create costs the apiserver one call, and podgate runs them in turn on one copy.
+ * When podgate answers, each webhook's own failurePolicy and deadline still apply; the entry's
+ * policy only matters when podgate cannot be reached, and then it fails closed if any of them
+ * would, as separate entries for the same requests would have refused the pod anyway. Its
+ * timeout covers each one's, up to the apiserver's ceiling.
+ */
+function mutatingEntry(group: readonly WebhookEntry[], rules: readonly Record<string, unknown>[], options: WebhookExportOptions) {
+  const names = group.map((e) => e.name);
+  const failurePolicy = group.some((e) => e.failurePolicy === "Fail") ? "Fail" : "Ignore";
+  const timeoutSeconds = Math.min(MAX_TIMEOUT_SECONDS, group.reduce((sum, e) => sum + e.timeoutSeconds, 0));
+  return {
+    ...webhookEntryBasics({ failurePolicy, timeoutSeconds }, `${names.join(".")}.mutate.podgate.dev`),
+    matchPolicy: "Equivalent",
+    // podgate already ran them all in turn. IfNeeded would re-call it on most creates anyway: the
+    // ServiceAccount plugin, re-run because podgate changed the pod, mounts its token into the sidecar.
+    reinvocationPolicy: "Never",
+    clientConfig: clientConfigFor(options, `/mutate/${names.join("/")}`),
+    rules,
+    namespaceSelector: { matchExpressions: [excluding(options)] },
+  };
+}
+
+/**
+ * The MutatingWebhookConfiguration for the config's built-in mutating webhooks (sidecar, defaults):
+ * one entry per set of requests they act on (today one, for pods on CREATE). A webhook from a module
+ * declares no resources podgate could route, so it is listed in `skipped` for its entry to be written by hand.
  */
 export function mutatingWebhookConfiguration(entries: readonly WebhookEntry[], options: WebhookExportOptions): { configuration?: Record<string, unknown>; skipped: string[] } {
   const enabled = entries.filter((e) => e.enabled);
   const known = enabled.filter((e) => e.type !== undefined && MUTATING_RULES[e.type] !== undefined);
   const skipped = enabled.filter((e) => !known.includes(e)).map((e) => e.name);
   if (known.length === 0) return { skipped };
+  const groups = new Map<string, WebhookEntry[]>();
+  for (const entry of known) {
+    const key = JSON.stringify(MUTATING_RULES[entry.type!]);
+    groups.set(key, [...(groups.get(key) ?? []), entry]);
+  }
   return {
     skipped,
     configuration: {
       apiVersion: ADMISSIONREGISTRATION,
       kind: "MutatingWebhookConfiguration",
       metadata: { name: options.configurationName ?? "podgate" },
-      webhooks: known.map((entry) => ({
-        ...webhookEntryBasics(entry, `${entry.name}.mutate.podgate.dev`),
-        matchPolicy: "Equivalent",
-        reinvocationPolicy: "IfNeeded",
-        clientConfig: clientConfigFor(options, `/mutate/${entry.name}`),
-        rules: MUTATING_RULES[entry.type!],
-        namespaceSelector: { matchExpressions: [excluding(options)] },
-      })),
+      webhooks: [...groups.values()].map((group) => mutatingEntry(group, MUTATING_RULES[group[0]!.type!]!, options)),
     },
   };
 }

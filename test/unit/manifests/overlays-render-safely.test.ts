@@ -60,20 +60,25 @@ describe("manifests: every overlay renders and keeps the cluster safe", () => {
         const service = ofKind(objects, "Service").find((s) => s["metadata"].name === "podgate");
         assert.ok(service, "Service podgate");
         assert.ok((service["spec"].ports as Obj[]).some((p) => p["port"] === 443));
-        const check = (kind: string, route: string, entries: Obj[]) => {
-          const webhooks = ofKind(objects, kind).flatMap((c) => c["webhooks"] as Obj[]);
-          assert.deepEqual(webhooks.map((w) => w["clientConfig"].service.path).sort(), entries.map((e) => `/${route}/${e["name"]}`).sort(), `${kind} paths match admission config`);
-          for (const webhook of webhooks) {
-            assert.deepEqual({ ...webhook["clientConfig"].service, path: undefined }, { name: "podgate", namespace: NAMESPACE, port: 443, path: undefined });
-            const entry = entries.find((e) => `/${route}/${e["name"]}` === webhook["clientConfig"].service.path)!;
-            assert.equal(webhook["failurePolicy"], entry["failurePolicy"] ?? "Fail", `${webhook["name"]} failurePolicy matches the config`);
-            assert.equal(webhook["timeoutSeconds"], entry["timeoutSeconds"] ?? 10, `${webhook["name"]} timeoutSeconds matches the config`);
-          }
-        };
-        check("MutatingWebhookConfiguration", "mutate", config["admission"].mutating);
-        check("ValidatingWebhookConfiguration", "validate", config["admission"].validating);
-        const sidecar = ofKind(objects, "MutatingWebhookConfiguration")[0]!["webhooks"].find((w: Obj) => w["clientConfig"].service.path === "/mutate/sidecar");
-        assert.equal(sidecar["reinvocationPolicy"], "IfNeeded");
+        const calls = (kind: string) => ofKind(objects, kind).flatMap((c) => c["webhooks"] as Obj[]);
+        for (const webhook of [...calls("MutatingWebhookConfiguration"), ...calls("ValidatingWebhookConfiguration")]) {
+          assert.deepEqual({ ...webhook["clientConfig"].service, path: undefined }, { name: "podgate", namespace: NAMESPACE, port: 443, path: undefined });
+        }
+        // The mutating webhooks as `podgate export webhooks` writes them: one call, in config order,
+        // failing closed if any of them does, its timeout covering each one's.
+        const mutating: Obj[] = config["admission"].mutating;
+        assert.deepEqual(
+          calls("MutatingWebhookConfiguration").map((w) => [w["clientConfig"].service.path, w["failurePolicy"], w["timeoutSeconds"], w["reinvocationPolicy"]]),
+          [[`/mutate/${mutating.map((e) => e["name"]).join("/")}`, mutating.some((e) => (e["failurePolicy"] ?? "Fail") === "Fail") ? "Fail" : "Ignore", Math.min(30, mutating.reduce((sum, e) => sum + (e["timeoutSeconds"] ?? 10), 0)), "Never"]],
+        );
+        const validating: Obj[] = config["admission"].validating;
+        const webhooks = calls("ValidatingWebhookConfiguration");
+        assert.deepEqual(webhooks.map((w) => w["clientConfig"].service.path).sort(), validating.map((e) => `/validate/${e["name"]}`).sort(), "ValidatingWebhookConfiguration paths match admission config");
+        for (const webhook of webhooks) {
+          const entry = validating.find((e) => `/validate/${e["name"]}` === webhook["clientConfig"].service.path)!;
+          assert.equal(webhook["failurePolicy"], entry["failurePolicy"] ?? "Fail", `${webhook["name"]} failurePolicy matches the config`);
+          assert.equal(webhook["timeoutSeconds"], entry["timeoutSeconds"] ?? 10, `${webhook["name"]} timeoutSeconds matches the config`);
+        }
       });
 
       it("runs every pod restricted: non-root, no privilege escalation, no capabilities, read-only root, RuntimeDefault seccomp, requests and limits", () => {

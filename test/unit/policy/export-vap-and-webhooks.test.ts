@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { compilePolicy } from "../../../webhooks/policy/declarative.ts";
-import { exportVap, webhookConfiguration } from "../../../webhooks/policy/export.ts";
+import { exportVap, mutatingWebhookConfiguration, webhookConfiguration } from "../../../webhooks/policy/export.ts";
 import { loadLibrary } from "../../../webhooks/policy/load.ts";
 import { typedPolicy } from "../../../webhooks/policy/typescript-policy.ts";
 import { webhookEntry } from "../../../src/config/schema.ts";
@@ -60,4 +60,20 @@ test("a policy with autogen off adds no workload rules, and its match conditions
   const [webhook] = (webhookConfiguration([{ entry, policies: [off] }], { target: { url: "https://h" }, excludeNamespaces: [] }) as { webhooks: Record<string, unknown>[] }).webhooks;
   assert.deepEqual(webhook?.["rules"], [{ ...rule(["pods"]), scope: "*" }]);
   assert.deepEqual(webhook?.["matchConditions"], [{ name: "c", expression: "true" }]);
+});
+
+test("the built-in mutating webhooks export as one entry: one call per create, failing closed if any does, the timeout their sum", () => {
+  const entry = (name: string, type: string, failurePolicy: string, timeoutSeconds: number) => webhookEntry.parse({ name, type, failurePolicy, timeoutSeconds });
+  const options = { target: { url: "https://127.0.0.1:8443" }, excludeNamespaces: ["kube-system"] };
+  const { configuration, skipped } = mutatingWebhookConfiguration([entry("sidecar", "sidecar", "Fail", 5), entry("defaults", "defaults", "Ignore", 5), webhookEntry.parse({ name: "mine", module: "./m.ts" })], options);
+  const webhooks = (configuration as { webhooks: Record<string, unknown>[] }).webhooks;
+  assert.deepEqual(
+    webhooks.map((w) => [w["name"], w["clientConfig"], w["failurePolicy"], w["timeoutSeconds"], w["reinvocationPolicy"]]),
+    [["sidecar.defaults.mutate.podgate.dev", { url: "https://127.0.0.1:8443/mutate/sidecar/defaults" }, "Fail", 10, "Never"]],
+  );
+  assert.deepEqual(skipped, ["mine"]);
+  const lenient = mutatingWebhookConfiguration([entry("defaults", "defaults", "Ignore", 20), entry("sidecar", "sidecar", "Ignore", 20)], options);
+  assert.deepEqual((lenient.configuration as { webhooks: Record<string, unknown>[] }).webhooks.map((w) => [w["clientConfig"], w["failurePolicy"], w["timeoutSeconds"]]), [
+    [{ url: "https://127.0.0.1:8443/mutate/defaults/sidecar" }, "Ignore", 30],
+  ]);
 });
