@@ -88,7 +88,7 @@ describe("export webhooks", () => {
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^kind: MutatingWebhookConfiguration$/m);
     assert.match(result.stdout, /url: https:\/\/127\.0\.0\.1:8443\/mutate\/sidecar\/defaults$/m);
-    assert.match(result.stdout, /reinvocationPolicy: IfNeeded/);
+    assert.match(result.stdout, /reinvocationPolicy: Never/);
     assert.match(result.stdout, /^kind: ValidatingWebhookConfiguration$/m);
   });
 });
