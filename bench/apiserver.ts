@@ -5,6 +5,7 @@
 //   A  no admission policy;
 //   B  in-tree PodSecurity, enforce=restricted;
 //   C  `podgate export vap -l pss-baseline pss-restricted` (native VAPs);
+//   C1 the same with --separate, one VAP per policy;
 //   D  podgate's validating webhook with the same library;
 //   E  podgate's sidecar + defaults + D;
 //   G  D and E with podgate requiring the apiserver's client certificate.
@@ -49,6 +50,7 @@ type Denier = "PodSecurity" | "ValidatingAdmissionPolicy" | "webhook";
 
 interface SetupObjects {
   readonly vap: KubernetesObject[];
+  readonly vapSeparate: KubernetesObject[];
   readonly validating: (podgate: Podgate) => KubernetesObject[];
   readonly mutatingAndValidating: (podgate: Podgate) => KubernetesObject[];
 }
@@ -75,6 +77,7 @@ export const SETUPS: readonly Setup[] = [
     sidecar: false,
   },
   { id: "C", name: "podgate export vap (pss-baseline + pss-restricted)", objects: (o) => o.vap, denier: "ValidatingAdmissionPolicy", sidecar: false },
+  { id: "C1", name: "C with --separate (one VAP per policy)", objects: (o) => o.vapSeparate, denier: "ValidatingAdmissionPolicy", sidecar: false },
   { id: "D", name: "podgate validating webhook, same library", objects: (o, p) => o.validating(p.plain), denier: "webhook", sidecar: false },
   { id: "E", name: "podgate sidecar + defaults + D", objects: (o, p) => o.mutatingAndValidating(p.plain), denier: "webhook", sidecar: true },
   { id: "G-D", name: "D, podgate requiring a client certificate", objects: (o, p) => o.validating(p.mtls), denier: "webhook", sidecar: false },
@@ -336,6 +339,7 @@ export async function runApiserverBench(options: ApiserverOptions, log: (message
     }
     const setupObjects: SetupObjects = {
       vap: yamlObjects(await podgateCli(["export", "vap", "-l", "pss-baseline", "pss-restricted"])),
+      vapSeparate: yamlObjects(await podgateCli(["export", "vap", "--separate", "-l", "pss-baseline", "pss-restricted"])),
       validating: (p) => exported.get(p)!.filter((o) => o.kind === "ValidatingWebhookConfiguration"),
       mutatingAndValidating: (p) => exported.get(p)!,
     };

@@ -140,7 +140,7 @@ before(async () => {
   };
   for (const config of configs) {
     let last = "";
-    await poll(`the VAPs of ${config.id} in force`, 60_000, async () => new RegExp(`ValidatingAdmissionPolicy 'pss-baseline-host-namespaces-${config.id}'`).test((last = (await dryRun(config.vapNamespace, probe)).message))).catch((error: unknown) => {
+    await poll(`the VAPs of ${config.id} in force`, 60_000, async () => new RegExp(`ValidatingAdmissionPolicy 'podgate-pss-[a-z-]*-${config.id}' .*pss-baseline-host-namespaces: `).test((last = (await dryRun(config.vapNamespace, probe)).message))).catch((error: unknown) => {
       throw new Error(`${(error as Error).message}; the probe pod's last answer: ${last || "allowed"}`, { cause: error });
     });
   }
@@ -176,7 +176,7 @@ test(`the exported VAPs, in-tree PodSecurity, the oracle and podgate's library a
       const podgate = library.verdicts(verdicts[i]!.pod!).levels[config.level][minor] === "X";
       if (upstream) denied++;
       if (a.outcome === "denied" && !/violates PodSecurity/.test(a.message)) problems.push(`${config.id} ${name}: denied by something else than PodSecurity: ${a.message}`);
-      if (b.outcome === "denied" && !/ValidatingAdmissionPolicy 'pss-/.test(b.message)) problems.push(`${config.id} ${name}: denied by something else than the exported VAPs: ${b.message}`);
+      if (b.outcome === "denied" && !/ValidatingAdmissionPolicy 'podgate-pss-/.test(b.message)) problems.push(`${config.id} ${name}: denied by something else than the exported VAPs: ${b.message}`);
       const said = { podSecurity: a.outcome === "denied", vap: b.outcome === "denied", oracle: upstream, podgate };
       if (new Set(Object.values(said)).size > 1) problems.push(`${config.id} ${name}: ${JSON.stringify(said)}; PodSecurity: ${a.message || "allowed"}; VAP: ${b.message || "allowed"}; pod: ${JSON.stringify(pod)}`);
     });

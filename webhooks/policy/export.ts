@@ -6,7 +6,7 @@ import type { WebhookEntry } from "../../src/config/schema.ts";
 import { compileCel } from "./cel.ts";
 import type { Policy } from "./policy.ts";
 import { listed, resourceMatches } from "./match.ts";
-import type { LabelSelector, PolicyDocument, RuleWithOperations } from "./schema.ts";
+import { SET_LABEL, type LabelSelector, type PolicyDocument, type RuleWithOperations } from "./schema.ts";
 import { WORKLOADS } from "./workload.ts";
 
 const ADMISSIONREGISTRATION = "admissionregistration.k8s.io/v1";
@@ -33,9 +33,85 @@ export function notExportable(policy: Policy): string | undefined {
   return undefined;
 }
 
-/** ValidatingAdmissionPolicy + ValidatingAdmissionPolicyBinding per exportable policy. */
-export function exportVap(policies: readonly Policy[]): { objects: Record<string, unknown>[]; skipped: Skipped[] } {
-  const objects: Record<string, unknown>[] = [];
+type VapSpec = Omit<PolicyDocument["spec"], "validationActions" | "params" | "paramsSchema">;
+
+interface Exportable {
+  readonly policy: Policy;
+  readonly metadata: PolicyDocument["metadata"];
+  readonly spec: VapSpec;
+}
+
+function vapObjects(name: string, metadata: Record<string, unknown>, spec: VapSpec, validationActions: readonly string[]): Record<string, unknown>[] {
+  const labels = (metadata as { labels?: Record<string, string> }).labels;
+  return [
+    { apiVersion: ADMISSIONREGISTRATION, kind: "ValidatingAdmissionPolicy", metadata: { ...metadata, name }, spec },
+    {
+      apiVersion: ADMISSIONREGISTRATION,
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata: { name: `${name}-binding`, ...(labels ? { labels } : {}) },
+      spec: { policyName: name, validationActions },
+    },
+  ];
+}
+
+/** `variables.<name>` references renamed; CEL identifiers cannot hold '.', so a word boundary ends each. */
+const renamed = (expression: string, names: ReadonlyMap<string, string>) =>
+  names.size === 0 ? expression : expression.replace(/\bvariables\.([A-Za-z_][A-Za-z0-9_]*)\b/g, (whole, name: string) => (names.has(name) ? `variables.${names.get(name)}` : whole));
+
+/**
+ * One policy from several that act on the same requests alike: their variables (one copy of a
+ * variable they define alike, a renamed one where two differ) and their validations, each
+ * message prefixed with its policy's name, as the apiserver names only the policy that denied.
+ */
+export function combinedSpec(members: readonly Exportable[]): VapSpec {
+  const variables: { name: string; expression: string }[] = [];
+  const validations: VapSpec["validations"] = [];
+  for (const [index, { policy, spec }] of members.entries()) {
+    const names = new Map<string, string>();
+    for (const variable of spec.variables ?? []) {
+      const expression = renamed(variable.expression, names);
+      const same = variables.find((v) => v.name === variable.name);
+      if (same?.expression === expression) continue;
+      let name = variable.name;
+      for (let n = index; variables.some((v) => v.name === name); n++) name = `${variable.name}_${n}`;
+      if (name !== variable.name) names.set(variable.name, name);
+      variables.push({ name, expression });
+    }
+    for (const v of spec.validations) {
+      const expression = renamed(v.expression, names);
+      validations.push({
+        ...v,
+        expression,
+        // Without either, the apiserver would say "failed expression: <expression>".
+        message: `${policy.name}: ${v.message ?? `failed expression: ${expression}`}`,
+        ...(v.messageExpression ? { messageExpression: `'${policy.name}: ' + (${renamed(v.messageExpression, names)})` } : {}),
+      });
+    }
+  }
+  const { variables: _variables, validations: _validations, ...shared } = members[0]!.spec;
+  return { ...shared, ...(variables.length > 0 ? { variables } : {}), validations };
+}
+
+/** Policies one ValidatingAdmissionPolicy can hold: the same requests, conditions, failure policy and binding actions. */
+const sharingKey = ({ policy, spec }: Exportable) => JSON.stringify([spec.matchConstraints, spec.matchConditions ?? [], spec.failurePolicy, policy.validationActions]);
+
+function combinedName(members: readonly Exportable[]): string {
+  const sets = [...new Set(members.map((m) => m.metadata.labels?.[SET_LABEL] ?? "policies"))];
+  return `podgate-${sets.join("-")}`;
+}
+
+export interface VapExportOptions {
+  /** One ValidatingAdmissionPolicy per policy instead of one per group that can share one. */
+  readonly separate?: boolean;
+}
+
+/**
+ * ValidatingAdmissionPolicy + Binding objects for the exportable policies. By default, policies that act on
+ * the same requests alike share one: the apiserver's cost is mostly per policy it evaluates, not per
+ * expression (docs/policy.md, "Exporting to ValidatingAdmissionPolicy"). A group of one keeps its policy's own name.
+ */
+export function exportVap(policies: readonly Policy[], options: VapExportOptions = {}): { objects: Record<string, unknown>[]; skipped: Skipped[] } {
+  const exportable: Exportable[] = [];
   const skipped: Skipped[] = [];
   for (const policy of policies) {
     const reason = notExportable(policy);
@@ -45,18 +121,28 @@ export function exportVap(policies: readonly Policy[]): { objects: Record<string
     }
     const { metadata, spec } = policy.document;
     const { validationActions: _actions, params: _params, paramsSchema: _paramsSchema, ...vapSpec } = spec;
-    objects.push(
-      { apiVersion: ADMISSIONREGISTRATION, kind: "ValidatingAdmissionPolicy", metadata, spec: vapSpec },
-      {
-        apiVersion: ADMISSIONREGISTRATION,
-        kind: "ValidatingAdmissionPolicyBinding",
-        metadata: { name: `${metadata.name}-binding`, ...(metadata.labels ? { labels: metadata.labels } : {}) },
-        spec: { policyName: metadata.name, validationActions: policy.validationActions },
-      },
-    );
+    exportable.push({ policy, metadata, spec: vapSpec });
   }
+  const groups = options.separate ? exportable.map((e) => [e]) : [...Map.groupBy(exportable, sharingKey).values()];
+  const named = new Map<string, number>();
+  const objects = groups.flatMap((members) => {
+    const first = members[0]!;
+    if (members.length === 1) return vapObjects(first.metadata.name, first.metadata, first.spec, first.policy.validationActions);
+    const base = combinedName(members);
+    const seen = (named.get(base) ?? 0) + 1;
+    named.set(base, seen);
+    const sets = [...new Set(members.map((m) => m.metadata.labels?.[SET_LABEL]))];
+    const metadata = {
+      ...(sets.length === 1 && sets[0] ? { labels: { [SET_LABEL]: sets[0] } } : {}),
+      annotations: { [COMBINED_ANNOTATION]: members.map((m) => m.policy.name).join(", ") },
+    };
+    return vapObjects(seen === 1 ? base : `${base}-${seen}`, metadata, combinedSpec(members), first.policy.validationActions);
+  });
   return { objects, skipped };
 }
+
+/** On a combined ValidatingAdmissionPolicy: the podgate policies it holds. */
+export const COMBINED_ANNOTATION = "podgate.dev/policies";
 
 export type ClientTarget = { readonly url: string } | { readonly service: { readonly namespace: string; readonly name: string; readonly port?: number } };
 

@@ -77,3 +77,41 @@ test("the built-in mutating webhooks export as one entry: one call per create, f
     [{ url: "https://127.0.0.1:8443/mutate/defaults/sidecar" }, "Ignore", 30],
   ]);
 });
+
+test("policies on the same requests export as one VAP: shared variables once, clashing ones renamed, each message naming its policy", () => {
+  const doc = (name: string, variables: { name: string; expression: string }[], validations: Record<string, unknown>[]) => compilePolicy(policy(name, { variables, validations }), `${name}.yaml`);
+  const policies = [
+    doc("a", [{ name: "containers", expression: "object.spec.containers" }], [{ expression: "variables.containers.all(c, c.name != 'x')", messageExpression: "'no x: ' + object.metadata.name" }]),
+    doc("b", [{ name: "containers", expression: "object.spec.containers" }, { name: "n", expression: "size(variables.containers)" }], [{ expression: "variables.n < 5", message: "too many" }]),
+    doc("c", [{ name: "containers", expression: "object.spec.initContainers" }], [{ expression: "variables.containers.size() == 0 && !('variables.containers' in object.metadata)" }]),
+  ];
+  const { objects } = exportVap(policies);
+  assert.deepEqual(objects.map((o) => [o["kind"], (o["metadata"] as { name: string }).name]), [
+    ["ValidatingAdmissionPolicy", "podgate-policies"],
+    ["ValidatingAdmissionPolicyBinding", "podgate-policies-binding"],
+  ]);
+  const spec = (objects[0] as { spec: { variables: unknown[]; validations: Record<string, string>[] } }).spec;
+  assert.deepEqual(spec.variables, [
+    { name: "containers", expression: "object.spec.containers" },
+    { name: "n", expression: "size(variables.containers)" },
+    { name: "containers_2", expression: "object.spec.initContainers" },
+  ]);
+  assert.deepEqual(
+    spec.validations.map((v) => [v["expression"], v["message"], v["messageExpression"]]),
+    [
+      ["variables.containers.all(c, c.name != 'x')", "a: failed expression: variables.containers.all(c, c.name != 'x')", "'a: ' + ('no x: ' + object.metadata.name)"],
+      ["variables.n < 5", "b: too many", undefined],
+      // A string literal that spells a reference is renamed too: harmless, as it is only text.
+      ["variables.containers_2.size() == 0 && !('variables.containers_2' in object.metadata)", "c: failed expression: variables.containers_2.size() == 0 && !('variables.containers_2' in object.metadata)", undefined],
+    ],
+  );
+  assert.equal((objects[0]!["metadata"] as { annotations: Record<string, string> }).annotations["podgate.dev/policies"], "a, b, c");
+  assert.equal(exportVap(policies, { separate: true }).objects.length, 6);
+});
+
+test("policies that differ in requests, failure policy or actions get a VAP each; a group of one keeps its own name", () => {
+  const [privileged] = loadLibrary([{ name: "pss-baseline-privileged" }]);
+  const [latest] = loadLibrary([{ name: "disallow-latest-tag", validationActions: ["Warn"] }]);
+  const { objects } = exportVap([privileged!, latest!]);
+  assert.deepEqual(objects.filter((o) => o["kind"] === "ValidatingAdmissionPolicy").map((o) => (o["metadata"] as { name: string }).name), ["pss-baseline-privileged", "disallow-latest-tag"]);
+});
