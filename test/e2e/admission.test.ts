@@ -34,6 +34,27 @@ test("kubectl apply in an injection-enabled namespace: the pod stored in etcd ha
   assert.equal(app.imagePullPolicy, "IfNotPresent");
 });
 
+test("where restricted Pod Security is enforced, a compliant pod is injected and admitted: the sidecar template complies", async () => {
+  const restricted = await namespace("e2e-restricted", { labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" } });
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "compliant", namespace: restricted },
+    spec: {
+      securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
+      containers: [{ name: "app", image: APP_IMAGE, securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }],
+    },
+  };
+  const applied = await kubectl(["apply", "-f", "-"], JSON.stringify(pod));
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.deepEqual(containerNames(await readPod("compliant", restricted)), ["app", SIDECAR]);
+  // The same pod without its securityContext is PodSecurity's to refuse, after podgate injected it.
+  const bare = { ...pod, metadata: { ...pod.metadata, name: "bare" }, spec: { containers: [{ name: "app", image: APP_IMAGE }] } };
+  const refused = await kubectl(["apply", "-f", "-"], JSON.stringify(bare));
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /violates PodSecurity "restricted:latest"/);
+});
+
 test("a pod violating a Deny policy is rejected: kubectl exits 1 with the policy's message, and nothing is stored", async () => {
   const result = await kubectl(["apply", "-f", "-"], podYaml("forbidden", ns, { labels: { "e2e.podgate.dev/forbidden": "yes" } }));
   assert.equal(result.code, 1);

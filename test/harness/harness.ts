@@ -53,7 +53,14 @@ async function waitForWebhooks(plane: ControlPlane, alive: () => void): Promise<
   await core.createNamespace({ body: { metadata: { name: READY_NAMESPACE, labels: { [INJECT_LABEL.key]: INJECT_LABEL.value } } } });
   // The ServiceAccount admission plugin refuses pods until kcm made "default".
   await waitFor(`serviceaccount ${READY_NAMESPACE}/default`, 60_000, async () => (await core.readNamespacedServiceAccount({ name: "default", namespace: READY_NAMESPACE })).metadata?.name, alive, 500);
-  const probe: V1Pod = { metadata: { generateName: "probe-" }, spec: { containers: [{ name: "app", image: "registry.invalid/probe:1" }] } };
+  // Restricted-compliant, so the harness starts where users enforce restricted Pod Security.
+  const probe: V1Pod = {
+    metadata: { generateName: "probe-" },
+    spec: {
+      securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
+      containers: [{ name: "app", image: "registry.invalid/probe:1", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }],
+    },
+  };
   await waitFor("a server-side dry-run create to show podgate's sidecar", 60_000, async () => hasSidecar(await core.createNamespacedPod({ namespace: READY_NAMESPACE, body: probe, dryRun: "All" })), alive, 500);
 }
 
