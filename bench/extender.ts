@@ -14,7 +14,7 @@ import { extenderArgs, parseWire } from "../extender/wire.ts";
 const SIZES = [100, 1000, 5000];
 const PODS_PER_NODE = 20;
 
-const framework = extenderSection(registry.plugins, process.cwd()).parse({}).framework;
+const framework = extenderSection(registry.plugins).schema({ baseDir: process.cwd() }).parse({}).framework;
 
 function makeNode(i: number) {
   const name = `node-${String(i).padStart(5, "0")}`;

@@ -4,6 +4,7 @@
 import { issuesAt } from "../src/issues.ts";
 import { z } from "zod";
 import { zodProblems } from "../src/config/load.ts";
+import { defineSection } from "../src/config/section.ts";
 import type { Framework } from "./framework.ts";
 import type { FilterPlugin, PluginType, ScorePlugin } from "./plugins/plugin.ts";
 import { loadDefinition, ModuleError, resolveFrom } from "../src/toolkit/modules.ts";
@@ -109,8 +110,14 @@ function build(section: RawSection, context: z.RefinementCtx, plugins: readonly 
 }
 
 /** The section's schema over the plugins a config can name; module paths are read against baseDir (the config file's directory). */
-export const extenderSection = (plugins: readonly PluginType[], baseDir: string) => rawSection.transform((section, context) => build(section, context, plugins, baseDir)).prefault({});
-export type ExtenderConfig = z.output<ReturnType<typeof extenderSection>>;
+const sectionSchema = (plugins: readonly PluginType[], baseDir: string) => rawSection.transform((section, context) => build(section, context, plugins, baseDir)).prefault({});
+export type ExtenderConfig = z.output<ReturnType<typeof sectionSchema>>;
+
+/**
+ * The `extender` section. Its schema knows the registered plugins, so each registry makes its own;
+ * the getter (`.of(config)`) reads the section by name from a config any of them loaded.
+ */
+export const extenderSection = (plugins: readonly PluginType[]) => defineSection("extender", ({ baseDir }) => sectionSchema(plugins, baseDir));
 
 /** The scheduler's `extenders:` entry for this section, reached at `url` (the full URL of urlPrefix). */
 export function schedulerExtender(section: Omit<RawSection, "plugins">, url: string): SchedulerExtender {

@@ -9,10 +9,10 @@ import { policyWebhookType } from "../webhooks/policy/webhook.ts";
 export * as policyTools from "../webhooks/policy/tools.ts";
 import { defaultsWebhook } from "../webhooks/defaults/index.ts";
 import { sidecarWebhook } from "../webhooks/sidecar/index.ts";
-import { certificatesOf, certificatesSection } from "./certs/config.ts";
+import { certificates } from "./certs/config.ts";
 import { rotationExtension } from "./certs/rotation.ts";
 import { namespacesExtension } from "./kube/namespaces.ts";
-import { extenderSection, type ExtenderConfig } from "../extender/config.ts";
+import { extenderSection } from "../extender/config.ts";
 import { extenderExtension } from "../extender/extension.ts";
 import { balancedAllocation, leastAllocated } from "../extender/plugins/allocation.ts";
 import { nodeRules } from "../extender/plugins/node-rules.ts";
@@ -26,19 +26,22 @@ export function builtinRegistry(): Registry {
   const registry = new Registry()
     .register(policyWebhookType, sidecarWebhook, defaultsWebhook)
     .register(resourceFit, nodeRules, leastAllocated, balancedAllocation, zoneSpread)
-    .section("certificates", () => certificatesSection);
-  return registry.section("extender", ({ baseDir }) => extenderSection(registry.plugins, baseDir));
+    .section(certificates);
+  return registry.section(extenderSection(registry.plugins));
 }
 
 export const registry: Registry = builtinRegistry();
 
+/** The `extender` section of a loaded config, whichever registry loaded it. */
+export const extenderConfigOf = extenderSection(registry.plugins).of;
+
 /** Extensions (extra routes, background work) that the loaded config enables. */
 export function extensionsFor(config: LoadedConfig): Extension[] {
-  const certificates = certificatesOf(config.sections);
-  const extender = config.sections["extender"] as ExtenderConfig | undefined;
+  const certificateSettings = certificates.of(config);
+  const extender = extenderConfigOf(config);
   return [
-    ...(certificates.mode === "secret" ? [rotationExtension(certificates)] : []),
+    ...(certificateSettings.mode === "secret" ? [rotationExtension(certificateSettings)] : []),
     ...(config.namespaces.watch ? [namespacesExtension(config.namespaces)] : []),
-    ...(extender?.enabled ? [extenderExtension(extender)] : []),
+    ...(extender.enabled ? [extenderExtension(extender)] : []),
   ];
 }

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { certificateHost, serviceHosts } from "./hosts.ts";
 import type { CertificatePolicy } from "./plan.ts";
+import { defineSection } from "../config/section.ts";
 
 const dnsName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a lowercase DNS name").max(253);
 
@@ -57,23 +58,21 @@ export const secretMode = z
   });
 export type SecretModeSettings = z.infer<typeof secretMode>;
 
-export const certificatesSection = z
+const certificatesSettings = z
   .discriminatedUnion("mode", [z.strictObject({ mode: z.literal("local") }), z.strictObject({ mode: z.literal("files") }), secretMode])
   .default({ mode: "local" });
-export type CertificatesSettings = z.infer<typeof certificatesSection>;
+export type CertificatesSettings = z.infer<typeof certificatesSettings>;
 
-/** The section as loaded, or the default when the registry did not hand it over. */
-export function certificatesOf(sections: Readonly<Record<string, unknown>>): CertificatesSettings {
-  return certificatesSection.parse(sections["certificates"]);
-}
+/** The `certificates` section: where the serving certificate comes from. */
+export const certificates = defineSection("certificates", () => certificatesSettings);
 
 /** The config with certificates.mode set from the command line (a kustomize component switches modes by flag, not by copying the config). */
 export function withCertificatesMode<C extends { readonly sections: Readonly<Record<string, unknown>> }>(config: C, mode: CertificatesSettings["mode"] | undefined): C {
-  if (!mode || certificatesOf(config.sections).mode === mode) return config;
-  const current = config.sections["certificates"] as Record<string, unknown> | undefined;
+  const current = certificates.of(config);
+  if (!mode || current.mode === mode) return config;
   // Switching to secret keeps the section's names; switching away drops them (local and files take none).
   const section = mode === "secret" ? { ...current, mode } : { mode };
-  return { ...config, sections: { ...config.sections, certificates: certificatesSection.parse(section) } };
+  return { ...config, sections: { ...config.sections, [certificates.name]: certificatesSettings.parse(section) } };
 }
 
 export interface PolicyInput {

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { stringify } from "yaml";
-import { podgateSchedulerConfig, registry, type ExtenderConfig } from "../wiring.ts";
+import { extenderConfigOf, podgateSchedulerConfig, registry } from "../wiring.ts";
 import { loadConfig } from "../config/default.ts";
 import { ConfigError, readConfigFile } from "../config/load.ts";
 
@@ -21,7 +21,7 @@ export function schedulerConfigCommand(): Command {
     .action(async (flags: Record<string, string | undefined>) => {
       const config = await loadConfig(flags["config"] ? { path: flags["config"] } : {}, registry);
       const source = flags["config"] ?? "(embedded default config)";
-      const section = config.sections["extender"] as ExtenderConfig;
+      const section = extenderConfigOf(config);
       if (!section.enabled) throw new ConfigError(source, ["extender.enabled: the extender is disabled; there is no scheduler config to print"]);
       const host = config.server.host === "0.0.0.0" || config.server.host === "::" ? "127.0.0.1" : config.server.host;
       const url = flags["url"] ?? `https://${host.includes(":") ? `[${host}]` : host}:${config.server.port}${section.urlPrefix}`;

@@ -1,7 +1,7 @@
 // podgate serve: the HTTPS admission (and extender) server.
 import { Command, InvalidArgumentError, Option } from "commander";
 import { extensionsFor, registry } from "../wiring.ts";
-import { certificatesOf, withCertificatesMode, type CertificatesSettings } from "../certs/config.ts";
+import { certificates, withCertificatesMode, type CertificatesSettings } from "../certs/config.ts";
 import { loadConfig } from "../config/default.ts";
 import { startServer } from "../server/serve.ts";
 
@@ -45,7 +45,7 @@ export function serveCommand(): Command {
         registry,
       );
       const config = withCertificatesMode(loaded, flags["certificates"] as CertificatesSettings["mode"] | undefined);
-      const running = await startServer(config, extensionsFor(config), { generateCertificates: certificatesOf(config.sections).mode === "local" });
+      const running = await startServer(config, extensionsFor(config), { generateCertificates: certificates.of(config).mode === "local" });
       const stop = (signal: string) => {
         running.app.log.info({ signal }, "signal received");
         running.close().then(

@@ -1,5 +1,6 @@
 // Loading the config: YAML text -> validated config with webhook handlers
 // built. Every error names the key path; unknown keys are errors.
+import type { SectionContext } from "./section.ts";
 import { readFile } from "node:fs/promises";
 import { parseDocument } from "yaml";
 import { z } from "zod";
@@ -14,12 +15,6 @@ export class ConfigError extends Error {
     super(`invalid config ${source}:\n  ${problems.join("\n  ")}`);
     this.problems = problems;
   }
-}
-
-/** What a section's schema may depend on besides its own keys. */
-export interface SectionContext {
-  /** The config file's directory: paths in the section are read against it. */
-  readonly baseDir: string;
 }
 
 /** What the wiring registers: webhook types, and schemas for extra top-level sections. */

@@ -3,7 +3,7 @@
 // config as `podgate serve` does.
 import { resolve } from "node:path";
 import { builtinRegistry, extensionsFor } from "../wiring.ts";
-import { certificatesOf } from "../certs/config.ts";
+import { certificates } from "../certs/config.ts";
 import { loadConfig } from "../config/default.ts";
 import { buildConfig, type LoadedConfig } from "../config/load.ts";
 import { startServer, type RunningServer } from "../server/serve.ts";
@@ -41,7 +41,7 @@ export function createPodgate(...definitions: readonly Definition[]): Podgate {
     },
     async serve(options = {}) {
       const config = await podgate.load(options);
-      return startServer(config, extensionsFor(config), { generateCertificates: certificatesOf(config.sections).mode === "local" });
+      return startServer(config, extensionsFor(config), { generateCertificates: certificates.of(config).mode === "local" });
     },
   };
   return podgate;

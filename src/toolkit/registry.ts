@@ -2,7 +2,8 @@
 // `name:`, extra top-level sections. The built-ins are registered here the
 // same way a program built on podgate registers its own (createPodgate).
 import type { z } from "zod";
-import type { ConfigRegistry, SectionContext } from "../config/load.ts";
+import type { ConfigRegistry } from "../config/load.ts";
+import type { Section, SectionContext } from "../config/section.ts";
 import type { WebhookType } from "../config/schema.ts";
 import type { PluginType } from "../../extender/plugins/plugin.ts";
 import { definitionKind } from "./define.ts";
@@ -34,10 +35,11 @@ export class Registry implements ConfigRegistry {
     return this;
   }
 
-  /** A top-level config section with its own schema, built per load (it may read paths against the config file). */
-  section(name: string, schema: (context: SectionContext) => z.ZodType): this {
-    if (name in this.sections || name === "server" || name === "admission") throw new Error(`a config section "${name}" already exists`);
-    this.sections[name] = schema;
+  /** A top-level config section (defineSection); its getter reads it from any config this registry loads. */
+  section(section: Section<unknown>): this {
+    const { name } = section;
+    if (name in this.sections || ["server", "admission", "namespaces"].includes(name)) throw new Error(`a config section "${name}" already exists`);
+    this.sections[name] = section.schema;
     return this;
   }
 }

@@ -53,7 +53,7 @@ const bindingApi: BindingApi = {
 
 export async function buildTarget(tlsDir: string): Promise<Target> {
   const config = await loadConfig({}, registry);
-  const extender: ExtenderConfig = extenderSection(registry.plugins, process.cwd()).parse({ nodeCacheCapable: true, preempt: true, bind: { enabled: true } });
+  const extender: ExtenderConfig = extenderSection(registry.plugins).schema({ baseDir: process.cwd() }).parse({ nodeCacheCapable: true, preempt: true, bind: { enabled: true } });
   const metrics = new Metrics();
   const m = extenderMetrics(metrics.registry);
   const cache = new NodeCache();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { registry } from "../../../src/wiring.ts";
-import { certificatesOf } from "../../../src/certs/config.ts";
+import { certificates } from "../../../src/certs/config.ts";
 import { buildConfig, ConfigError } from "../../../src/config/load.ts";
 
 function problems(raw: unknown): readonly string[] {
@@ -16,11 +16,11 @@ function problems(raw: unknown): readonly string[] {
 
 describe("the certificates config section", () => {
   it("defaults to local certificates", () => {
-    assert.deepEqual(certificatesOf(buildConfig({}, registry).sections), { mode: "local" });
+    assert.deepEqual(certificates.of(buildConfig({}, registry)), { mode: "local" });
   });
 
   it("fills in the secret mode's names and lifetimes", () => {
-    const settings = certificatesOf(buildConfig({ certificates: { mode: "secret", namespace: "infra" } }, registry).sections);
+    const settings = certificates.of(buildConfig({ certificates: { mode: "secret", namespace: "infra" } }, registry));
     assert.deepEqual(settings, {
       mode: "secret",
       namespace: "infra",

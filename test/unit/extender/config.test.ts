@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { registry } from "../../../src/wiring.ts";
+import { extenderConfigOf, registry } from "../../../src/wiring.ts";
 import { ConfigError, parseConfig } from "../../../src/config/load.ts";
-import { podgateSchedulerConfig, type ExtenderConfig } from "../../../extender/config.ts";
+import { podgateSchedulerConfig } from "../../../extender/config.ts";
 import { extendedResourceProblem } from "../../../extender/scheduler-config.ts";
 import { readFileSync } from "node:fs";
 
-const load = (yaml: string) => parseConfig(yaml, registry).sections["extender"] as ExtenderConfig;
+const load = (yaml: string) => extenderConfigOf(parseConfig(yaml, registry));
 const problems = (yaml: string) => {
   try {
     load(yaml);
@@ -27,7 +27,7 @@ describe("extender config section", () => {
     assert.deepEqual(section.framework.scorers.map((s) => s.name), ["node-rules", "least-allocated", "balanced-allocation", "zone-spread"]);
   });
   it("the embedded default config serves the extender", () => {
-    const section = parseConfig(readFileSync(new URL("../../../config/default.yaml", import.meta.url), "utf8"), registry).sections["extender"] as ExtenderConfig;
+    const section = extenderConfigOf(parseConfig(readFileSync(new URL("../../../config/default.yaml", import.meta.url), "utf8"), registry));
     assert.equal(section.enabled && section.framework.filters.length > 0 && section.framework.scorers.length > 0, true);
   });
   const refused: [string, string, RegExp][] = [

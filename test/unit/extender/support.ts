@@ -10,7 +10,7 @@ import { node as nodeSchema, pod as podSchema } from "../../../extender/wire.ts"
 export const fixture = (name: string): any => JSON.parse(readFileSync(new URL(`../../fixtures/extender/${name}`, import.meta.url), "utf8"));
 
 export function section(raw: Record<string, unknown> = {}): ExtenderConfig {
-  return extenderSection(registry.plugins, process.cwd()).parse(raw);
+  return extenderSection(registry.plugins).schema({ baseDir: process.cwd() }).parse(raw);
 }
 
 export function makePod(options: { namespace?: string; cpu?: string; memory?: string; owner?: string; annotations?: Record<string, string>; sidecarCpu?: string; uid?: string } = {}): PodInfo {

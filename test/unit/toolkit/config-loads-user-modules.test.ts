@@ -3,11 +3,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { registry } from "../../../src/wiring.ts";
+import { extenderConfigOf, registry } from "../../../src/wiring.ts";
 import { loadConfig } from "../../../src/config/default.ts";
 import { ConfigError, parseConfig } from "../../../src/config/load.ts";
 import { runMutating, runValidating } from "../../../src/admission/run.ts";
-import type { ExtenderConfig } from "../../../extender/config.ts";
 import { createPodgate, defineMutatingWebhook, definePlugin, z } from "../../../src/index.ts";
 import { admissionRequestFor } from "../../../src/testing.ts";
 
@@ -42,7 +41,7 @@ describe("a config that names users' modules", () => {
       assert.deepEqual(JSON.parse(Buffer.from(mutated.response.patch!, "base64").toString()), [{ op: "add", path: "/metadata/labels", value: { team: "payments" } }]);
       const denied = await runValidating(config.validating, admissionRequestFor({ ...aPod, spec: { ...aPod.spec, hostNetwork: true } }));
       assert.match(denied.response.status?.message ?? "", /hostNetwork is not allowed/);
-      const extender = config.sections["extender"] as ExtenderConfig;
+      const extender = extenderConfigOf(config);
       assert.deepEqual(extender.framework.filters.map((f) => f.name), ["zone"]);
     } finally {
       process.chdir(cwd);
@@ -108,7 +107,7 @@ describe("registering definitions", () => {
     const podgate = createPodgate(stamp, gpu);
     const config = await podgate.load({ config: { admission: { mutating: [{ name: "s", type: "stamp" }] }, extender: { prioritize: false, plugins: [{ name: "gpu" }] } } });
     assert.equal(config.mutating[0]?.name, "s");
-    assert.deepEqual((config.sections["extender"] as ExtenderConfig).framework.filters.map((f) => f.name), ["gpu"]);
+    assert.deepEqual(extenderConfigOf(config).framework.filters.map((f) => f.name), ["gpu"]);
     // The shared built-in registry is untouched by a program's own.
     assert.equal(registry.webhookTypes.some((t) => t.type === "stamp"), false);
     assert.throws(() => podgate.register(stamp), /a mutating webhook type "stamp" is already registered/);
