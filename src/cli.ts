@@ -4,13 +4,12 @@ import { Command, CommanderError } from "commander";
 import { packagePath } from "./package-root.ts";
 import { ConfigError } from "./config/load.ts";
 import { serveCommand } from "./cli/serve.ts";
-import { testCommand } from "./cli/test.ts";
-import { applyCommand } from "./cli/apply.ts";
 import { exportCommand } from "./cli/export.ts";
 import { certsCommand } from "./cli/certs.ts";
 import { schedulerConfigCommand } from "./cli/scheduler-config.ts";
 import { initCommand } from "./cli/init.ts";
 import { devCommand } from "./cli/dev.ts";
+import { registry } from "./wiring.ts";
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -35,14 +34,13 @@ const program = new Command("podgate")
   .version(VERSION)
   .showHelpAfterError(helpLine("podgate"))
   .exitOverride();
-program.addCommand(serveCommand());
-program.addCommand(testCommand());
-program.addCommand(applyCommand());
-program.addCommand(exportCommand());
-program.addCommand(certsCommand());
-program.addCommand(schedulerConfigCommand());
-program.addCommand(initCommand(VERSION));
-program.addCommand(devCommand());
+for (const command of [serveCommand(), exportCommand(), certsCommand(), schedulerConfigCommand(), initCommand(VERSION), devCommand()]) program.addCommand(command);
+// The registered definitions' commands (the policy webhook's test, apply and export vap), as a program's own would be.
+for (const { parent, make } of registry.commands) {
+  const group = parent === undefined ? program : program.commands.find((c) => c.name() === parent);
+  if (!group) throw new Error(`a registered command names the group "${parent}", which podgate does not have`);
+  group.addCommand(make());
+}
 
 // addCommand does not pass these settings down; apply them to every subcommand so usage errors exit 2
 // and print the error and one line on where the help is (the full help buried the line that mattered).

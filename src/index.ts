@@ -22,7 +22,7 @@ export type { NodeInfo, Resources } from "../extender/nodeinfo.ts";
 
 // A program's own main: the built-ins plus its registered definitions, served from a config.
 export { createPodgate, serve, type Podgate, type ServeOptions } from "./toolkit/podgate.ts";
-export { Registry, type Definition } from "./toolkit/registry.ts";
+export { Registry, type Definition, type CliCommand } from "./toolkit/registry.ts";
 export { defineSection, type Section, type SectionContext } from "./config/section.ts";
 export { ConfigError, type LoadedConfig } from "./config/load.ts";
 export type { RunningServer } from "./server/serve.ts";

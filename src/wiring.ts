@@ -6,6 +6,7 @@ import type { LoadedConfig } from "./config/load.ts";
 import type { Extension } from "./server/serve.ts";
 import { Registry } from "./toolkit/registry.ts";
 import { policyWebhookType } from "../webhooks/policy/webhook.ts";
+import { policyCommands } from "../webhooks/policy/cli/commands.ts";
 export * as policyTools from "../webhooks/policy/tools.ts";
 import { defaultsWebhook } from "../webhooks/defaults/index.ts";
 import { sidecarWebhook } from "../webhooks/sidecar/index.ts";
@@ -25,6 +26,7 @@ export { podgateSchedulerConfig, type ExtenderConfig } from "../extender/config.
 export function builtinRegistry(): Registry {
   const registry = new Registry()
     .register(policyWebhookType, sidecarWebhook, defaultsWebhook)
+    .command(...policyCommands)
     .register(resourceFit, nodeRules, leastAllocated, balancedAllocation, zoneSpread)
     .section(certificates);
   return registry.section(extenderSection(registry.plugins));

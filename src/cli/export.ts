@@ -1,14 +1,11 @@
-// podgate export: policies as Kubernetes objects (ValidatingAdmissionPolicy, or
-// the ValidatingWebhookConfiguration that routes requests to podgate).
+// podgate export: Kubernetes objects for a podgate config — the webhook
+// configurations that route requests to it. Definitions add their own
+// subcommands (the policy webhook's `export vap`) through the registry.
 import { readFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
-import { stringify } from "yaml";
-import { policyTools } from "../wiring.ts";
+import { policyTools, registry } from "../wiring.ts";
 import { loadConfig } from "../config/default.ts";
-import { registry } from "../wiring.ts";
-import { loadPolicies, usageErrors, withPolicyOptions, type PolicyFlags } from "./policy-options.ts";
-
-const yamlStream = (objects: readonly unknown[]) => objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+import { yamlStream } from "./output.ts";
 
 function service(value: string): { namespace: string; name: string } {
   const [namespace, name, ...rest] = value.split("/");
@@ -29,18 +26,6 @@ function httpsUrl(value: string): string {
   return value;
 }
 
-function vapCommand(): Command {
-  const command = withPolicyOptions(new Command("vap").description("Emit ValidatingAdmissionPolicy + Binding objects (admissionregistration.k8s.io/v1) for declarative policies"))
-    .option("--separate", "one ValidatingAdmissionPolicy per policy (default: policies on the same requests share one, which costs the apiserver far less per request)")
-    .addHelpText("after", "\nExamples:\n  podgate export vap -l pss-baseline > pss-baseline-vap.yaml\n  podgate export vap -p policies/ | kubectl apply -f -\n")
-    .action((flags: PolicyFlags & { separate?: boolean }) => {
-      const { objects, skipped } = policyTools.exportVap(loadPolicies(command, flags), { separate: flags.separate === true });
-      for (const s of skipped) process.stderr.write(`podgate: skipped policy ${s.policy}: ${s.reason}\n`);
-      if (objects.length > 0) process.stdout.write(yamlStream(objects));
-    });
-  return command;
-}
-
 function webhooksCommand(): Command {
   const command = new Command("webhooks")
     .description(
@@ -58,7 +43,7 @@ function webhooksCommand(): Command {
       const config = await loadConfig(flags.config ? { path: flags.config } : {}, registry);
       const entries = config.entries.validating
         .filter((e) => e.type === "policy" && e.enabled)
-        .map((entry) => ({ entry, policies: usageErrors(command, () => policyTools.policiesFor(policyTools.policySettings.parse(entry.settings ?? {}), config.baseDir)) }));
+        .map((entry) => ({ entry, policies: policyTools.usageErrors(command, () => policyTools.policiesFor(policyTools.policySettings.parse(entry.settings ?? {}), config.baseDir)) }));
       const caBundle = flags.caBundleFile ? Buffer.from(await readFile(flags.caBundleFile)).toString("base64") : undefined;
       const options = {
         target: flags.url ? { url: flags.url } : { service: flags.service! },
@@ -78,5 +63,5 @@ function webhooksCommand(): Command {
 }
 
 export function exportCommand(): Command {
-  return new Command("export").description("Export policies as Kubernetes objects").addCommand(vapCommand()).addCommand(webhooksCommand());
+  return new Command("export").description("Export policies and webhook configurations as Kubernetes objects").addCommand(webhooksCommand());
 }

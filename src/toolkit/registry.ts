@@ -1,6 +1,7 @@
 // What a config can name: webhook types by `type:`, scheduler plugins by
 // `name:`, extra top-level sections. The built-ins are registered here the
 // same way a program built on podgate registers its own (createPodgate).
+import type { Command } from "commander";
 import type { z } from "zod";
 import type { ConfigRegistry } from "../config/load.ts";
 import type { Section, SectionContext } from "../config/section.ts";
@@ -10,10 +11,17 @@ import { definitionKind } from "./define.ts";
 
 export type Definition = WebhookType | PluginType;
 
+/** A `podgate` CLI command a definition brings; with `parent`, a subcommand of that group (e.g. `export`). */
+export interface CliCommand {
+  readonly parent?: string;
+  readonly make: () => Command;
+}
+
 export class Registry implements ConfigRegistry {
   readonly webhookTypes: WebhookType[] = [];
   readonly plugins: PluginType[] = [];
   readonly sections: Record<string, (context: SectionContext) => z.ZodType> = {};
+  readonly commands: CliCommand[] = [];
 
   /** Adds webhooks (by their `type`) and plugins (by their `name`); a second one of the same name is an error. */
   register(...definitions: readonly Definition[]): this {
@@ -32,6 +40,12 @@ export class Registry implements ConfigRegistry {
         throw new TypeError("register() takes webhooks made with defineMutatingWebhook/defineValidatingWebhook and plugins made with definePlugin");
       }
     }
+    return this;
+  }
+
+  /** Adds CLI commands; `podgate` lists them beside its own. */
+  command(...commands: readonly CliCommand[]): this {
+    this.commands.push(...commands);
     return this;
   }
 

@@ -1,4 +1,4 @@
-// What the CLI (src/cli/{test,apply,export}.ts) uses, exported through src/wiring.ts.
+// What src/ uses of the policy code (export webhooks, podgate dev), exported through src/wiring.ts.
 export { PolicyError } from "./declarative.ts";
 export { decide } from "./decide.ts";
 export { exportVap, mutatingWebhookConfiguration, webhookConfiguration, webhookEntryBasics, type ClientTarget } from "./export.ts";
@@ -7,3 +7,4 @@ export { evaluateManifests, flattenManifests, unknownNamespacesNote } from "./of
 export { formatApply, formatSuites, junitXml } from "./report.ts";
 export { findSuites, runSuite, suitePassed } from "./suite.ts";
 export { policiesFor, policySettings } from "./webhook.ts";
+export { usageErrors } from "./cli/options.ts";

@@ -2,24 +2,27 @@
 import { readFile } from "node:fs/promises";
 import { text } from "node:stream/consumers";
 import { Command, Option } from "commander";
-import { policyTools } from "../wiring.ts";
-import { loadPolicies, usageErrors, withPolicyOptions, type PolicyFlags } from "./policy-options.ts";
+import { decide } from "../decide.ts";
+import { readYamlDocuments, yamlFiles } from "../load.ts";
+import { evaluateManifests, flattenManifests, unknownNamespacesNote } from "../offline.ts";
+import { formatApply } from "../report.ts";
+import { loadPolicies, usageErrors, withPolicyOptions, type PolicyFlags } from "./options.ts";
 
 async function readManifests(command: Command, paths: readonly string[]) {
   const documents: unknown[] = [];
   for (const path of paths) {
     if (path === "-") {
       const stdin = await text(process.stdin);
-      documents.push(...usageErrors(command, () => policyTools.readYamlDocuments("(stdin)", stdin)));
+      documents.push(...usageErrors(command, () => readYamlDocuments("(stdin)", stdin)));
       continue;
     }
-    const files = usageErrors(command, () => policyTools.yamlFiles(path));
+    const files = usageErrors(command, () => yamlFiles(path));
     for (const file of files) {
       const source = await readFile(file, "utf8");
-      documents.push(...usageErrors(command, () => policyTools.readYamlDocuments(file, source)));
+      documents.push(...usageErrors(command, () => readYamlDocuments(file, source)));
     }
   }
-  return policyTools.flattenManifests(documents);
+  return flattenManifests(documents);
 }
 
 export function applyCommand(): Command {
@@ -30,11 +33,11 @@ export function applyCommand(): Command {
     .action(async (flags: PolicyFlags & { filename: string[]; operation: "CREATE" | "UPDATE" | "DELETE" }) => {
       const policies = loadPolicies(command, flags);
       const manifests = await readManifests(command, flags.filename);
-      const results = policyTools.evaluateManifests(policies, manifests, flags.operation);
-      process.stdout.write(`${policyTools.formatApply(results)}\n`);
-      const note = policyTools.unknownNamespacesNote(policies, results);
+      const results = evaluateManifests(policies, manifests, flags.operation);
+      process.stdout.write(`${formatApply(results)}\n`);
+      const note = unknownNamespacesNote(policies, results);
       if (note) process.stderr.write(`${note}\n`);
-      if (results.some((r) => !policyTools.decide(r.outcomes).allowed)) process.exitCode = 1;
+      if (results.some((r) => !decide(r.outcomes).allowed)) process.exitCode = 1;
     });
   return command;
 }

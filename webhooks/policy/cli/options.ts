@@ -1,6 +1,7 @@
 // Options shared by the policy commands (apply, export vap): which policies to load.
 import type { Command } from "commander";
-import { policyTools } from "../wiring.ts";
+import { PolicyError } from "../declarative.ts";
+import { policiesFor, policySettings } from "../webhook.ts";
 
 export interface PolicyFlags {
   policy?: string[];
@@ -21,7 +22,7 @@ export function loadPolicies(command: Command, flags: PolicyFlags) {
     command.error("podgate: name policies with --policy, --library or --module", { exitCode: 2, code: "podgate.usage" });
   }
   return usageErrors(command, () =>
-    policyTools.policiesFor(policyTools.policySettings.parse({ files: flags.policy ?? [], library: flags.library ?? [], modules: flags.module ?? [] })),
+    policiesFor(policySettings.parse({ files: flags.policy ?? [], library: flags.library ?? [], modules: flags.module ?? [] })),
   );
 }
 
@@ -30,7 +31,7 @@ export function usageErrors<T>(command: Command, load: () => T): T {
   try {
     return load();
   } catch (error) {
-    if (error instanceof policyTools.PolicyError) command.error(`podgate: ${error.problems.join("\n  ")}`, { exitCode: 2, code: "podgate.usage" });
+    if (error instanceof PolicyError) command.error(`podgate: ${error.problems.join("\n  ")}`, { exitCode: 2, code: "podgate.usage" });
     throw error;
   }
 }

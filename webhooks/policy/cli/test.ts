@@ -2,7 +2,8 @@
 import { writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { Command } from "commander";
-import { policyTools } from "../wiring.ts";
+import { formatSuites, junitXml } from "../report.ts";
+import { findSuites, runSuite, suitePassed } from "../suite.ts";
 
 export function testCommand(): Command {
   const command = new Command("test")
@@ -12,13 +13,13 @@ export function testCommand(): Command {
     .addHelpText("after", "\nExamples:\n  podgate test policies/library/tests\n  podgate test my-policies/ --junit results.xml\n")
     .action(async (path: string, flags: { junit?: string }) => {
       if (!existsSync(path)) command.error(`podgate: ${path}: no such file or directory`, { exitCode: 2, code: "podgate.usage" });
-      const suites = policyTools.findSuites(path).map((file) => policyTools.runSuite(file));
+      const suites = findSuites(path).map((file) => runSuite(file));
       if (suites.length === 0) command.error(`podgate: no podgate-test.yaml under ${path}`, { exitCode: 2, code: "podgate.usage" });
-      process.stdout.write(`${policyTools.formatSuites(suites)}\n`);
-      if (flags.junit) await writeFile(flags.junit, policyTools.junitXml(suites));
+      process.stdout.write(`${formatSuites(suites)}\n`);
+      if (flags.junit) await writeFile(flags.junit, junitXml(suites));
       // A suite that cannot load (invalid suite, policy or module) is a usage/config error, not a verdict mismatch.
       if (suites.some((suite) => suite.error !== undefined)) process.exitCode = 2;
-      else if (!suites.every(policyTools.suitePassed)) process.exitCode = 1;
+      else if (!suites.every(suitePassed)) process.exitCode = 1;
     });
   return command;
 }
