@@ -1,7 +1,7 @@
 // Process plumbing for the admission bench: a pinned server child, a pinned
 // load-generator child per run, and single probe requests that check every
 // scenario answers what it should before it is timed.
-import { request } from "node:https";
+import { post } from "../../test/support/https.ts";
 import type { ChildProcess } from "node:child_process";
 import { applyPatch, type PatchOperation } from "../../src/admission/patch.ts";
 import type { KubeObject } from "../../src/admission/review.ts";
@@ -76,24 +76,10 @@ export interface Probe {
   readonly body: unknown;
 }
 
-export function probe(port: number, ca: string, path: string, body: string): Promise<Probe> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, method: "POST", ca, headers: { "content-type": "application/json" }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
-        } catch {
-          reject(new Error(`${path}: reply is not JSON: ${text.slice(0, 200)}`));
-        }
-      });
-    });
-    req.on("error", reject);
-    req.setTimeout(10_000, () => req.destroy(new Error(`${path}: no reply within 10 s`)));
-    req.end(body);
-  });
+export async function probe(port: number, ca: string, path: string, body: string): Promise<Probe> {
+  const reply = await post(`https://127.0.0.1:${port}${path}`, ca, body, { timeoutMs: 10_000 });
+  if (reply.json === undefined) throw new Error(`${path}: reply is not JSON: ${reply.text.slice(0, 200)}`);
+  return { status: reply.status, body: reply.json as unknown };
 }
 
 export interface StepCheck {

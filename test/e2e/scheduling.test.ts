@@ -3,7 +3,7 @@
 // idempotence against the real apiserver.
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { request } from "node:https";
+import { post } from "../support/https.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
 import type { V1Node } from "@kubernetes/client-node";
@@ -84,16 +84,10 @@ test("a pod no node fits stays Pending with podgate's per-node reasons in its Fa
   assert.match(describe.stdout, /FailedScheduling .*podgate rule/);
 });
 
-function postJson(url: string, body: unknown, ca: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: "POST", ca, headers: { "content-type": "application/json" } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (d: string) => (text += d));
-      res.on("end", () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${url}: HTTP ${res.statusCode}: ${text}`))));
-    });
-    req.on("error", reject);
-    req.end(JSON.stringify(body));
-  });
+async function postJson(url: string, body: unknown, ca: string): Promise<unknown> {
+  const reply = await post(url, ca, body);
+  if (reply.status !== 200) throw new Error(`${url}: HTTP ${reply.status}: ${reply.text}`);
+  return JSON.parse(reply.text);
 }
 
 test("podgate's bind is idempotent against the real apiserver", { skip: env.podgate && env.bindThroughExtender ? false : "needs a local podgate with bind enabled" }, async () => {

@@ -2,7 +2,8 @@
 // (an unhandled rejection, an uncaught exception, a request that never got
 // an HTTP reply), wrong replies (per the oracle), replies past the deadline,
 // and heap growth across the run.
-import { Agent, request } from "node:https";
+import { Agent } from "node:https";
+import { call } from "../support/https.ts";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import fc from "fast-check";
@@ -23,17 +24,10 @@ export function injectSender(app: FastifyInstance): Send {
 /** Real HTTPS with keep-alive, like the apiserver's and the scheduler's clients. */
 export function httpsSender(baseUrl: string, ca: string): Send & { close(): void } {
   const agent = new Agent({ keepAlive: true, maxSockets: 8, ca });
-  const send = (path: string, input: FuzzInput) =>
-    new Promise<Reply>((resolve, reject) => {
-      const req = request(new URL(path, baseUrl), { method: "POST", agent, headers: { "content-type": input.contentType, "content-length": input.body.length } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      });
-      req.on("error", reject);
-      req.end(input.body);
-    });
+  const send = async (path: string, input: FuzzInput): Promise<Reply> => {
+    const { status, text } = await call(new URL(path, baseUrl).href, { method: "POST", agent, ca, headers: { "content-type": input.contentType }, body: input.body });
+    return { status, text };
+  };
   return Object.assign(send, { close: () => agent.destroy() });
 }
 

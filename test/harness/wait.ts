@@ -1,6 +1,6 @@
 // Readiness polling and small network helpers for the harness.
 import { readFileSync } from "node:fs";
-import { request } from "node:https";
+import { call } from "../support/https.ts";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -42,18 +42,13 @@ export interface TlsClient {
   readonly key?: string;
 }
 
-/** GET over HTTPS; resolves with status and body (files in `tls` are paths). */
-export function httpsGet(url: string, tls: TlsClient = {}): Promise<{ status: number; body: string }> {
-  const read = (p?: string) => (p ? readFileSync(p) : undefined);
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: "GET", ca: read(tls.ca), cert: read(tls.cert), key: read(tls.key), rejectUnauthorized: tls.ca !== undefined, timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
-    req.on("error", reject);
-    req.end();
+/** GET over HTTPS; resolves with status and body (files in `tls` are paths; without a CA, any server certificate). */
+export async function httpsGet(url: string, tls: TlsClient = {}): Promise<{ status: number; body: string }> {
+  const read = (p: string) => readFileSync(p);
+  const { status, text } = await call(url, {
+    ...(tls.ca ? { ca: read(tls.ca) } : { insecure: true }),
+    ...(tls.cert && tls.key ? { cert: read(tls.cert), key: read(tls.key) } : {}),
+    timeoutMs: 5000,
   });
+  return { status, body: text };
 }

@@ -3,8 +3,7 @@
 // extender must keep answering from its cache, report staleness in the
 // metric and (past staleAfterSeconds) in /readyz, and resync on return.
 import { readFileSync } from "node:fs";
-import { request as httpRequest } from "node:http";
-import { request } from "node:https";
+import { post } from "../support/https.ts";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { controlPlaneBin, startControlPlane } from "./apiserver.ts";
@@ -21,25 +20,11 @@ const node = (name: string) => ({
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function getText(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    httpRequest(url, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (c: string) => (text += c)).on("end", () => resolve(text));
-    })
-      .on("error", reject)
-      .end();
-  });
-}
+const getText = async (url: string) => (await fetch(url)).text();
 
-function filter(url: string, ca: string, names: string[]): Promise<{ status: number; passed: string[] }> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL("/extender/filter", url), { method: "POST", ca, agent: false, headers: { "content-type": "application/json" } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (c: string) => (text += c)).on("end", () => resolve({ status: res.statusCode ?? 0, passed: (JSON.parse(text) as { NodeNames?: string[] }).NodeNames ?? [] }));
-    });
-    req.on("error", reject).end(filterBody(names));
-  });
+async function filter(url: string, ca: string, names: string[]): Promise<{ status: number; passed: string[] }> {
+  const reply = await post(new URL("/extender/filter", url).href, ca, filterBody(names));
+  return { status: reply.status, passed: (JSON.parse(reply.text) as { NodeNames?: string[] }).NodeNames ?? [] };
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> {

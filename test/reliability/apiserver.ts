@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { request } from "node:https";
+import { call } from "../support/https.ts";
 import { stringify } from "yaml";
 import { createCa, createServingCert } from "../../src/certs/generate.ts";
 
@@ -86,14 +86,10 @@ export async function startControlPlane(bin: string, dir: string): Promise<Contr
   const ready = async (timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const status = await new Promise<number>((resolve) => {
-        const req = request(`${url}/readyz`, { ca: ca.cert, headers: { authorization: `Bearer ${TOKEN}` }, timeout: 2000 }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
-        req.on("timeout", () => req.destroy());
-        req.on("error", () => resolve(0)).end();
-      });
+      const status = await call(`${url}/readyz`, { ca: ca.cert, headers: { authorization: `Bearer ${TOKEN}` }, timeoutMs: 2000 }).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (status === 200) return;
       if (apiserver?.exitCode !== null) throw new Error("kube-apiserver exited while starting");
       await new Promise((r) => setTimeout(r, 500));

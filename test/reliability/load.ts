@@ -1,8 +1,8 @@
 // A bounded load generator on loopback: N workers over keep-alive HTTPS (or a
 // fresh TLS handshake per request), stopping at a request count, a time limit
 // or when told to; every outcome and latency recorded.
-import { Agent, request } from "node:https";
-import type { TLSSocket } from "node:tls";
+import { Agent } from "node:https";
+import { call } from "../support/https.ts";
 
 export interface Call {
   readonly path: string;
@@ -36,26 +36,14 @@ export interface LoadResult {
   durationMs: number;
 }
 
-function once(options: LoadOptions, agent: Agent | false, call: Call): Promise<{ status: number; fingerprint?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      new URL(call.path, options.url),
-      { method: "POST", agent, ca: options.ca, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(call.body) }, timeout: 15_000 },
-      (res) => {
-        const fingerprint = (res.socket as TLSSocket).getPeerCertificate?.()?.fingerprint256;
-        res.resume();
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, ...(fingerprint ? { fingerprint } : {}) }));
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", reject);
-    req.end(call.body);
-  });
+async function once(options: LoadOptions, agent: Agent | undefined, request: Call): Promise<{ status: number; fingerprint?: string }> {
+  const reply = await call(new URL(request.path, options.url).href, { method: "POST", ...(agent ? { agent } : {}), ca: options.ca, body: request.body, timeoutMs: 15_000 });
+  const fingerprint = reply.peerCertificate?.fingerprint256;
+  return { status: reply.status, ...(fingerprint ? { fingerprint } : {}) };
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const agent = options.fresh ? false : new Agent({ keepAlive: true, maxSockets: options.concurrency, ca: options.ca });
+  const agent = options.fresh ? undefined : new Agent({ keepAlive: true, maxSockets: options.concurrency, ca: options.ca });
   const result: LoadResult = { sent: 0, ok: 0, failed: 0, errors: {}, samples: [], certificates: new Set(), durationMs: 0 };
   const started = performance.now();
   const deadline = started + options.durationMs;

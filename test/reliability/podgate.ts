@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { request } from "node:https";
+import { call } from "../support/https.ts";
 import { SERVE_NODE_FLAGS } from "../../src/server/node-flags.ts";
 import { buildPodgate, PODGATE_BIN } from "../support/build.ts";
 
@@ -81,15 +81,10 @@ export async function startPodgate(options: PodgateOptions): Promise<Podgate> {
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
     },
-    readyz: () =>
-      new Promise((resolve, reject) => {
-        const req = request(new URL("/readyz", url), { ca, agent: false, timeout: 2000 }, (res) => {
-          let text = "";
-          res.setEncoding("utf8").on("data", (c: string) => (text += c)).on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-        });
-        req.on("timeout", () => req.destroy(new Error("readyz timed out")));
-        req.on("error", reject).end();
-      }),
+    readyz: async () => {
+      const { status, text } = await call(new URL("/readyz", url).href, { ca, timeoutMs: 2000 });
+      return { status, text };
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       return exited;

@@ -1,17 +1,23 @@
-// A tiny HTTPS client for tests and the bench: trusts a given CA, optional
-// client certificate; keep-alive off unless an agent is given, so every call
-// is a fresh handshake (reload tests rely on it).
+// The one small HTTPS client of the tests, the harness and the bench: trusts a
+// given CA, optional client certificate; keep-alive off unless an agent is
+// given, so every call is a fresh handshake (reload tests rely on it).
 import { request as httpsRequest, type Agent } from "node:https";
+import type { TLSSocket } from "node:tls";
 
 export interface CallOptions {
-  readonly ca: string;
+  /** The CA the server's certificate must chain to (PEM). */
+  readonly ca?: string | Buffer;
+  /** Accept any server certificate: a component's own self-signed one, that no CA vouches for. */
+  readonly insecure?: boolean;
   readonly method?: string;
   readonly body?: string | Buffer;
   readonly headers?: Record<string, string>;
-  readonly cert?: string;
-  readonly key?: string;
-  /** Reuse connections through this agent (its own TLS options are ignored: these win). */
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
+  /** Reuse connections through this agent. */
   readonly agent?: Agent;
+  /** Give up when the connection is idle this long, rejecting with an error that names the URL. */
+  readonly timeoutMs?: number;
 }
 
 export interface CallResult {
@@ -27,15 +33,18 @@ export function call(url: string, options: CallOptions): Promise<CallResult> {
       url,
       {
         method: options.method ?? (options.body === undefined ? "GET" : "POST"),
-        ca: options.ca,
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+        ...(options.insecure ? { rejectUnauthorized: false } : {}),
+        ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
         agent: options.agent ?? false,
         headers: { ...(options.body === undefined ? {} : { "content-type": "application/json" }), ...options.headers },
         ...(options.cert ? { cert: options.cert, key: options.key } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];
-        const peer = (res.socket as import("node:tls").TLSSocket).getPeerCertificate();
+        const peer = (res.socket as TLSSocket).getPeerCertificate();
         res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
           let json: unknown;
@@ -48,6 +57,7 @@ export function call(url: string, options: CallOptions): Promise<CallResult> {
         });
       },
     );
+    req.on("timeout", () => req.destroy(new Error(`${options.method ?? "request"} ${url} timed out after ${options.timeoutMs} ms`)));
     req.on("error", reject);
     req.end(options.body);
   });
