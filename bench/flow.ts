@@ -25,8 +25,8 @@ import { histogram, since, summaryMs } from "./prom.ts";
 import { median } from "./stats.ts";
 import { componentCpuSeconds } from "./process-cpu.ts";
 import { formatRealNodeBench, realNodeBench } from "./realnode.ts";
-import { PodRecorder } from "../test/e2e/support/recorder.ts";
-import { createToRunning, formatTimeline, type TimelineRow } from "../test/e2e/support/timeline.ts";
+import { PodRecorder } from "../test/harness/recorder.ts";
+import { createToRunning, formatTimeline, type TimelineRow } from "../test/harness/timeline.ts";
 import { commandLine } from "../test/support/command-line.ts";
 
 export interface FlowOptions {

@@ -13,9 +13,9 @@ import type { Harness } from "../test/harness/harness.ts";
 import { realNodeEnvironment } from "../test/harness/realnode.ts";
 import { waitFor } from "../test/harness/wait.ts";
 import { INJECT_LABEL } from "../test/harness/webhooks.ts";
-import { demoPod, type RealNodeEnvironment } from "../test/e2e/support/demo-pod.ts";
-import { isReady, PodRecorder } from "../test/e2e/support/recorder.ts";
-import type { PodStages } from "../test/e2e/support/timeline.ts";
+import { demoPod, type RealNodeEnvironment } from "../test/harness/demo-pod.ts";
+import { isReady, PodRecorder } from "../test/harness/recorder.ts";
+import type { PodStages } from "../test/harness/timeline.ts";
 
 const SIDECAR = "log-shipper";
 /** Stage boundaries of a real pod, in order; each segment ends at its key. */

@@ -13,7 +13,7 @@ import { AppsV1Api, BatchV1Api, CoordinationV1Api } from "@kubernetes/client-nod
 import { parseAllDocuments } from "yaml";
 import { REPO } from "../harness/controlplane.ts";
 import { core, env, isReady, kubeConfig, kubectl, namespace, poll, readPod, SIDECAR } from "./support/cluster.ts";
-import { demoPod } from "./support/demo-pod.ts";
+import { demoPod } from "../harness/demo-pod.ts";
 
 const real = env.realNode;
 if (!real?.podgateImage) throw new Error("no real node with podgate's image: run with PODGATE_REAL_NODE=1 npm run e2e (images.sh --podgate builds it)");

@@ -8,8 +8,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
 import type { V1Node } from "@kubernetes/client-node";
 import { core, env, isReady, kubectl, namespace, podYaml, poll, readPod, waitForPod, startRecorder } from "./support/cluster.ts";
-import type { PodRecorder } from "./support/recorder.ts";
-import { createToRunning, extenderCallsOf, readPodgateLog } from "./support/timeline.ts";
+import type { PodRecorder } from "../harness/recorder.ts";
+import { createToRunning, extenderCallsOf, readPodgateLog } from "../harness/timeline.ts";
 
 const PREFERRED = "e2e.podgate.dev/preferred";
 

@@ -3,7 +3,7 @@
 // native sidecar (the pod asks for it, with the image built for the node).
 // Shared by test/e2e/realnode.test.ts and bench/realnode.ts.
 import type { V1Pod } from "@kubernetes/client-node";
-import type { E2eEnvironment } from "../../harness/env.ts";
+import type { E2eEnvironment } from "./env.ts";
 
 export type RealNodeEnvironment = NonNullable<E2eEnvironment["realNode"]>;
 
