@@ -8,7 +8,7 @@ import { watch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { request } from "node:https";
 import { dirname, resolve } from "node:path";
-import type { V1ValidatingWebhook } from "@kubernetes/client-node";
+import type { V1MutatingWebhook, V1ValidatingWebhook } from "@kubernetes/client-node";
 import { Command, InvalidArgumentError } from "commander";
 import { policyTools, registry } from "../wiring.ts";
 import { loadConfig } from "../config/default.ts";
@@ -30,23 +30,31 @@ function port(value: string): number {
 
 const excluded = { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: SYSTEM_NAMESPACES }] };
 
-/** A webhook calling podgate at `url` for pods; the policy webhook's rules come from its policies instead. */
-function podWebhook(entry: WebhookEntry, kind: "mutate" | "validate", url: string, caBundle: string, operations: string[]) {
+/** A validating webhook calling podgate at `url` for pods; the policy webhook's rules come from its policies instead. */
+function validatingPodWebhook(entry: WebhookEntry, url: string, caBundle: string) {
   return {
     ...policyTools.webhookEntryBasics(entry, `${entry.name}.dev.podgate.io`),
-    clientConfig: { url: `${url}/${kind}/${entry.name}`, caBundle },
-    rules: [{ apiGroups: [""], apiVersions: ["v1"], operations, resources: ["pods"], scope: "Namespaced" }],
+    clientConfig: { url: `${url}/validate/${entry.name}`, caBundle },
+    rules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"], scope: "Namespaced" }],
     namespaceSelector: excluded,
   };
 }
 
-/** The two configurations for the loaded config's enabled webhooks, named `name`. */
+const POD_CREATE = [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"], scope: "Namespaced" }];
+
+/**
+ * The two configurations for the loaded config's enabled webhooks, named `name`. The mutating ones
+ * are one entry, called once per pod create, as `podgate export webhooks` registers them.
+ */
 export function devConfigurations(config: LoadedConfig, options: { name: string; url: string; caBundle: string }) {
-  const mutating = config.entries.mutating.filter((e) => e.enabled).map((e) => podWebhook(e, "mutate", options.url, options.caBundle, ["CREATE"]));
+  const enabled = config.entries.mutating.filter((e) => e.enabled);
+  const target = { target: { url: options.url }, caBundle: options.caBundle, excludeNamespaces: SYSTEM_NAMESPACES };
+  // The export writes plain objects (as YAML does); client-node's type is what the API call takes.
+  const mutating = enabled.length > 0 ? [policyTools.mutatingEntry(enabled, POD_CREATE, target) as unknown as V1MutatingWebhook] : [];
   const policyEntries = config.entries.validating.filter((e) => e.enabled && e.type === "policy");
   const policies = policyEntries.map((entry) => ({ entry, policies: policyTools.policiesFor(policyTools.policySettings.parse(entry.settings ?? {}), config.baseDir) }));
-  const compiled = policyTools.webhookConfiguration(policies, { target: { url: options.url }, caBundle: options.caBundle, excludeNamespaces: SYSTEM_NAMESPACES }) as { webhooks: V1ValidatingWebhook[] };
-  const others = config.entries.validating.filter((e) => e.enabled && e.type !== "policy").map((e) => podWebhook(e, "validate", options.url, options.caBundle, ["CREATE", "UPDATE"]));
+  const compiled = policyTools.webhookConfiguration(policies, target) as { webhooks: V1ValidatingWebhook[] };
+  const others = config.entries.validating.filter((e) => e.enabled && e.type !== "policy").map((e) => validatingPodWebhook(e, options.url, options.caBundle));
   const metadata = { name: options.name, labels: { "app.kubernetes.io/managed-by": "podgate-dev" } };
   return {
     mutating: { apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingWebhookConfiguration", metadata, webhooks: mutating },

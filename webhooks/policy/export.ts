@@ -243,7 +243,7 @@ const MAX_TIMEOUT_SECONDS = 30;
  * would, as separate entries for the same requests would have refused the pod anyway. Its
  * timeout covers each one's, up to the apiserver's ceiling.
  */
-function mutatingEntry(group: readonly WebhookEntry[], rules: readonly Record<string, unknown>[], options: WebhookExportOptions) {
+export function mutatingEntry(group: readonly WebhookEntry[], rules: readonly Record<string, unknown>[], options: WebhookExportOptions): Record<string, unknown> {
   const names = group.map((e) => e.name);
   const failurePolicy = group.some((e) => e.failurePolicy === "Fail") ? "Fail" : "Ignore";
   const timeoutSeconds = Math.min(MAX_TIMEOUT_SECONDS, group.reduce((sum, e) => sum + e.timeoutSeconds, 0));
