@@ -213,7 +213,6 @@ interface Context {
   readonly setupObjects: SetupObjects;
   readonly podgate: { plain: Podgate; mtls: Podgate };
   readonly options: ApiserverOptions;
-  readonly log: (message: string) => void;
 }
 
 async function runSetup(c: Context, setup: Setup, roundIndex: number, idleCores: Readonly<Record<string, number>>): Promise<SetupRun> {
@@ -344,7 +343,7 @@ export async function runApiserverBench(options: ApiserverOptions, log: (message
       mutatingAndValidating: (p) => exported.get(p)!,
     };
     const api = await Api.open(h, options.creators);
-    const c: Context = { h, api, objects: KubernetesObjectApi.makeApiClient(h.plane.kubeConfig), setupObjects, podgate, options, log };
+    const c: Context = { h, api, objects: KubernetesObjectApi.makeApiClient(h.plane.kubeConfig), setupObjects, podgate, options };
     try {
       const rounds: SetupRun[][] = [];
       const loadAverages: number[] = [];

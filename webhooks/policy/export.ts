@@ -95,9 +95,19 @@ export function combinedSpec(members: readonly Exportable[]): VapSpec {
 /** Policies one ValidatingAdmissionPolicy can hold: the same requests, conditions, failure policy and binding actions. */
 const sharingKey = ({ policy, spec }: Exportable) => JSON.stringify([spec.matchConstraints, spec.matchConditions ?? [], spec.failurePolicy, policy.validationActions]);
 
-function combinedName(members: readonly Exportable[]): string {
-  const sets = [...new Set(members.map((m) => m.metadata.labels?.[SET_LABEL] ?? "policies"))];
-  return `podgate-${sets.join("-")}`;
+/** On a combined ValidatingAdmissionPolicy: the podgate policies it holds. */
+export const COMBINED_ANNOTATION = "podgate.dev/policies";
+
+/** A combined VAP's name (after its policies' sets), its set label when they share one, and the policies it holds. */
+function combinedMetadata(members: readonly Exportable[]) {
+  const sets = [...new Set(members.map((m) => m.metadata.labels?.[SET_LABEL]))];
+  return {
+    name: `podgate-${sets.map((set) => set ?? "policies").join("-")}`,
+    metadata: {
+      ...(sets.length === 1 && sets[0] ? { labels: { [SET_LABEL]: sets[0] } } : {}),
+      annotations: { [COMBINED_ANNOTATION]: members.map((m) => m.policy.name).join(", ") },
+    },
+  };
 }
 
 export interface VapExportOptions {
@@ -108,7 +118,7 @@ export interface VapExportOptions {
 /**
  * ValidatingAdmissionPolicy + Binding objects for the exportable policies. By default, policies that act on
  * the same requests alike share one: the apiserver's cost is mostly per policy it evaluates, not per
- * expression (docs/policy.md, "Exporting to ValidatingAdmissionPolicy"). A group of one keeps its policy's own name.
+ * expression (docs/policy.md, `podgate export vap`). A group of one keeps its policy's own name.
  */
 export function exportVap(policies: readonly Policy[], options: VapExportOptions = {}): { objects: Record<string, unknown>[]; skipped: Skipped[] } {
   const exportable: Exportable[] = [];
@@ -128,21 +138,13 @@ export function exportVap(policies: readonly Policy[], options: VapExportOptions
   const objects = groups.flatMap((members) => {
     const first = members[0]!;
     if (members.length === 1) return vapObjects(first.metadata.name, first.metadata, first.spec, first.policy.validationActions);
-    const base = combinedName(members);
-    const seen = (named.get(base) ?? 0) + 1;
-    named.set(base, seen);
-    const sets = [...new Set(members.map((m) => m.metadata.labels?.[SET_LABEL]))];
-    const metadata = {
-      ...(sets.length === 1 && sets[0] ? { labels: { [SET_LABEL]: sets[0] } } : {}),
-      annotations: { [COMBINED_ANNOTATION]: members.map((m) => m.policy.name).join(", ") },
-    };
-    return vapObjects(seen === 1 ? base : `${base}-${seen}`, metadata, combinedSpec(members), first.policy.validationActions);
+    const { name, metadata } = combinedMetadata(members);
+    const seen = (named.get(name) ?? 0) + 1;
+    named.set(name, seen);
+    return vapObjects(seen === 1 ? name : `${name}-${seen}`, metadata, combinedSpec(members), first.policy.validationActions);
   });
   return { objects, skipped };
 }
-
-/** On a combined ValidatingAdmissionPolicy: the podgate policies it holds. */
-export const COMBINED_ANNOTATION = "podgate.dev/policies";
 
 export type ClientTarget = { readonly url: string } | { readonly service: { readonly namespace: string; readonly name: string; readonly port?: number } };
 
