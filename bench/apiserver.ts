@@ -24,6 +24,7 @@ import { podgateCli, startPodgate, type Podgate } from "../test/harness/podgate.
 import { waitFor } from "../test/harness/wait.ts";
 import { call, type CallResult } from "../test/support/https.ts";
 import { componentCpuSeconds } from "./process-cpu.ts";
+import { samples } from "./prom.ts";
 import { median, percentile } from "./stats.ts";
 
 export interface ApiserverOptions {
@@ -196,10 +197,8 @@ async function webhookCalls(api: Api): Promise<Map<string, number>> {
   const metrics = await api.request("GET", "/metrics");
   if (metrics.status !== 200) throw new Error(`apiserver /metrics: HTTP ${metrics.status}`);
   const counts = new Map<string, number>();
-  for (const line of metrics.text.split("\n")) {
-    const m = /^apiserver_admission_webhook_admission_duration_seconds_count\{(.*)\}\s+(\S+)/.exec(line);
-    const name = m ? /name="([^"]*)"/.exec(m[1]!)?.[1] : undefined;
-    if (m && name) counts.set(name, (counts.get(name) ?? 0) + Number(m[2]));
+  for (const { labels, value } of samples(metrics.text, "apiserver_admission_webhook_admission_duration_seconds_count")) {
+    if (labels["name"]) counts.set(labels["name"], (counts.get(labels["name"]) ?? 0) + value);
   }
   return counts;
 }

@@ -19,27 +19,27 @@ function labelsOf(text: string | undefined): Record<string, string> {
   return out;
 }
 
-/** The histogram `name` summed over every series whose labels include `match`. */
-export function histogram(text: string, name: string, match: Readonly<Record<string, string>> = {}): Histogram {
-  let count = 0;
-  let sum = 0;
-  const buckets = new Map<number, number>();
+/** Every sample named exactly `name`, with its labels. */
+export function samples(text: string, name: string): { labels: Record<string, string>; value: number }[] {
+  const out: { labels: Record<string, string>; value: number }[] = [];
   for (const line of text.split("\n")) {
     const m = SAMPLE.exec(line);
-    if (!m || !m[1]!.startsWith(name)) continue;
-    const suffix = m[1]!.slice(name.length);
-    if (suffix !== "_bucket" && suffix !== "_sum" && suffix !== "_count") continue;
-    const labels = labelsOf(m[2]);
-    if (!Object.entries(match).every(([k, v]) => labels[k] === v)) continue;
-    const value = Number(m[3]);
-    if (suffix === "_sum") sum += value;
-    else if (suffix === "_count") count += value;
-    else {
-      const le = labels["le"] === "+Inf" ? Infinity : Number(labels["le"]);
-      buckets.set(le, (buckets.get(le) ?? 0) + value);
-    }
+    if (m?.[1] === name) out.push({ labels: labelsOf(m[2]), value: Number(m[3]) });
   }
-  return count === 0 && buckets.size === 0 ? EMPTY : { count, sum, buckets };
+  return out;
+}
+
+/** The histogram `name` summed over every series whose labels include `match`. */
+export function histogram(text: string, name: string, match: Readonly<Record<string, string>> = {}): Histogram {
+  const matching = (suffix: string) => samples(text, `${name}${suffix}`).filter(({ labels }) => Object.entries(match).every(([k, v]) => labels[k] === v));
+  const total = (suffix: string) => matching(suffix).reduce((sum, s) => sum + s.value, 0);
+  const buckets = new Map<number, number>();
+  for (const { labels, value } of matching("_bucket")) {
+    const le = labels["le"] === "+Inf" ? Infinity : Number(labels["le"]);
+    buckets.set(le, (buckets.get(le) ?? 0) + value);
+  }
+  const count = total("_count");
+  return count === 0 && buckets.size === 0 ? EMPTY : { count, sum: total("_sum"), buckets };
 }
 
 /** What happened between two scrapes of the same process. */

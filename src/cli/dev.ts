@@ -40,8 +40,6 @@ function validatingPodWebhook(entry: WebhookEntry, url: string, caBundle: string
   };
 }
 
-const POD_CREATE = [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"], scope: "Namespaced" }];
-
 /**
  * The two configurations for the loaded config's enabled webhooks, named `name`. The mutating ones
  * are one entry, called once per pod create, as `podgate export webhooks` registers them.
@@ -50,7 +48,7 @@ export function devConfigurations(config: LoadedConfig, options: { name: string;
   const enabled = config.entries.mutating.filter((e) => e.enabled);
   const target = { target: { url: options.url }, caBundle: options.caBundle, excludeNamespaces: SYSTEM_NAMESPACES };
   // The export writes plain objects (as YAML does); client-node's type is what the API call takes.
-  const mutating = enabled.length > 0 ? [policyTools.mutatingEntry(enabled, POD_CREATE, target) as unknown as V1MutatingWebhook] : [];
+  const mutating = enabled.length > 0 ? [policyTools.mutatingEntry(enabled, policyTools.POD_CREATE_RULES, target) as unknown as V1MutatingWebhook] : [];
   const policyEntries = config.entries.validating.filter((e) => e.enabled && e.type === "policy");
   const policies = policyEntries.map((entry) => ({ entry, policies: policyTools.policiesFor(policyTools.policySettings.parse(entry.settings ?? {}), config.baseDir) }));
   const compiled = policyTools.webhookConfiguration(policies, target) as { webhooks: V1ValidatingWebhook[] };

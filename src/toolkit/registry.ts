@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import type { z } from "zod";
 import type { ConfigRegistry } from "../config/load.ts";
 import type { Section, SectionContext } from "../config/section.ts";
-import type { WebhookType } from "../config/schema.ts";
+import { configShape, type WebhookType } from "../config/schema.ts";
 import type { PluginType } from "../../extender/plugins/plugin.ts";
 import { definitionKind } from "./define.ts";
 
@@ -52,7 +52,7 @@ export class Registry implements ConfigRegistry {
   /** A top-level config section (defineSection); its getter reads it from any config this registry loads. */
   section(section: Section<unknown>): this {
     const { name } = section;
-    if (name in this.sections || ["server", "admission", "namespaces"].includes(name)) throw new Error(`a config section "${name}" already exists`);
+    if (name in this.sections || name in configShape) throw new Error(`a config section "${name}" already exists`);
     this.sections[name] = section.schema;
     return this;
   }

@@ -228,11 +228,10 @@ export function webhookEntryBasics(entry: Pick<WebhookEntry, "failurePolicy" | "
 
 const excluding = (options: WebhookExportOptions) => ({ key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...options.excludeNamespaces] });
 
-/** The built-in mutating webhook types and the requests they act on: pods, on CREATE only. */
-const MUTATING_RULES: Readonly<Record<string, readonly Record<string, unknown>[]>> = {
-  sidecar: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"], scope: "Namespaced" }],
-  defaults: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"], scope: "Namespaced" }],
-};
+/** Pods, on CREATE only: what the built-in mutating webhooks act on, and what `podgate dev` registers users' for. */
+export const POD_CREATE_RULES: readonly Record<string, unknown>[] = [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"], scope: "Namespaced" }];
+/** The built-in mutating webhook types and the requests they act on. */
+const MUTATING_RULES: Readonly<Record<string, readonly Record<string, unknown>[]>> = { sidecar: POD_CREATE_RULES, defaults: POD_CREATE_RULES };
 
 /** The apiserver's ceiling for a webhook's timeoutSeconds. */
 const MAX_TIMEOUT_SECONDS = 30;
