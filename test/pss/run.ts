@@ -5,10 +5,11 @@
 // check against the podgate policy held to it, and each level, at every PSS
 // version. Prints the disagreement count and the smallest disagreeing pod of
 // each kind; exits 1 on any disagreement.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { commandLine, usageError } from "../support/command-line.ts";
+import { runOracle } from "../support/oracle.ts";
 import { randomPod } from "./generate.ts";
 import { judge, Library, type Disagreement, type OracleResult } from "./judge.ts";
 
@@ -38,20 +39,7 @@ const ORACLE = join(BIN, "oracle");
 const TESTDATA = readFileSync(join(BIN, "testdata"), "utf8").trim();
 
 /** Runs the oracle; input lines on stdin, one result per output line. */
-function oracle(args: readonly string[], input = ""): Promise<OracleResult[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(ORACLE, args, { stdio: ["pipe", "pipe", "inherit"] });
-    const chunks: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`oracle ${args.join(" ")} exited ${code}`));
-      const text = Buffer.concat(chunks).toString("utf8").trim();
-      resolve(text === "" ? [] : text.split("\n").map((line) => JSON.parse(line) as OracleResult));
-    });
-    child.stdin.end(input);
-  });
-}
+const oracle = (args: readonly string[], input = "") => runOracle<OracleResult>(ORACLE, args, input);
 
 const library = new Library(36);
 log(`library loaded at ${library.versions} PSS versions: ${library.revisions.length} policy revisions`);

@@ -4,6 +4,9 @@
 // by cel-js at run time, metered by the review's CostMeter.
 import { Environment, type ASTNode, type ParseResult } from "@marcbachmann/cel-js";
 import { estimateCost, METER, type CostMeter } from "./cel-cost.ts";
+import { AUTHORIZER_TYPE, type Authorizer } from "./cel-lib/authz.ts";
+import { registerKubernetesLibraries } from "./cel-lib/index.ts";
+import { KubernetesValue } from "./cel-lib/value.ts";
 
 /** The variables a policy expression may use, as in ValidatingAdmissionPolicy. */
 export const CEL_VARIABLES = ["object", "oldObject", "request", "params", "namespaceObject", "variables"] as const;
@@ -13,10 +16,12 @@ export type CelVariable = (typeof CEL_VARIABLES)[number];
  * earlier expressions returned them), and the review's cost meter, which cel-js hands to
  * its evaluator with the bindings.
  */
-export type CelBindings = Partial<Record<CelVariable, unknown>> & { readonly [METER]?: CostMeter };
+export type CelBindings = Partial<Record<CelVariable, unknown>> & { readonly authorizer?: Authorizer; readonly [METER]?: CostMeter };
 
 const environment = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false });
+registerKubernetesLibraries(environment);
 for (const name of CEL_VARIABLES) environment.registerVariable(name, "dyn");
+environment.registerVariable("authorizer", AUTHORIZER_TYPE);
 meterInterpreter();
 
 /**
@@ -183,6 +188,7 @@ export function toCel(value: unknown): unknown {
 /** The reverse, for values shown to people (messages, audit annotations). */
 export function fromCel(value: unknown): unknown {
   if (typeof value === "bigint") return Number(value);
+  if (value instanceof KubernetesValue) return value.toString();
   if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), fromCel(v)]));
   if (Array.isArray(value)) return value.map(fromCel);
   if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {

@@ -1,0 +1,90 @@
+// `npm run test:cel`: the differential test of podgate's CEL environment
+// against kube-apiserver 1.36's (k8s.io/apiserver's admission policy
+// compiler, built as a Go oracle: test/cel/build.sh). Every case of the
+// corpus (test/cel/cases.ts: fixed cases per library function and seeded
+// random inputs) is evaluated by both; they must agree on the value, or both
+// fail. Prints the agreement per function and every disagreement; exits 1 on
+// any disagreement, 2 on bad flags.
+import { spawnSync } from "node:child_process";
+import { isDeepStrictEqual } from "node:util";
+import { join } from "node:path";
+import { compileCel, toCel } from "../../webhooks/policy/cel.ts";
+import { authorizerFor } from "../../webhooks/policy/cel-lib/authz.ts";
+import { commandLine, usageError } from "../support/command-line.ts";
+import { runOracle } from "../support/oracle.ts";
+import { FIXED, generated, type CelCase } from "./cases.ts";
+import { encodeCel, type Tagged } from "./encode.ts";
+
+const REPO = new URL("../../", import.meta.url).pathname;
+const USAGE = `usage: npm run test:cel -- [--random N] [--seed S] [--fn NAME]
+Evaluates every fixed case of the corpus and N random cases (default 2000)
+for seed 1 and N for a rotating seed (printed; --seed or PODGATE_CEL_SEED
+replays one) in podgate's CEL environment and in kube-apiserver 1.36's.
+--fn keeps the cases of functions whose name contains NAME.
+Exits 1 on any disagreement, 2 on bad flags.`;
+const { values } = commandLine(USAGE, { options: { random: { type: "string" }, seed: { type: "string" }, fn: { type: "string" } } });
+const randomCount = Number(values.random ?? 2000);
+const seedText = values.seed ?? process.env["PODGATE_CEL_SEED"];
+const rotating = seedText === undefined ? Math.floor(Date.now() / 1000) % 1_000_000 : Number(seedText);
+if (!Number.isInteger(randomCount) || randomCount < 0 || !Number.isInteger(rotating) || rotating < 0) usageError("--random and --seed take non-negative integers", USAGE);
+
+const t0 = performance.now();
+const log = (line: string) => process.stderr.write(`[cel ${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}\n`);
+
+if (spawnSync(join(REPO, "test/cel/build.sh"), [], { stdio: ["ignore", "inherit", "inherit"] }).status !== 0) {
+  log("building the oracle failed (see above)");
+  process.exit(1);
+}
+const ORACLE = join(process.env["PODGATE_CEL_BIN"] ?? join(REPO, ".cache/cel"), "oracle");
+
+interface OracleResult {
+  readonly id: number;
+  readonly value?: Tagged;
+  readonly error?: string;
+  readonly stage?: string;
+}
+
+interface Outcome {
+  readonly value?: Tagged;
+  readonly error?: string;
+}
+
+function podgate(c: CelCase): Outcome {
+  try {
+    const program = compileCel(c.expr, "any");
+    const bindings = { object: toCel(c.vars?.object), params: toCel(c.vars?.params), authorizer: authorizerFor(c.authz) };
+    return { value: encodeCel(program.run(bindings)) };
+  } catch (error) {
+    return { error: (error as Error).message.split("\n")[0] };
+  }
+}
+
+/** Doubles agree when both are NaN or equal; everything else must be identical. */
+function agree(a: Outcome, b: Outcome): boolean {
+  if (a.error !== undefined || b.error !== undefined) return a.error !== undefined && b.error !== undefined;
+  return isDeepStrictEqual(a.value, b.value);
+}
+
+const cases = [...FIXED, ...[...new Set([1, rotating])].flatMap((seed) => generated(seed, randomCount))].filter((c) => !values.fn || c.fn.includes(values.fn));
+const results = await runOracle<OracleResult>(ORACLE, [], cases.map((c, id) => JSON.stringify({ id, expr: c.expr, vars: c.vars ?? {}, authz: c.authz })).join("\n") + "\n");
+if (results.length !== cases.length) throw new Error(`oracle answered ${results.length} of ${cases.length} cases`);
+
+const perFunction = new Map<string, { cases: number; disagree: number }>();
+const disagreements: string[] = [];
+for (const [i, c] of cases.entries()) {
+  const upstream = results[i]!;
+  const ours = podgate(c);
+  const counts = perFunction.get(c.fn) ?? { cases: 0, disagree: 0 };
+  perFunction.set(c.fn, counts);
+  counts.cases++;
+  if (agree(upstream, ours)) continue;
+  counts.disagree++;
+  const show = (o: Outcome) => (o.error !== undefined ? `error: ${o.error}` : JSON.stringify(o.value));
+  disagreements.push(`${c.fn}: ${c.expr}${c.vars ? `  vars ${JSON.stringify(c.vars)}` : ""}\n  upstream: ${show(upstream)}\n  podgate:  ${show(ours)}`);
+}
+
+for (const d of disagreements) console.log(`\nDISAGREEMENT ${d}`);
+console.log("\nfunction                          cases  disagree");
+for (const [fn, { cases: n, disagree }] of [...perFunction].sort()) console.log(`${fn.padEnd(32)} ${String(n).padStart(6)}  ${String(disagree).padStart(8)}`);
+console.log(`\ncel: ${disagreements.length} of ${cases.length} cases disagree (${FIXED.length} fixed; ${randomCount} random for seed 1 and for seed ${rotating}, PODGATE_CEL_SEED=${rotating} replays it); ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+process.exit(disagreements.length === 0 ? 0 : 1);
