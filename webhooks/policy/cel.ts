@@ -18,7 +18,7 @@ export type CelVariable = (typeof CEL_VARIABLES)[number];
  */
 export type CelBindings = Partial<Record<CelVariable, unknown>> & { readonly authorizer?: Authorizer; readonly [METER]?: CostMeter };
 
-const environment = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false });
+const environment = new Environment({ enableOptionalTypes: true });
 registerKubernetesLibraries(environment);
 for (const name of CEL_VARIABLES) environment.registerVariable(name, "dyn");
 environment.registerVariable("authorizer", AUTHORIZER_TYPE);

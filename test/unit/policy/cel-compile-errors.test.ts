@@ -19,8 +19,9 @@ test("an expression must have the type its field needs", () => {
 });
 
 test("unknown variables are rejected; VAP's variables are known", () => {
-  assert.throws(() => compileCel("authorizer.path('x')", "any"), /Unknown variable: authorizer/);
+  assert.throws(() => compileCel("principal.name == 'x'", "any"), /Unknown variable: principal/);
   for (const name of ["object", "oldObject", "request", "params", "namespaceObject", "variables"]) compileCel(`${name} == null`, "bool");
+  compileCel("authorizer.path('/healthz').check('get').allowed()", "bool");
 });
 
 test("variable references and params use are found in the expression", () => {

@@ -2,11 +2,17 @@
 // in its own module, registered on podgate's one CEL environment.
 import type { Environment } from "@marcbachmann/cel-js";
 import { registerAuthz } from "./authz.ts";
+import { registerLists } from "./lists.ts";
 import { registerNet } from "./net.ts";
 import { registerQuantity } from "./quantity.ts";
+import { registerSemver } from "./semver.ts";
+import { registerSets } from "./sets.ts";
 
 export function registerKubernetesLibraries(env: Environment): void {
   registerQuantity(env);
   registerNet(env);
+  registerSemver(env);
+  registerLists(env);
+  registerSets(env);
   registerAuthz(env);
 }

@@ -75,6 +75,10 @@ export class Quantity extends KubernetesValue {
     return a === b ? 0 : a < b ? -1 : 1;
   }
 
+  equals(other: Quantity): boolean {
+    return this.compare(other) === 0;
+  }
+
   /** AsInt64: only an int64 amount with no fraction that fits. */
   asInt64(): bigint | undefined {
     if (this.decimal || this.exponent < 0) return undefined;
@@ -308,5 +312,5 @@ export function registerQuantity(env: Environment): void {
   env.registerFunction(`${Q}.add(int): ${Q}`, (a: Quantity, n: bigint) => a.add(new Quantity(n, 0, false, "DecimalExponent")));
   env.registerFunction(`${Q}.sub(${Q}): ${Q}`, (a: Quantity, b: Quantity) => a.sub(b));
   env.registerFunction(`${Q}.sub(int): ${Q}`, (a: Quantity, n: bigint) => a.sub(new Quantity(n, 0, false, "DecimalExponent")));
-  env.registerOperator(`${Q} == ${Q}`, (a: Quantity, b: Quantity) => a.compare(b) === 0);
+  env.registerOperator(`${Q} == ${Q}`, (a: Quantity, b: Quantity) => a.equals(b));
 }

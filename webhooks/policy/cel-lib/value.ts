@@ -7,6 +7,8 @@ export abstract class KubernetesValue {
   abstract readonly celType: string;
   /** The string form Go's String() gives. */
   abstract toString(): string;
+  /** CEL's ==, called only with a value of the same class. */
+  abstract equals(other: KubernetesValue): boolean;
 }
 
 /** An evaluation error with the library's message. */
