@@ -2,6 +2,7 @@
 // in its own module, registered on podgate's one CEL environment.
 import type { Environment } from "@marcbachmann/cel-js";
 import { registerAuthz } from "./authz.ts";
+import { registerComprehensions } from "./comprehensions.ts";
 import { registerLists } from "./lists.ts";
 import { registerNet } from "./net.ts";
 import { registerQuantity } from "./quantity.ts";
@@ -14,5 +15,6 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerSemver(env);
   registerLists(env);
   registerSets(env);
+  registerComprehensions(env);
   registerAuthz(env);
 }
