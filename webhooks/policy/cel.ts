@@ -5,7 +5,7 @@
 import { Environment, type ASTNode, type ParseResult } from "@marcbachmann/cel-js";
 import { estimateCost, METER, type CostMeter } from "./cel-cost.ts";
 import { AUTHORIZER_TYPE, type Authorizer } from "./cel-lib/authz.ts";
-import { registerKubernetesLibraries } from "./cel-lib/index.ts";
+import { registerKubernetesLibraries, renameOverridden, withUserNames } from "./cel-lib/index.ts";
 import { KubernetesValue } from "./cel-lib/value.ts";
 
 /** The variables a policy expression may use, as in ValidatingAdmissionPolicy. */
@@ -87,7 +87,7 @@ function position(source: string, offset: number): { line: number; column: numbe
 
 function compileError(source: string, error: CelLibraryError): CelCompileError {
   const { line, column } = position(source, error.range?.start ?? 0);
-  return new CelCompileError((error.summary ?? error.message).split("\n")[0] ?? "invalid expression", line, column);
+  return new CelCompileError(withUserNames((error.summary ?? error.message).split("\n")[0] ?? "invalid expression"), line, column);
 }
 
 function walk(node: ASTNode, visit: (node: ASTNode) => void): void {
@@ -124,6 +124,7 @@ export function parseCel(source: string, expect: "bool" | "string" | "any" = "an
   } catch (error) {
     throw compileError(source, error as CelLibraryError);
   }
+  renameOverridden(parsed.ast);
   const checked = parsed.check();
   if (!checked.valid) throw compileError(source, checked.error ?? { message: "type error" });
   if (expect !== "any" && checked.type !== expect && checked.type !== "dyn") {
@@ -152,7 +153,7 @@ export function compileCel(source: string, expect: "bool" | "string" | "any"): C
 
 /** The first line of an evaluation error, without the library's source excerpt. */
 export function celErrorMessage(error: unknown): string {
-  if (error instanceof Error) return ((error as CelLibraryError).summary ?? error.message).split("\n")[0] ?? error.message;
+  if (error instanceof Error) return withUserNames(((error as CelLibraryError).summary ?? error.message).split("\n")[0] ?? error.message);
   return String(error);
 }
 

@@ -1,6 +1,6 @@
 // cel-go's ext.TwoVarComprehensions (kube-apiserver enables them for
 // admission policies): all, exists, existsOne, transformList, transformMap and
-// transformMapEntry with an index (list) or key (map) and a value,. Macros on cel-js's macro hooks: the variables are
+// transformMapEntry with an index (list) or key (map) and a value. Macros on cel-js's macro hooks: the variables are
 // bound through the same overlay contexts its own macros (cel.bind) use.
 import type { ASTNode, Environment } from "@marcbachmann/cel-js";
 import { celError } from "./value.ts";
@@ -50,7 +50,7 @@ function macro(kind: Kind) {
   return ({ args, receiver }: { args: ASTNode[]; receiver: ASTNode }) => {
     const names = args.slice(0, 2).map((a) => {
       if (a.op !== "id") throw celError(`${kind}() variable arguments must be names`);
-      return a.args as string;
+      return a.args;
     });
     if (names[0] === names[1]) throw celError(`${kind}() variables must be distinct: ${names[0]}`);
     const rest = args.slice(2);

@@ -4,7 +4,7 @@
 // sortBy), which kube-apiserver 1.36 enables for admission policies.
 import type { ASTNode, Environment } from "@marcbachmann/cel-js";
 import { Duration, UnsignedInt } from "@marcbachmann/cel-js/evaluator";
-import { celError, registerNamespace } from "./value.ts";
+import { celError, OVERRIDE_PREFIX, registerNamespace } from "./value.ts";
 import { celCompare, celEquals, celIncludes, celTypeOf, isComparable } from "./values.ts";
 
 const MAX_INT64 = (1n << 63n) - 1n;
@@ -92,7 +92,7 @@ interface MacroContext {
 function sortByMacro({ args, receiver }: { args: ASTNode[]; receiver: ASTNode }) {
   const variable = args[0]!;
   if (variable.op !== "id") throw celError("sortBy(var, keyExpr) requires a variable name");
-  const name = variable.args as string;
+  const name = variable.args;
   let bound: ReturnType<MacroContext["forkWithVariable"]> | undefined;
   return {
     typeCheck(checker: MacroChecker, _macro: unknown, ctx: MacroContext) {
@@ -115,8 +115,8 @@ export function registerLists(env: Environment): void {
   env.registerFunction("list<A>.sum(): A", sum);
   env.registerFunction("list<A>.min(): A", (l: unknown[]) => extreme(l, "min"));
   env.registerFunction("list<A>.max(): A", (l: unknown[]) => extreme(l, "max"));
-  env.registerFunction("list<A>.indexOf(A): int", (l: unknown[], v: unknown) => BigInt(l.findIndex((x) => celEquals(x, v))));
-  env.registerFunction("list<A>.lastIndexOf(A): int", (l: unknown[], v: unknown) => BigInt(l.findLastIndex((x) => celEquals(x, v))));
+  env.registerFunction(`list<A>.${OVERRIDE_PREFIX}indexOf(A): int`, (l: unknown[], v: unknown) => BigInt(l.findIndex((x) => celEquals(x, v))));
+  env.registerFunction(`list<A>.${OVERRIDE_PREFIX}lastIndexOf(A): int`, (l: unknown[], v: unknown) => BigInt(l.findLastIndex((x) => celEquals(x, v))));
   env.registerFunction("list<A>.slice(int, int): list<A>", slice);
   env.registerFunction("list.flatten(): list", (l: unknown[]) => flatten(l, 1n));
   env.registerFunction("list.flatten(int): list", flatten);

@@ -28,3 +28,9 @@ export function registerNamespace(env: Environment, name: string): string {
   env.registerConstant(name, typeName, new Namespace());
   return typeName;
 }
+
+/**
+ * Prefix of the functions that replace cel-js functions of the same name whose
+ * semantics differ from cel-go's; calls are renamed to them at compile time.
+ */
+export const OVERRIDE_PREFIX = "__k8s_";

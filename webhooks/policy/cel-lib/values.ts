@@ -92,7 +92,7 @@ export function celEquals(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) || Array.isArray(b)) {
     return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => celEquals(x, b[i]));
   }
-  if (a.constructor?.name === "Type" || b.constructor?.name === "Type") return a.constructor === b.constructor && String(a) === String(b);
+  if (a.constructor?.name === "Type" || b.constructor?.name === "Type") return a.constructor === b.constructor && (a as { name: string }).name === (b as { name: string }).name;
   const x = entriesOf(a);
   const y = entriesOf(b);
   return x.length === y.length && x.every(([k, v]) => y.some(([k2, v2]) => celEquals(k, k2) && celEquals(v, v2)));
