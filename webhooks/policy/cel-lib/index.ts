@@ -9,6 +9,7 @@ import { registerQuantity } from "./quantity.ts";
 import { registerSemver } from "./semver.ts";
 import { registerSets } from "./sets.ts";
 import { OVERRIDDEN, registerStrings } from "./strings.ts";
+import { registerURL } from "./url.ts";
 import { OVERRIDE_PREFIX } from "./value.ts";
 
 export function registerKubernetesLibraries(env: Environment): void {
@@ -19,6 +20,7 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerSets(env);
   registerComprehensions(env);
   registerStrings(env);
+  registerURL(env);
   registerAuthz(env);
 }
 

@@ -76,7 +76,7 @@ function parseIPv6(input: string): { bytes: Uint8Array; zone: string } {
 }
 
 /** netip.ParseAddr: 4 or 16 bytes and a zone. */
-function parseAddr(s: string): { bytes: Uint8Array; zone: string } {
+export function parseAddr(s: string): { bytes: Uint8Array; zone: string } {
   for (const c of s) {
     if (c === ".") {
       const bytes = new Uint8Array(4);
