@@ -3,6 +3,7 @@
 import type { ASTNode, Environment } from "@marcbachmann/cel-js";
 import { registerAuthz } from "./authz.ts";
 import { registerComprehensions } from "./comprehensions.ts";
+import { registerFormat } from "./format.ts";
 import { registerLists } from "./lists.ts";
 import { registerNet } from "./net.ts";
 import { registerQuantity } from "./quantity.ts";
@@ -21,6 +22,7 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerComprehensions(env);
   registerStrings(env);
   registerURL(env);
+  registerFormat(env);
   registerAuthz(env);
 }
 
