@@ -398,8 +398,25 @@ function word(rng: Rng): string {
   return Array.from({ length: int(rng, 0, 8) }, () => pick(rng, [...alphabet])).join("");
 }
 
+/** A random RE2 pattern from the features policies use (and some they should not: those must fail alike). */
+function regexText(rng: Rng, depth = 0): string {
+  const atoms = ["a", "b", "A", "é", "😀", ".", "\\d", "\\w", "\\s", "\\S", "\\b", "[a-c]", "[^a]", "[[:alpha:]]", "[[:^digit:]]", "\\pL", "\\p{Greek}", "^", "$", "\\A", "\\z", "\\.", "\\n", " ", "-", "[\\d-]", "(?i)", "(?s)", "(?m)", "(?U)", "\\Q.*\\E", "x{2}", "\\x41"];
+  let out = "";
+  for (let n = int(rng, 1, 4); n > 0; n--) {
+    let atom = depth < 2 && rng() < 0.15 ? `(${pick(rng, ["", "?:", "?P<g>", "?i:"])}${regexText(rng, depth + 1)}${rng() < 0.3 ? `|${regexText(rng, depth + 1)}` : ""})` : pick(rng, atoms);
+    if (rng() < 0.3 && !atom.startsWith("(?") && !["^", "$", "\\A", "\\z", "\\b"].includes(atom)) atom += pick(rng, ["*", "+", "?", "{1,2}", "*?", "+?", "??", "{0}", "{2,}"]);
+    out += atom;
+  }
+  return out;
+}
+
+function subjectText(rng: Rng): string {
+  return Array.from({ length: int(rng, 0, 10) }, () => pick(rng, ["a", "b", "A", "B", "é", "É", "😀", "1", "2", " ", "\n", ".", "x", "-", "_", "Ω", "\t"])).join("");
+}
+
 /** Random cases: one generator per function family, inputs passed as params. */
 const GENERATORS: readonly ((rng: Rng) => CelCase)[] = [
+  (rng) => ({ fn: "regex", expr: pick(rng, ["params.s.matches(params.re)", "params.s.find(params.re)", "params.s.findAll(params.re)", "params.s.findAll(params.re, 1)", "matches(params.s, params.re)"]), vars: { params: { s: subjectText(rng), re: regexText(rng) } } }),
   (rng) => ({ fn: "k8s.quantity", expr: pick(rng, ["isQuantity(params.a)", "quantity(params.a)", "quantity(params.a).isInteger()", "sign(quantity(params.a))", "quantity(params.a).asApproximateFloat()", "quantity(params.a).asInteger()"]), vars: { params: { a: quantityText(rng) } } }),
   (rng) => ({ fn: "k8s.quantity", expr: pick(rng, ["quantity(params.a).add(quantity(params.b))", "quantity(params.a).sub(quantity(params.b))", "quantity(params.a).compareTo(quantity(params.b))", "quantity(params.a).isLessThan(quantity(params.b))", "quantity(params.a).add(params.n)", "quantity(params.a).sub(params.n)"]), vars: { params: { a: quantityText(rng), b: quantityText(rng), n: int(rng, -5000, 5000) } } }),
   (rng) => ({ fn: "k8s.ip", expr: pick(rng, ["isIP(params.a)", "ip(params.a)", "ip(params.a).family()", "ip.isCanonical(params.a)", "ip(params.a).isLoopback()", "ip(params.a).isGlobalUnicast()", "ip(params.a).isLinkLocalUnicast()", "ip(params.a).isLinkLocalMulticast()", "ip(params.a).isUnspecified()", "string(ip(params.a))"]), vars: { params: { a: ipText(rng) } } }),

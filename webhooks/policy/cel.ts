@@ -5,7 +5,7 @@
 import { Environment, type ASTNode, type ParseResult } from "@marcbachmann/cel-js";
 import { estimateCost, METER, type CostMeter } from "./cel-cost.ts";
 import { AUTHORIZER_TYPE, type Authorizer } from "./cel-lib/authz.ts";
-import { registerKubernetesLibraries, renameOverridden, withUserNames } from "./cel-lib/index.ts";
+import { prepareCalls, registerKubernetesLibraries, withUserNames } from "./cel-lib/index.ts";
 import { KubernetesValue } from "./cel-lib/value.ts";
 
 /** The variables a policy expression may use, as in ValidatingAdmissionPolicy. */
@@ -121,10 +121,10 @@ export function parseCel(source: string, expect: "bool" | "string" | "any" = "an
   let parsed: ParseResult;
   try {
     parsed = environment.parse(source);
+    prepareCalls(parsed.ast);
   } catch (error) {
     throw compileError(source, error as CelLibraryError);
   }
-  renameOverridden(parsed.ast);
   const checked = parsed.check();
   if (!checked.valid) throw compileError(source, checked.error ?? { message: "type error" });
   if (expect !== "any" && checked.type !== expect && checked.type !== "dyn") {

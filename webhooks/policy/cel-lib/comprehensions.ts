@@ -3,21 +3,9 @@
 // transformMapEntry with an index (list) or key (map) and a value. Macros on cel-js's macro hooks: the variables are
 // bound through the same overlay contexts its own macros (cel.bind) use.
 import type { ASTNode, Environment } from "@marcbachmann/cel-js";
+import { variableName, type Checker, type Evaluator, type MacroCall, type Overlay } from "./macro.ts";
 import { celError } from "./value.ts";
 import { celEquals } from "./values.ts";
-
-interface Evaluator {
-  run(ast: ASTNode, ctx: unknown): unknown;
-}
-interface Checker {
-  check(ast: ASTNode, ctx: unknown): unknown;
-  getType(name: string): unknown;
-}
-interface Overlay {
-  forkWithVariable(name: string, type: unknown): Overlay;
-  reuse(parent: unknown): Overlay;
-  setIterValue(value: unknown, ev: Evaluator): Overlay;
-}
 
 type Kind = "all" | "exists" | "existsOne" | "transformList" | "transformMap" | "transformMapEntry";
 const RESULT_TYPE: Record<Kind, string> = { all: "bool", exists: "bool", existsOne: "bool", transformList: "list", transformMap: "map", transformMapEntry: "map" };
@@ -47,11 +35,8 @@ function entriesOfMapValue(value: unknown): [unknown, unknown][] {
  * transforms' four-argument forms), then the step expression.
  */
 function macro(kind: Kind) {
-  return ({ args, receiver }: { args: ASTNode[]; receiver: ASTNode }) => {
-    const names = args.slice(0, 2).map((a) => {
-      if (a.op !== "id") throw celError(`${kind}() variable arguments must be names`);
-      return a.args;
-    });
+  return ({ args, receiver }: MacroCall) => {
+    const names = args.slice(0, 2).map((a) => variableName(a, kind));
     if (names[0] === names[1]) throw celError(`${kind}() variables must be distinct: ${names[0]}`);
     const rest = args.slice(2);
     const [filter, step] = rest.length === 2 ? [rest[0], rest[1]!] : [undefined, rest[0]!];

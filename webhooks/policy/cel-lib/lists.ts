@@ -2,8 +2,9 @@
 // lists.go: isSorted, sum, min, max, indexOf, lastIndexOf) and cel-go's
 // ext.Lists version 3 (slice, flatten, lists.range, distinct, reverse, sort,
 // sortBy), which kube-apiserver 1.36 enables for admission policies.
-import type { ASTNode, Environment } from "@marcbachmann/cel-js";
+import type { Environment } from "@marcbachmann/cel-js";
 import { Duration, UnsignedInt } from "@marcbachmann/cel-js/evaluator";
+import { bindingMacro } from "./macro.ts";
 import { celError, OVERRIDE_PREFIX, registerNamespace } from "./value.ts";
 import { celCompare, celEquals, celIncludes, celTypeOf, isComparable } from "./values.ts";
 
@@ -77,38 +78,10 @@ function distinct(list: readonly unknown[]): unknown[] {
   return out;
 }
 
-interface MacroEvaluator {
-  run(ast: ASTNode, ctx: unknown): unknown;
-}
-interface MacroChecker {
-  check(ast: ASTNode, ctx: unknown): unknown;
-  getType(name: string): unknown;
-}
-interface MacroContext {
-  forkWithVariable(name: string, type: unknown): MacroContext & { reuse(parent: unknown): MacroContext & { setIterValue(v: unknown, ev: unknown): unknown } };
-}
-
-/** sortBy(e, key): evaluates the key expression per element with e bound, then sorts by the keys. */
-function sortByMacro({ args, receiver }: { args: ASTNode[]; receiver: ASTNode }) {
-  const variable = args[0]!;
-  if (variable.op !== "id") throw celError("sortBy(var, keyExpr) requires a variable name");
-  const name = variable.args;
-  let bound: ReturnType<MacroContext["forkWithVariable"]> | undefined;
-  return {
-    typeCheck(checker: MacroChecker, _macro: unknown, ctx: MacroContext) {
-      checker.check(receiver, ctx);
-      bound = ctx.forkWithVariable(name, checker.getType("dyn"));
-      checker.check(args[1]!, bound);
-      return checker.getType("list");
-    },
-    evaluate(ev: MacroEvaluator, _macro: unknown, ctx: unknown) {
-      const list = ev.run(receiver, ctx);
-      if (!Array.isArray(list)) throw celError("sortBy() applies to lists");
-      const keys = list.map((item) => ev.run(args[1]!, bound!.reuse(ctx).setIterValue(item, ev)));
-      return sortByKeys(list, keys);
-    },
-  };
-}
+const sortBy = bindingMacro("sortBy", "list", (list, keyOf) => {
+  if (!Array.isArray(list)) throw celError("sortBy() applies to lists");
+  return sortByKeys(list, list.map(keyOf));
+});
 
 export function registerLists(env: Environment): void {
   env.registerFunction("list<A>.isSorted(): bool", isSorted);
@@ -124,5 +97,5 @@ export function registerLists(env: Environment): void {
   env.registerFunction("list<A>.distinct(): list<A>", distinct);
   env.registerFunction("list<A>.reverse(): list<A>", (l: unknown[]) => [...l].reverse());
   env.registerFunction("list<A>.sort(): list<A>", (l: unknown[]) => sortByKeys(l, l));
-  env.registerFunction("list.sortBy(ast, ast): list", sortByMacro);
+  env.registerFunction("list.sortBy(ast, ast): list", sortBy);
 }

@@ -4,8 +4,9 @@
 // string() of a double printed as Go prints it. Where cel-js has a function
 // of the same name with other semantics, ours is registered under an internal
 // name that compile-time renaming points calls to (cel-lib/index.ts).
-import type { ASTNode, Environment } from "@marcbachmann/cel-js";
+import type { Environment } from "@marcbachmann/cel-js";
 import { Duration, UnsignedInt } from "@marcbachmann/cel-js/evaluator";
+import type { Checker, Evaluator, MacroCall } from "./macro.ts";
 import { celError, KubernetesValue, OVERRIDE_PREFIX, registerNamespace } from "./value.ts";
 import { celCompare, celTypeOf } from "./values.ts";
 
@@ -281,19 +282,11 @@ function format(template: string, args: readonly unknown[]): string {
   return out;
 }
 
-interface Evaluator {
-  run(ast: ASTNode, ctx: unknown): unknown;
-}
-interface Checker {
-  check(ast: ASTNode, ctx: unknown): unknown;
-  getType(name: string): unknown;
-}
-
 /**
  * format's argument list is exempt from the homogeneous-literal rule (cel-go
  * exempts it): a literal list is checked and evaluated element by element.
  */
-function formatMacro({ args, receiver }: { args: ASTNode[]; receiver: ASTNode }) {
+function formatMacro({ args, receiver }: MacroCall) {
   const list = args[0]!;
   const elements = list.op === "list" ? (list.args) : undefined;
   return {
@@ -339,4 +332,4 @@ export function registerStrings(env: Environment): void {
 }
 
 /** Methods and functions whose calls compile to ours (same name in cel-js, other semantics). */
-export const OVERRIDDEN = new Set(["indexOf", "lastIndexOf", "lowerAscii", "upperAscii", "split", "substring", "trim", "string"]);
+export const OVERRIDDEN = new Set(["indexOf", "lastIndexOf", "lowerAscii", "upperAscii", "split", "substring", "trim", "string", "matches"]);
