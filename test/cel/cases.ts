@@ -10,6 +10,8 @@ export interface CelCase {
   readonly expr: string;
   readonly vars?: { readonly object?: unknown; readonly params?: unknown };
   readonly authz?: AuthzFixture;
+  /** A known difference podgate cannot close, and why; the run lists it and fails if it starts agreeing. */
+  readonly gap?: string;
 }
 
 const each = (fn: string, exprs: readonly string[]): CelCase[] => exprs.map((expr) => ({ fn, expr }));
@@ -279,10 +281,12 @@ export const FIXED: readonly CelCase[] = [
     "[1, 2][?1].value()",
     "[1, 2][?5].hasValue()",
     "{'a': {'b': 1}}.?a.?b.orValue(0)",
-    "{?'a': optional.of(1), ?'b': optional.none()}",
-    "[?optional.of(1), ?optional.none(), 2]",
     "optional.none().value()",
   ]),
+  // Syntax cel-js's parser lacks.
+  { fn: "optional", expr: "{?'a': optional.of(1), ?'b': optional.none()}", gap: "cel-js cannot parse optional map entries ({?k: v}): podgate refuses the expression at load" },
+  { fn: "optional", expr: "[?optional.of(1), ?optional.none(), 2]", gap: "cel-js cannot parse optional list elements ([?x]): podgate refuses the expression at load" },
+  { fn: "core", expr: "has({'a': 1}.a)", gap: "cel-js's has() takes only a field path rooted at a variable: podgate refuses the expression at load" },
   // jsonpatch (mutating policies' environment only: the validating one must refuse it)
   ...each("k8s.jsonpatch", ["jsonpatch.escapeKey('a/b~c')"]),
   // Cross-type numeric comparison and core semantics both sides must keep
@@ -302,6 +306,33 @@ export const FIXED: readonly CelCase[] = [
     "int(1e19)",
     "uint(-1)",
     "int('0x10')",
+    "int(' 1')",
+    "int('-9223372036854775808')",
+    "int('9223372036854775808')",
+    "int(-9223372036854775808.0)",
+    "int(9223372036854774784.0)",
+    "int(-1.9)",
+    "int(1u)",
+    "int(18446744073709551615u)",
+    "int(timestamp('2024-01-01T00:00:00Z'))",
+    "double('0x1p-2')",
+    "double('inf')",
+    "double('-Infinity')",
+    "double('1_000')",
+    "double('1__0')",
+    "double('_1')",
+    "double('1e1_0')",
+    "double('.5')",
+    "double('5.')",
+    "double(' 1')",
+    "double('NaN') == double('NaN')",
+    "double(18446744073709551615u)",
+    "uint(1.5)",
+    "uint('18446744073709551616')",
+    "string(b'\\xff')",
+    "string(timestamp('2024-01-01T00:00:00.5Z'))",
+    "string(duration('1.5s'))",
+    "string(duration('-90m'))",
     "double('1e400')",
     "string(1.5)",
     "string(1e21)",
@@ -320,7 +351,6 @@ export const FIXED: readonly CelCase[] = [
     "type(quantity('1')) == type(quantity('2'))",
     "dyn(1) in [1.0]",
     "'a' in {'a': 1}",
-    "has({'a': 1}.a)",
     "{'a': 1}.b",
     "[1, 2, 3].map(x, x * 2).filter(x, x > 2)",
     "[1, 2, 3].exists(x, x / 0 == 1)",

@@ -81,8 +81,12 @@ function labelValue(value: string): string[] {
   return errs;
 }
 
-/** maskTrailingDash, as apimachinery writes it (it drops the character before the dash too). */
-const maskTrailingDash = (name: string) => (name.length > 1 && name.endsWith("-") ? `${name.slice(0, -2)}a` : name);
+/** maskTrailingDash, as apimachinery writes it: on bytes, dropping the byte before the dash too. */
+function maskTrailingDash(name: string): string {
+  const bytes = Buffer.from(name);
+  if (bytes.length <= 1 || !name.endsWith("-")) return name;
+  return `${bytes.subarray(0, bytes.length - 2).toString("utf8")}a`;
+}
 
 /** time.Parse("2006-01-02", s). */
 function isDate(s: string): boolean {

@@ -3,6 +3,7 @@
 import type { ASTNode, Environment } from "@marcbachmann/cel-js";
 import { registerAuthz } from "./authz.ts";
 import { registerComprehensions } from "./comprehensions.ts";
+import { registerConversions } from "./conversions.ts";
 import { registerFormat } from "./format.ts";
 import { registerLists } from "./lists.ts";
 import { registerNet } from "./net.ts";
@@ -12,9 +13,9 @@ import { PATTERN_FUNCTIONS, registerRegex } from "./regex.ts";
 import { registerQuantity } from "./quantity.ts";
 import { registerSemver } from "./semver.ts";
 import { registerSets } from "./sets.ts";
-import { OVERRIDDEN, registerStrings } from "./strings.ts";
+import { registerStrings } from "./strings.ts";
 import { registerURL } from "./url.ts";
-import { OVERRIDE_PREFIX } from "./value.ts";
+import { celError, OVERRIDE_PREFIX } from "./value.ts";
 
 export function registerKubernetesLibraries(env: Environment): void {
   registerQuantity(env);
@@ -28,8 +29,12 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerFormat(env);
   registerOptional(env);
   registerRegex(env);
+  registerConversions(env);
   registerAuthz(env);
 }
+
+/** Functions and methods whose calls compile to the libraries' own: cel-js has them with other semantics. */
+const OVERRIDDEN = new Set(["indexOf", "lastIndexOf", "lowerAscii", "upperAscii", "split", "substring", "trim", "string", "matches", "int", "double"]);
 
 const isNode = (value: unknown): value is ASTNode => typeof value === "object" && value !== null && "op" in value && "args" in value;
 
@@ -49,6 +54,10 @@ function checkLiteralPattern(name: string, callArgs: unknown): void {
 export function prepareCalls(node: ASTNode): void {
   const args: unknown = node.args;
   if ((node.op === "call" || node.op === "rcall") && Array.isArray(args) && typeof args[0] === "string") {
+    // cel-js has cel.bind; kube-apiserver's environment does not, so a policy using it would not run natively.
+    if (node.op === "rcall" && args[0] === "bind" && isNode(args[1]) && args[1].op === "id" && args[1].args === "cel") {
+      throw celError("undeclared reference to 'cel': cel.bind is not in kube-apiserver's CEL environment");
+    }
     checkLiteralPattern(args[0], node.op === "call" ? args[1] : args[2]);
     if (OVERRIDDEN.has(args[0])) args[0] = `${OVERRIDE_PREFIX}${args[0]}`;
   }

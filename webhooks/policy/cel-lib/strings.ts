@@ -331,5 +331,3 @@ export function registerStrings(env: Environment): void {
   env.registerFunction(`${o}string(dyn): string`, toStringValue);
 }
 
-/** Methods and functions whose calls compile to ours (same name in cel-js, other semantics). */
-export const OVERRIDDEN = new Set(["indexOf", "lastIndexOf", "lowerAscii", "upperAscii", "split", "substring", "trim", "string", "matches"]);
