@@ -8,6 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { isDeepStrictEqual } from "node:util";
 import { join } from "node:path";
+import { CostMeter, METER } from "../../webhooks/policy/cel-cost.ts";
 import { compileCel, toCel } from "../../webhooks/policy/cel.ts";
 import { authorizerFor } from "../../webhooks/policy/cel-lib/authz.ts";
 import { commandLine, usageError } from "../support/command-line.ts";
@@ -52,7 +53,8 @@ interface Outcome {
 function podgate(c: CelCase): Outcome {
   try {
     const program = compileCel(c.expr, "any");
-    const bindings = { object: toCel(c.vars?.object), params: toCel(c.vars?.params), authorizer: authorizerFor(c.authz) };
+    // Metered as in a review, so the cost limits are part of what must agree.
+    const bindings = { object: toCel(c.vars?.object), params: toCel(c.vars?.params), authorizer: authorizerFor(c.authz), [METER]: new CostMeter() };
     return { value: encodeCel(program.run(bindings)) };
   } catch (error) {
     return { error: (error as Error).message.split("\n")[0] };

@@ -52,7 +52,8 @@ export class CostMeter {
   }
 }
 
-const MACROS = new Set(["all", "exists", "exists_one", "map", "filter"]);
+/** Macros that evaluate their body once per element (two-variable comprehensions bind two names). */
+const MACROS = new Set(["all", "exists", "exists_one", "existsOne", "map", "filter", "transformList", "transformMap", "transformMapEntry", "sortBy"]);
 
 /** Node count of an AST: what one evaluation of it costs, loops aside. */
 export function nodeCount(node: ASTNode): number {
@@ -114,8 +115,8 @@ function estimate(node: ASTNode, elements: ReadonlySet<string>, params: unknown)
   if (node.op === "rcall") {
     const [name, receiver, args] = node.args;
     if (MACROS.has(name) && args[0]?.op === "id") {
-      const variable = args[0].args;
-      const inner = new Set(elements).add(variable);
+      const inner = new Set(elements);
+      for (const arg of args) if (arg.op === "id") inner.add(arg.args);
       const body = args.slice(1).reduce((sum, arg) => sum + estimate(arg, inner, params), 0);
       return 1 + estimate(receiver, elements, params) + listLength(receiver, elements, params) * (1 + body);
     }
