@@ -6,28 +6,31 @@
 // fail. Prints the agreement per function and every disagreement; exits 1 on
 // any disagreement, 2 on bad flags.
 import { spawnSync } from "node:child_process";
-import { isDeepStrictEqual } from "node:util";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CostMeter, METER } from "../../webhooks/policy/cel-cost.ts";
-import { compileCel, toCel } from "../../webhooks/policy/cel.ts";
-import { authorizerFor } from "../../webhooks/policy/cel-lib/authz.ts";
 import { commandLine, usageError } from "../support/command-line.ts";
 import { runOracle } from "../support/oracle.ts";
-import { FIXED, generated, type CelCase } from "./cases.ts";
-import { encodeCel, type Tagged } from "./encode.ts";
+import { FIXED, generated } from "./cases.ts";
+import type { Tagged } from "./encode.ts";
+import { agree, podgate, type Outcome } from "./evaluate.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
-const USAGE = `usage: npm run test:cel -- [--random N] [--seed S] [--fn NAME]
+const GOLDEN = join(REPO, "test/fixtures/policy/cel-upstream.json");
+const USAGE = `usage: npm run test:cel -- [--random N] [--seed S] [--fn NAME] [--write-golden]
 Evaluates every fixed case of the corpus and N random cases (default 2000)
 for seed 1 and N for a rotating seed (printed; --seed or PODGATE_CEL_SEED
 replays one) in podgate's CEL environment and in kube-apiserver 1.36's.
 --fn keeps the cases of functions whose name contains NAME.
+--write-golden records the oracle's outcomes of the fixed cases in
+test/fixtures/policy/cel-upstream.json, which the unit tests compare podgate
+with when Go is not at hand.
 Exits 1 on any disagreement, 2 on bad flags.`;
-const { values } = commandLine(USAGE, { options: { random: { type: "string" }, seed: { type: "string" }, fn: { type: "string" } } });
+const { values } = commandLine(USAGE, { options: { random: { type: "string" }, seed: { type: "string" }, fn: { type: "string" }, "write-golden": { type: "boolean" } } });
 const randomCount = Number(values.random ?? 2000);
 const seedText = values.seed ?? process.env["PODGATE_CEL_SEED"];
 const rotating = seedText === undefined ? Math.floor(Date.now() / 1000) % 1_000_000 : Number(seedText);
 if (!Number.isInteger(randomCount) || randomCount < 0 || !Number.isInteger(rotating) || rotating < 0) usageError("--random and --seed take non-negative integers", USAGE);
+if (values["write-golden"] && values.fn) usageError("--write-golden records every fixed case: leave out --fn", USAGE);
 
 const t0 = performance.now();
 const log = (line: string) => process.stderr.write(`[cel ${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}\n`);
@@ -45,31 +48,19 @@ interface OracleResult {
   readonly stage?: string;
 }
 
-interface Outcome {
-  readonly value?: Tagged;
-  readonly error?: string;
-}
-
-function podgate(c: CelCase): Outcome {
-  try {
-    const program = compileCel(c.expr, "any");
-    // Metered as in a review, so the cost limits are part of what must agree.
-    const bindings = { object: toCel(c.vars?.object), params: toCel(c.vars?.params), authorizer: authorizerFor(c.authz), [METER]: new CostMeter() };
-    return { value: encodeCel(program.run(bindings)) };
-  } catch (error) {
-    return { error: (error as Error).message.split("\n")[0] };
-  }
-}
-
-/** Doubles agree when both are NaN or equal; everything else must be identical. */
-function agree(a: Outcome, b: Outcome): boolean {
-  if (a.error !== undefined || b.error !== undefined) return a.error !== undefined && b.error !== undefined;
-  return isDeepStrictEqual(a.value, b.value);
-}
-
 const cases = [...FIXED, ...[...new Set([1, rotating])].flatMap((seed) => generated(seed, randomCount))].filter((c) => !values.fn || c.fn.includes(values.fn));
 const results = await runOracle<OracleResult>(ORACLE, [], cases.map((c, id) => JSON.stringify({ id, expr: c.expr, vars: c.vars ?? {}, authz: c.authz })).join("\n") + "\n");
 if (results.length !== cases.length) throw new Error(`oracle answered ${results.length} of ${cases.length} cases`);
+
+if (values["write-golden"]) {
+  // The fixed cases come first in `cases`.
+  const golden = FIXED.map((c, i) => {
+    const upstream = results[i]!;
+    return JSON.stringify({ fn: c.fn, expr: c.expr, ...(upstream.error !== undefined ? { error: upstream.error.split("\n")[0] } : { value: upstream.value }) });
+  });
+  writeFileSync(GOLDEN, `[\n${golden.join(",\n")}\n]\n`);
+  log(`wrote ${golden.length} upstream outcomes to ${GOLDEN}`);
+}
 
 const perFunction = new Map<string, { cases: number; disagree: number }>();
 const disagreements: string[] = [];

@@ -2,6 +2,7 @@
 // parsed and type-checked here, and every problem is reported with its field path.
 import { celErrorMessage, compileCel, fromCel, toCel, type CelBindings, type CelProgram } from "./cel.ts";
 import { ASSUMED_LIST_LENGTH, METER, PER_EXPRESSION_LIMIT } from "./cel-cost.ts";
+import { authorizerFor } from "./cel-lib/authz.ts";
 import { matchesConstraints, labelsOf } from "./match.ts";
 import { ReviewState, type Policy, type PolicyInput, type PolicyOverrides, type Verdict, type Violation } from "./policy.ts";
 import { paramsProblems, paramsSchemaOf } from "./params.ts";
@@ -126,7 +127,14 @@ class RequestState {
   get shared(): Omit<CelBindings, "params" | "variables"> {
     if (this.#shared) return this.#shared;
     const { object, oldObject, ...request } = this.input.request;
-    return (this.#shared = { object: toCel(object ?? null), oldObject: toCel(oldObject ?? null), request: toCel(request), namespaceObject: toCel(this.input.namespaceObject ?? null) });
+    const authorizer = authorizerFor(this.input.authorizer, { name: request.userInfo?.username, groups: request.userInfo?.groups }, {
+      group: request.resource.group,
+      resource: request.resource.resource,
+      subresource: request.subResource ?? "",
+      namespace: request.namespace ?? "",
+      name: request.name ?? "",
+    });
+    return (this.#shared = { object: toCel(object ?? null), oldObject: toCel(oldObject ?? null), request: toCel(request), namespaceObject: toCel(this.input.namespaceObject ?? null), authorizer });
   }
 }
 

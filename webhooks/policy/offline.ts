@@ -2,6 +2,7 @@
 // and `podgate test` share.
 import type { KubeObject, Operation } from "../../src/admission/review.ts";
 import { judging } from "./autogen.ts";
+import type { AuthzFixture } from "./cel-lib/authz.ts";
 import { evaluateAll, type PolicyOutcome } from "./decide.ts";
 import type { Policy, Verdict } from "./policy.ts";
 import { targetsOf, type Target } from "./workload.ts";
@@ -42,7 +43,8 @@ export function unlabelledNamespace(name: string): KubeObject {
   return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { "kubernetes.io/metadata.name": name } } };
 }
 
-export function evaluateManifests(policies: readonly Policy[], manifests: readonly KubeObject[], operation: Operation = "CREATE"): TargetResult[] {
+/** `authorizer` answers the policies' authorizer checks (offline there is no cluster to ask). */
+export function evaluateManifests(policies: readonly Policy[], manifests: readonly KubeObject[], operation: Operation = "CREATE", authorizer?: AuthzFixture): TargetResult[] {
   const namespaces = namespaceIndex(manifests);
   return manifests.flatMap((manifest) =>
     targetsOf(manifest, operation).map((target) => {
@@ -50,7 +52,7 @@ export function evaluateManifests(policies: readonly Policy[], manifests: readon
       const known = ns === undefined ? undefined : namespaces.get(ns);
       // Cluster-scoped: no namespace (null).
       const namespaceObject = ns === undefined ? null : (known ?? unlabelledNamespace(ns));
-      const outcomes = evaluateAll(judging(policies, target), { request: target.request, namespaceObject });
+      const outcomes = evaluateAll(judging(policies, target), { request: target.request, namespaceObject, authorizer });
       return { target, outcomes, ...(ns !== undefined && !known ? { unknownNamespace: ns } : {}) };
     }),
   );

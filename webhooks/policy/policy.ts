@@ -3,6 +3,7 @@
 import type { FailurePolicy } from "../../src/admission/handler.ts";
 import type { AdmissionRequest, KubeObject } from "../../src/admission/review.ts";
 import { CostMeter } from "./cel-cost.ts";
+import type { AuthzFixture } from "./cel-lib/authz.ts";
 import type { MatchConstraints, PolicyDocument, Reason, ValidationAction } from "./schema.ts";
 
 export interface Violation {
@@ -16,6 +17,8 @@ export interface PolicyInput {
   readonly request: AdmissionRequest;
   /** The request's Namespace object; null for cluster-scoped requests, undefined when unknown. */
   readonly namespaceObject?: KubeObject | null;
+  /** Answers for `authorizer` checks (offline tests); without one, checks fail with a message saying why. */
+  readonly authorizer?: AuthzFixture | undefined;
 }
 
 export type Verdict =

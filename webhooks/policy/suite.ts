@@ -4,6 +4,7 @@ import { readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { describeIssue } from "../../src/issues.ts";
+import { authzFixture } from "./cel-lib/authz.ts";
 import { PolicyError } from "./declarative.ts";
 import { loadPolicyFiles, loadPolicyModules, readYamlDocuments, assertUniqueNames, loadLibrary } from "./load.ts";
 import { evaluateManifests, flattenManifests, messagesOf, unknownNamespacesNote, worst } from "./offline.ts";
@@ -30,6 +31,8 @@ export const suiteDocument = z.strictObject({
   modules: z.array(z.string().min(1)).default([]),
   resources: z.array(z.string().min(1)).min(1),
   operation: z.enum(["CREATE", "UPDATE", "DELETE", "CONNECT"]).default("CREATE"),
+  /** Answers for the policies' `authorizer` checks: who asks (default: the request's user) and rules. */
+  authorizer: authzFixture.optional(),
   results: z.array(expectation).min(1),
 });
 export type SuiteDocument = z.infer<typeof suiteDocument>;
@@ -83,7 +86,7 @@ export function runSuite(file: string): SuiteResult {
     ];
     assertUniqueNames(policies);
     const manifests = flattenManifests(suite.resources.map(here).flatMap((p) => readYamlDocuments(p)));
-    const results = evaluateManifests(policies, manifests, suite.operation);
+    const results = evaluateManifests(policies, manifests, suite.operation, suite.authorizer);
     const known = new Set(policies.map((p) => p.name));
     const names = new Set(results.map((r) => r.target.name));
     const cases = suite.results.flatMap((e) =>

@@ -21,10 +21,14 @@ const rule = z.strictObject({
   reason: z.string().default(""),
 });
 
-/** Who asks, and rules that answer: the first rule whose set fields all match ("*" matches anything) decides; none is NoOpinion. */
+/**
+ * Rules that answer authorizer checks offline: the first rule whose set fields
+ * all match ("*" matches anything) decides; none is NoOpinion. `user` and
+ * `groups` name who asks when there is no request to take them from.
+ */
 export const authzFixture = z.strictObject({
-  user: z.string().default(""),
-  groups: z.array(z.string()).default([]),
+  user: z.string().optional(),
+  groups: z.array(z.string()).optional(),
   rules: z.array(rule).default([]),
 });
 export type AuthzFixture = z.input<typeof authzFixture>;
@@ -85,10 +89,22 @@ function answerFrom(fixture: Fixture | undefined): Answer {
 export class Authorizer {
   readonly user: User;
   readonly answer: Answer;
-  constructor(user: User, answer: Answer) {
+  /** `authorizer.requestResource`: a check of the request's own resource, when there is a request. */
+  readonly requestResource: ResourceCheck | undefined;
+  constructor(user: User, answer: Answer, request?: RequestResource) {
     this.user = user;
     this.answer = answer;
+    this.requestResource = request && new ResourceCheck(new GroupCheck(this, request.group), request.resource, { subresource: request.subresource, namespace: request.namespace, name: request.name });
   }
+}
+
+/** The resource a request acts on, as authorizer.requestResource checks it. */
+export interface RequestResource {
+  readonly group: string;
+  readonly resource: string;
+  readonly subresource: string;
+  readonly namespace: string;
+  readonly name: string;
 }
 
 export class PathCheck {
@@ -127,10 +143,13 @@ export class ResourceCheck {
   }
 }
 
-/** The `authorizer` variable: answers from the fixture, or refuses every check when there is none. */
-export function authorizerFor(fixture: AuthzFixture | undefined): Authorizer {
+/**
+ * The `authorizer` variable: asks as the fixture's user, else the request's;
+ * answers from the fixture, or refuses every check when there is none.
+ */
+export function authorizerFor(fixture: AuthzFixture | undefined, requester: Partial<User> = {}, request?: RequestResource): Authorizer {
   const parsed = fixture === undefined ? undefined : authzFixture.parse(fixture);
-  return new Authorizer({ name: parsed?.user ?? "", groups: parsed?.groups ?? [] }, answerFrom(parsed));
+  return new Authorizer({ name: parsed?.user ?? requester.name ?? "", groups: parsed?.groups ?? requester.groups ?? [] }, answerFrom(parsed), request);
 }
 
 const A = "kubernetes.authorization.Authorizer";
