@@ -5,7 +5,7 @@
 import { Environment, type ASTNode, type ParseResult } from "@marcbachmann/cel-js";
 import { estimateCost, METER, type CostMeter } from "./cel-cost.ts";
 import { AUTHORIZER_TYPE, type Authorizer } from "./cel-lib/authz.ts";
-import { callCost, isCostedCall } from "./cel-lib/cost.ts";
+import { meterCalls } from "./cel-lib/cost.ts";
 import { prepareCalls, registerKubernetesLibraries, withUserNames } from "./cel-lib/index.ts";
 import { KubernetesValue } from "./cel-lib/value.ts";
 
@@ -28,24 +28,13 @@ meterInterpreter();
 /**
  * cel-js evaluates every child node through its evaluator's run(): the
  * environment's one evaluator gets a run() that first charges a unit to the
- * meter in the bindings it is evaluating, and for a library call that walks
- * strings or lists (cel-lib/cost.ts) evaluates the arguments itself and
- * charges their work before the call runs. (cel-js has no cost hook; the
- * evaluator is reached by evaluating a probe expression whose root node hands it over.)
+ * meter in the bindings it is evaluating. (cel-js has no cost hook; the
+ * evaluator is reached by evaluating a probe expression whose root node hands
+ * it over.) Library calls are charged their work by their own nodes (meterCalls).
  */
 function meterInterpreter(): void {
-  interface Context {
-    getValue(key: PropertyKey): unknown;
-  }
   interface Evaluator {
-    run(ast: ASTNode, context: Context): unknown;
-  }
-  /** A checked call node as cel-js keeps it: its argument nodes and the dispatcher it evaluates them with. */
-  interface CallNode {
-    readonly op: "call" | "rcall";
-    readonly args: unknown[];
-    readonly receiverWithArgs?: ASTNode[];
-    handle(values: unknown[], a: unknown, b: unknown): unknown;
+    run(ast: ASTNode, context: { getValue(key: PropertyKey): unknown }): unknown;
   }
   const probe = environment.parse("true");
   let evaluator: Evaluator | undefined;
@@ -57,17 +46,10 @@ function meterInterpreter(): void {
   });
   probe({});
   if (!evaluator) throw new Error("cel-js did not hand over its evaluator: the cost meter cannot be installed");
-  const ev = evaluator;
-  const run = ev.run.bind(ev);
-  ev.run = (ast, context) => {
-    const meter = context.getValue(METER) as CostMeter | undefined;
-    meter?.charge(1);
-    const call = ast as unknown as CallNode;
-    if (!meter || !isChargedCall(ast)) return run(ast, context);
-    const argNodes = ast.op === "rcall" ? call.receiverWithArgs! : (call.args[1] as ASTNode[]);
-    const values = argNodes.map((node) => ev.run(node, context));
-    meter.charge(callCost(call.args[0] as string, values));
-    return ast.op === "rcall" ? call.handle(values, ev, ast) : call.handle(values, ast, ev);
+  const run = evaluator.run.bind(evaluator);
+  evaluator.run = (ast, context) => {
+    (context.getValue(METER) as CostMeter | undefined)?.charge(1);
+    return run(ast, context);
   };
 }
 
@@ -105,15 +87,9 @@ function position(source: string, offset: number): { line: number; column: numbe
   return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
 
-/** `offset`: characters the compiled text has before the source (see parseCel). */
-function compileError(source: string, error: CelLibraryError, offset = 0): CelCompileError {
-  const { line, column } = position(source, Math.min(Math.max((error.range?.start ?? 0) - offset, 0), source.length));
+function compileError(source: string, error: CelLibraryError): CelCompileError {
+  const { line, column } = position(source, error.range?.start ?? 0);
   return new CelCompileError(withUserNames((error.summary ?? error.message).split("\n")[0] ?? "invalid expression"), line, column);
-}
-
-function isChargedCall(node: ASTNode): boolean {
-  const meta = (node as unknown as { meta: { macro?: unknown; alternate?: unknown } }).meta;
-  return (node.op === "call" || node.op === "rcall") && !meta.macro && !meta.alternate && isCostedCall((node.args as unknown[])[0] as string);
 }
 
 function walk(node: ASTNode, visit: (node: ASTNode) => void): void {
@@ -145,22 +121,15 @@ function references(ast: ASTNode) {
  */
 export function parseCel(source: string, expect: "bool" | "string" | "any" = "any"): ParseResult {
   let parsed: ParseResult;
-  let offset = 0;
   try {
     parsed = environment.parse(source);
     prepareCalls(parsed.ast);
-    // cel-js evaluates the root node without its evaluator's run(), where the meter charges a call's
-    // work: a root library call is compiled as [source][0] so that it is a child too.
-    if (isChargedCall(parsed.ast)) {
-      offset = 1;
-      parsed = environment.parse(`[${source}\n][0]`);
-      prepareCalls(parsed.ast);
-    }
   } catch (error) {
-    throw compileError(source, error as CelLibraryError, offset);
+    throw compileError(source, error as CelLibraryError);
   }
   const checked = parsed.check();
-  if (!checked.valid) throw compileError(source, checked.error ?? { message: "type error" }, offset);
+  if (!checked.valid) throw compileError(source, checked.error ?? { message: "type error" });
+  meterCalls(parsed.ast);
   if (expect !== "any" && checked.type !== expect && checked.type !== "dyn") {
     throw new CelCompileError(`expression must evaluate to ${expect}, but it is ${checked.type}`, 1, 1);
   }

@@ -2,7 +2,10 @@
 // units, from its argument values: work proportional to the strings and lists
 // it walks, in cel-go's spirit (a tenth of a unit per character, one per list
 // element compared). Charged before the call runs, so an expression cannot
-// make podgate sort, search or allocate past its budget.
+// make podgate sort, search or allocate past its budget (a root call included:
+// cel-js evaluates the root without its evaluator's run()).
+import type { ASTNode } from "@marcbachmann/cel-js";
+import { METER, type CostMeter } from "../cel-cost.ts";
 import { OVERRIDE_PREFIX } from "./value.ts";
 
 const chars = (v: unknown): number => (typeof v === "string" ? v.length : 0);
@@ -31,11 +34,43 @@ const COSTS = new Map<string, (values: readonly unknown[]) => number>([
   ...["flatten", "reverse", "slice", "sum", "min", "max", "isSorted", "unwrapOpt", "unwrap", "first", "last"].map((name) => [name, listWork] as const),
 ]);
 
-/** The extra units a call of `name` (as compiled, perhaps renamed) costs on these argument values (receiver first). */
-export function callCost(name: string, values: readonly unknown[]): number {
-  const cost = COSTS.get(name.startsWith(OVERRIDE_PREFIX) ? name.slice(OVERRIDE_PREFIX.length) : name);
-  return cost ? cost(values) : 0;
+/** A checked call node as cel-js keeps it: its argument nodes and the dispatcher it evaluates them with. */
+interface CallNode {
+  readonly op: "call" | "rcall";
+  readonly args: unknown[];
+  readonly receiverWithArgs?: ASTNode[];
+  readonly meta: { readonly macro?: unknown; readonly alternate?: unknown };
+  evaluate: (ev: Evaluator, ast: CallNode, ctx: Context) => unknown;
+  handle(values: unknown[], a: unknown, b: unknown): unknown;
+}
+interface Evaluator {
+  run(ast: ASTNode, ctx: Context): unknown;
+}
+interface Context {
+  getValue(key: PropertyKey): unknown;
 }
 
-/** Whether calls of this name are charged by their arguments. */
-export const isCostedCall = (name: string) => COSTS.has(name.startsWith(OVERRIDE_PREFIX) ? name.slice(OVERRIDE_PREFIX.length) : name);
+const isNode = (value: unknown): value is ASTNode => typeof value === "object" && value !== null && "op" in value && "args" in value;
+
+/**
+ * Gives each library call node of a checked expression an evaluate() that
+ * evaluates its arguments, charges their work to the meter in the bindings,
+ * then makes the call as cel-js would. Other nodes are left alone, so
+ * expressions without such calls pay nothing for this.
+ */
+export function meterCalls(node: ASTNode): void {
+  const call = node as unknown as CallNode;
+  if ((node.op === "call" || node.op === "rcall") && !call.meta.macro && !call.meta.alternate) {
+    const name = call.args[0] as string;
+    const cost = COSTS.get(name.startsWith(OVERRIDE_PREFIX) ? name.slice(OVERRIDE_PREFIX.length) : name);
+    if (cost) {
+      call.evaluate = (ev, ast, ctx) => {
+        const values = (ast.op === "rcall" ? ast.receiverWithArgs! : (ast.args[1] as ASTNode[])).map((arg) => ev.run(arg, ctx));
+        (ctx.getValue(METER) as CostMeter | undefined)?.charge(cost(values));
+        return ast.op === "rcall" ? ast.handle(values, ev, ast) : ast.handle(values, ast, ev);
+      };
+    }
+  }
+  const args: unknown = node.args;
+  for (const child of Array.isArray(args) ? args.flat(2) : [args]) if (isNode(child)) meterCalls(child);
+}
