@@ -3,6 +3,7 @@
 // docs and tests) and seeded random inputs. Each case is one expression and
 // its variables; the oracle and podgate must agree on its value or on failing.
 import type { AuthzFixture } from "../../webhooks/policy/cel-lib/authz.ts";
+import { random } from "../support/random.ts";
 
 export interface CelCase {
   /** The library function (or feature) the case proves, for the report. */
@@ -412,17 +413,6 @@ export const FIXED: readonly CelCase[] = [
   ]),
 ];
 
-/** A small seeded PRNG (mulberry32), so a failing run can be replayed from its seed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rng = () => number;
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;

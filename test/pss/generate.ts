@@ -5,17 +5,7 @@
 // every pod could reach admission in those respects (PodSecurity's restricted
 // checks exempt Windows pods from checks that then cannot apply).
 
-/** mulberry32: small, fast and fully determined by its seed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from "../support/random.ts";
 
 type Json = Record<string, unknown>;
 
