@@ -11,16 +11,23 @@ import { encodeCel, type Tagged } from "./encode.ts";
 export interface Outcome {
   readonly value?: Tagged;
   readonly error?: string;
+  /** Where an error arose: at load ("compile") or when evaluating. */
+  readonly stage?: string;
 }
 
 export function podgate(c: CelCase): Outcome {
+  let program;
   try {
-    const program = compileCel(c.expr, "any");
+    program = compileCel(c.expr, "any");
+  } catch (error) {
+    return { error: (error as Error).message.split("\n")[0], stage: "compile" };
+  }
+  try {
     // Metered as in a review, so the cost limits are part of what must agree.
     const bindings = { object: toCel(c.vars?.object), params: toCel(c.vars?.params), authorizer: authorizerFor(c.authz), [METER]: new CostMeter() };
     return { value: encodeCel(program.run(bindings)) };
   } catch (error) {
-    return { error: (error as Error).message.split("\n")[0] };
+    return { error: (error as Error).message.split("\n")[0], stage: "eval" };
   }
 }
 

@@ -11,7 +11,6 @@ import { join } from "node:path";
 import { commandLine, usageError } from "../support/command-line.ts";
 import { runOracle } from "../support/oracle.ts";
 import { FIXED, generated } from "./cases.ts";
-import type { Tagged } from "./encode.ts";
 import { agree, podgate, type Outcome } from "./evaluate.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
@@ -41,12 +40,7 @@ if (spawnSync(join(REPO, "test/cel/build.sh"), [], { stdio: ["ignore", "inherit"
 }
 const ORACLE = join(process.env["PODGATE_CEL_BIN"] ?? join(REPO, ".cache/cel"), "oracle");
 
-interface OracleResult {
-  readonly id: number;
-  readonly value?: Tagged;
-  readonly error?: string;
-  readonly stage?: string;
-}
+type OracleResult = Outcome & { readonly id: number };
 
 const cases = [...FIXED, ...[...new Set([1, rotating])].flatMap((seed) => generated(seed, randomCount))].filter((c) => !values.fn || c.fn.includes(values.fn));
 const results = await runOracle<OracleResult>(ORACLE, [], cases.map((c, id) => JSON.stringify({ id, expr: c.expr, vars: c.vars ?? {}, authz: c.authz })).join("\n") + "\n");
@@ -56,7 +50,7 @@ if (values["write-golden"]) {
   // The fixed cases come first in `cases`.
   const golden = FIXED.map((c, i) => {
     const upstream = results[i]!;
-    return JSON.stringify({ fn: c.fn, expr: c.expr, ...(upstream.error !== undefined ? { error: upstream.error.split("\n")[0] } : { value: upstream.value }) });
+    return JSON.stringify({ fn: c.fn, expr: c.expr, ...(upstream.error !== undefined ? { error: upstream.error.split("\n")[0], stage: upstream.stage } : { value: upstream.value }) });
   });
   writeFileSync(GOLDEN, `[\n${golden.join(",\n")}\n]\n`);
   log(`wrote ${golden.length} upstream outcomes to ${GOLDEN}`);
@@ -65,6 +59,7 @@ if (values["write-golden"]) {
 const perFunction = new Map<string, { cases: number; disagree: number }>();
 const disagreements: string[] = [];
 const gaps: string[] = [];
+const stages: string[] = [];
 for (const [i, c] of cases.entries()) {
   const upstream = results[i]!;
   const ours = podgate(c);
@@ -77,13 +72,17 @@ for (const [i, c] of cases.entries()) {
     else gaps.push(`${c.fn}: ${c.expr}\n  ${c.gap}`);
     continue;
   }
-  if (agreed) continue;
+  if (agreed) {
+    if (upstream.error !== undefined && (upstream.stage === "compile") !== (ours.stage === "compile")) stages.push(`${c.fn}: ${c.expr}: upstream fails at ${upstream.stage}, podgate at ${ours.stage}`);
+    continue;
+  }
   counts.disagree++;
   const show = (o: Outcome) => (o.error !== undefined ? `error: ${o.error}` : JSON.stringify(o.value));
   disagreements.push(`${c.fn}: ${c.expr}${c.vars ? `  vars ${JSON.stringify(c.vars)}` : ""}\n  upstream: ${show(upstream)}\n  podgate:  ${show(ours)}`);
 }
 
 for (const g of gaps) console.log(`\nKNOWN GAP ${g}`);
+for (const s of stages) console.log(`STAGE ${s}`);
 for (const d of disagreements) console.log(`\nDISAGREEMENT ${d}`);
 console.log("\nfunction                          cases  disagree");
 for (const [fn, { cases: n, disagree }] of [...perFunction].sort()) console.log(`${fn.padEnd(32)} ${String(n).padStart(6)}  ${String(disagree).padStart(8)}`);

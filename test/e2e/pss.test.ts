@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
-import { core, kubectl, namespace, poll } from "./support/cluster.ts";
+import { apiError, core, kubectl, namespace, poll, pooled } from "./support/cluster.ts";
 import { randomPod } from "../pss/generate.ts";
 import { Library, type OracleResult } from "../pss/judge.ts";
 
@@ -59,15 +59,7 @@ async function dryRun(ns: string, pod: Record<string, unknown>): Promise<{ outco
     await core.createNamespacedPod({ namespace: ns, body: { ...pod, metadata: { ...(pod["metadata"] as object), namespace: ns } }, dryRun: "All" });
     return { outcome: "allowed", message: "" };
   } catch (error) {
-    const { code, body } = error as { code?: number; body?: string };
-    const message = (() => {
-      try {
-        const status = JSON.parse(body ?? "{}") as { message?: unknown };
-        return typeof status.message === "string" ? status.message : (body ?? "");
-      } catch {
-        return body ?? String(error);
-      }
-    })();
+    const { code, message } = apiError(error);
     if (code === 422) return { outcome: "invalid", message };
     if (code === 403) return { outcome: "denied", message };
     throw new Error(`dry-run create in ${ns}: HTTP ${code}: ${message}`, { cause: error });
@@ -77,19 +69,6 @@ async function dryRun(ns: string, pod: Record<string, unknown>): Promise<{ outco
 async function label(ns: string, labels: Record<string, string>): Promise<void> {
   const result = await kubectl(["label", "namespace", ns, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);
   assert.equal(result.code, 0, result.stderr);
-}
-
-/** Runs fn over items, `width` at a time. */
-async function pooled<T, R>(items: readonly T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  }));
-  return out;
 }
 
 const app = (securityContext: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({ name: "app", image: "registry.k8s.io/pause", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, ...securityContext }, ...extra });

@@ -100,3 +100,29 @@ export function waitForPod(name: string, namespace: string, what: string, predic
 }
 
 export const containerNames = (pod: V1Pod) => (pod.spec?.containers ?? []).map((c) => c.name);
+
+/** A failed API call's HTTP code and its Status message (the body as it is when it is not a Status). */
+export function apiError(error: unknown): { code: number | undefined; message: string } {
+  const { code, body } = error as { code?: number; body?: string };
+  try {
+    const status = JSON.parse(body ?? "{}") as { message?: unknown };
+    return { code, message: typeof status.message === "string" ? status.message : (body ?? "") };
+  } catch {
+    return { code, message: body ?? String(error) };
+  }
+}
+
+/** Runs fn over items, `width` at a time, results in order. */
+export async function pooled<T, R>(items: readonly T[], width: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return out;
+}

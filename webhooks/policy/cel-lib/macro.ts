@@ -11,6 +11,8 @@ export interface Evaluator {
 export interface Checker {
   check(ast: ASTNode, ctx: unknown): unknown;
   getType(name: string): unknown;
+  /** A type error at the node, which check() reports as the expression's compile error. */
+  createError(code: string, message: string, node: ASTNode): Error;
 }
 
 export interface Overlay {

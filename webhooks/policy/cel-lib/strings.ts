@@ -4,7 +4,7 @@
 // string() of a double printed as Go prints it. Where cel-js has a function
 // of the same name with other semantics, ours is registered under an internal
 // name that compile-time renaming points calls to (cel-lib/index.ts).
-import type { Environment } from "@marcbachmann/cel-js";
+import type { ASTNode, Environment } from "@marcbachmann/cel-js";
 import { Duration, UnsignedInt } from "@marcbachmann/cel-js/evaluator";
 import type { Checker, Evaluator, MacroCall } from "./macro.ts";
 import { celError, KubernetesValue, OVERRIDE_PREFIX, registerNamespace } from "./value.ts";
@@ -229,57 +229,110 @@ const radix = (v: unknown, base: 2 | 8, clause: string) => {
   return (n < 0n ? "-" : "") + (n < 0n ? -n : n).toString(base);
 };
 
-/** string.format(list): %s %d %f %e %b %x %X %o and %%, with an optional .precision (used by %f). */
-function format(template: string, args: readonly unknown[]): string {
-  let out = "";
-  let next = 0;
+type Piece = { readonly text: string } | { readonly verb: string; readonly precision: number | undefined };
+
+/** A format string's literal text and clauses (%s %d %f %e %b %x %X %o, an optional .precision; %% is a literal %). */
+function parseTemplate(template: string): Piece[] {
+  const pieces: Piece[] = [];
+  let text = "";
   for (let i = 0; i < template.length; i++) {
-    const c = template[i];
-    if (c !== "%") {
-      out += c;
+    if (template[i] !== "%") {
+      text += template[i];
       continue;
     }
     if (template[i + 1] === "%") {
-      out += "%";
+      text += "%";
       i++;
       continue;
     }
     if (i + 1 >= template.length) throw celError("unexpected end of string");
-    if (next >= args.length) throw celError(`index ${next} out of range`);
     const clause = /^(?:\.(\d*))?(.)/su.exec(template.slice(i + 1));
-    if (!clause || (clause[1] !== undefined && clause[2] === undefined)) throw celError("could not parse formatting clause: could not find end of precision specifier");
+    if (!clause) throw celError("could not parse formatting clause: could not find end of precision specifier");
     const precision = clause[1] === undefined ? undefined : Number(clause[1] || Number.NaN);
     if (Number.isNaN(precision)) throw celError("could not parse formatting clause: error while parsing precision");
-    const arg = args[next++];
-    switch (clause[2]) {
-      case "s":
-        out += formatString(arg);
-        break;
-      case "d":
-        out += integer(arg, "decimal").toString();
-        break;
-      case "f":
-        out += fixed(double(arg, "fixed-point"), precision ?? 6, true);
-        break;
-      case "e":
-        out += scientific(double(arg, "scientific"));
-        break;
-      case "b":
-        out += radix(arg, 2, "binary");
-        break;
-      case "o":
-        out += radix(arg, 8, "octal");
-        break;
-      case "x":
-      case "X":
-        out += hex(arg, clause[2] === "X");
-        break;
-      default:
-        throw celError(`could not parse formatting clause: unrecognized formatting clause "${clause[2]}"`);
-    }
+    if (!"sdfebxXo".includes(clause[2]!)) throw celError(`could not parse formatting clause: unrecognized formatting clause "${clause[2]}"`);
+    if (text) pieces.push({ text });
+    text = "";
+    pieces.push({ verb: clause[2]!, precision });
     i += clause[0].length;
   }
-  return out;
+  if (text) pieces.push({ text });
+  return pieces;
+}
+
+function formatClause(verb: string, precision: number | undefined, arg: unknown): string {
+  switch (verb) {
+    case "s":
+      return formatString(arg);
+    case "d":
+      return integer(arg, "decimal").toString();
+    case "f":
+      return fixed(double(arg, "fixed-point"), precision ?? 6, true);
+    case "e":
+      return scientific(double(arg, "scientific"));
+    case "b":
+      return radix(arg, 2, "binary");
+    case "o":
+      return radix(arg, 8, "octal");
+    default:
+      return hex(arg, verb === "X");
+  }
+}
+
+/** string.format(list). */
+function format(template: string, args: readonly unknown[]): string {
+  let next = 0;
+  return parseTemplate(template)
+    .map((piece) => {
+      if ("text" in piece) return piece.text;
+      if (next >= args.length) throw celError(`index ${next} out of range`);
+      return formatClause(piece.verb, piece.precision, args[next++]);
+    })
+    .join("");
+}
+
+/** The types each clause takes, as cel-go's compile-time check of a literal format call knows them (dyn always passes). */
+const CLAUSE_TYPES: Readonly<Record<string, readonly string[]>> = {
+  s: ["list", "map", "int", "uint", "double", "bool", "string", "google.protobuf.Timestamp", "bytes", "google.protobuf.Duration", "type", "null"],
+  d: ["int", "uint"],
+  f: ["double", "string"],
+  e: ["double", "string"],
+  b: ["int", "uint", "bool"],
+  x: ["int", "uint", "string", "bytes"],
+  X: ["int", "uint", "string", "bytes"],
+  o: ["int", "uint"],
+};
+const CLAUSE_NAMES: Readonly<Record<string, string>> = { s: "string", d: "decimal", f: "fixed-point", e: "scientific", b: "binary", x: "hex", X: "hex", o: "octal" };
+
+/** The kind of a checked node's type: "list" for list<int>, the name otherwise. */
+const kindOf = (node: ASTNode) => ((node as unknown as { checkedType?: { name: string } }).checkedType?.name ?? "dyn").replace(/<.*$/s, "");
+
+/** A node %s can print, and for a literal list or map, each of its elements too. */
+function printable(node: ASTNode): ASTNode | undefined {
+  const kind = kindOf(node);
+  if (kind !== "dyn" && !CLAUSE_TYPES["s"]!.includes(kind)) return node;
+  const children = node.op === "list" ? (node.args as ASTNode[]) : node.op === "map" ? (node.args as [ASTNode, ASTNode][]).flat() : [];
+  for (const child of children) {
+    const bad = printable(child);
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
+/**
+ * cel-go's compile-time check of `'literal'.format([literal list])`: every
+ * clause has an argument of a type it prints, and no argument is left over.
+ */
+function checkLiteralFormat(template: string, elements: readonly ASTNode[]): string | undefined {
+  let next = 0;
+  for (const piece of parseTemplate(template)) {
+    if ("text" in piece) continue;
+    if (next >= elements.length) return `index ${next} out of range`;
+    const arg = elements[next++]!;
+    const bad = piece.verb === "s" ? printable(arg) : ["dyn", ...CLAUSE_TYPES[piece.verb]!].includes(kindOf(arg)) ? undefined : arg;
+    if (bad) return `error during formatting: ${CLAUSE_NAMES[piece.verb]} clause can not be used on ${kindOf(bad)}`;
+  }
+  return next < elements.length ? `too many arguments supplied to string.format (expected ${next}, got ${elements.length})` : undefined;
 }
 
 /**
@@ -293,6 +346,15 @@ function formatMacro({ args, receiver }: MacroCall) {
     typeCheck(checker: Checker, _macro: unknown, ctx: unknown) {
       checker.check(receiver, ctx);
       for (const e of elements ?? [list]) checker.check(e, ctx);
+      if (elements && receiver.op === "value" && typeof receiver.args === "string") {
+        let problem: string | undefined;
+        try {
+          problem = checkLiteralFormat(receiver.args, elements);
+        } catch (error) {
+          problem = (error as Error).message;
+        }
+        if (problem) throw checker.createError("invalid_format", problem, receiver);
+      }
       return checker.getType("string");
     },
     evaluate(ev: Evaluator, _macro: unknown, ctx: unknown) {
