@@ -311,7 +311,7 @@ const kindOf = (node: ASTNode) => ((node as unknown as { checkedType?: { name: s
 function printable(node: ASTNode): ASTNode | undefined {
   const kind = kindOf(node);
   if (kind !== "dyn" && !CLAUSE_TYPES["s"]!.includes(kind)) return node;
-  const children = node.op === "list" ? (node.args as ASTNode[]) : node.op === "map" ? (node.args as [ASTNode, ASTNode][]).flat() : [];
+  const children = node.op === "list" ? (node.args) : node.op === "map" ? (node.args as [ASTNode, ASTNode][]).flat() : [];
   for (const child of children) {
     const bad = printable(child);
     if (bad) return bad;
