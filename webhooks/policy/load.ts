@@ -9,6 +9,7 @@ import { compilePolicy, PolicyError } from "./declarative.ts";
 import type { Policy, PolicyOverrides } from "./policy.ts";
 import { paramsProblems, paramsSchemaOf } from "./params.ts";
 import { policyDocument, PSS_VERSION_ANNOTATION, SET_LABEL, validationActions, type PolicyDocument } from "./schema.ts";
+import { fromNative, isNativeDocument } from "./native.ts";
 import { typedPolicy } from "./typescript-policy.ts";
 import { packagePath } from "../../src/package-root.ts";
 import { loadModule, ModuleError } from "../../src/toolkit/modules.ts";
@@ -54,8 +55,14 @@ export function readYamlDocuments(file: string, text?: string): unknown[] {
 
 /** Validates policy documents in a file (or `text` read from it); problems carry the policy name and field path. */
 export function readPolicyDocuments(file: string, text?: string): PolicyDocument[] {
+  return validatePolicyDocuments(file, readYamlDocuments(file, text));
+}
+
+/** podgate's own Policy documents among a file's decoded documents (native ones are native.ts's), validated. */
+function validatePolicyDocuments(file: string, raws: readonly unknown[]): PolicyDocument[] {
   const problems: string[] = [];
-  const documents = readYamlDocuments(file, text).flatMap((raw, index) => {
+  const documents = raws.flatMap((raw, index) => {
+    if (isNativeDocument(raw)) return [];
     const parsed = policyDocument.safeParse(raw);
     if (parsed.success) return [parsed.data];
     const name = (raw as { metadata?: { name?: unknown } } | null)?.metadata?.name;
@@ -67,9 +74,38 @@ export function readPolicyDocuments(file: string, text?: string): PolicyDocument
   return documents;
 }
 
+/**
+ * The policy documents of files: podgate Policies, and native
+ * ValidatingAdmissionPolicies with their bindings and params (native.ts),
+ * which may sit in different files. Every problem of every file is reported.
+ */
+export function readPolicyFiles(files: readonly string[]): { document: PolicyDocument; file: string }[] {
+  const problems: string[] = [];
+  const native: { raw: unknown; file: string }[] = [];
+  const own = files.flatMap((file) => {
+    try {
+      const documents = readYamlDocuments(file);
+      native.push(...documents.filter(isNativeDocument).map((raw) => ({ raw, file })));
+      return validatePolicyDocuments(file, documents).map((document) => ({ document, file }));
+    } catch (error) {
+      if (!(error instanceof PolicyError)) throw error;
+      problems.push(...error.problems);
+      return [];
+    }
+  });
+  try {
+    own.push(...fromNative(native));
+  } catch (error) {
+    if (!(error instanceof PolicyError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (problems.length > 0) throw new PolicyError(problems);
+  return own;
+}
+
 /** Every policy in the given files and directories, compiled. */
 export function loadPolicyFiles(paths: readonly string[], overrides: (name: string) => PolicyOverrides = () => ({})): Policy[] {
-  return collect(paths.flatMap(yamlFiles), (file) => readPolicyDocuments(file).map((d) => compilePolicy(d, file, overrides(d.metadata.name))));
+  return collect(readPolicyFiles(paths.flatMap(yamlFiles)), ({ document, file }) => [compilePolicy(document, file, overrides(document.metadata.name))]);
 }
 
 /** Policy modules (TypeScript or JavaScript): each default-exports a policy or a list of them. */
