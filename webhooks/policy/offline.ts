@@ -43,19 +43,29 @@ export function unlabelledNamespace(name: string): KubeObject {
   return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { "kubernetes.io/metadata.name": name } } };
 }
 
-/** `authorizer` answers the policies' authorizer checks (offline there is no cluster to ask). */
-export function evaluateManifests(policies: readonly Policy[], manifests: readonly KubeObject[], operation: Operation = "CREATE", authorizer?: AuthzFixture): TargetResult[] {
+/**
+ * `authorizer` answers the policies' authorizer checks (offline there is no cluster to ask);
+ * `onProgress` hears after each manifest how many of them are done.
+ */
+export function evaluateManifests(
+  policies: readonly Policy[],
+  manifests: readonly KubeObject[],
+  operation: Operation = "CREATE",
+  authorizer?: AuthzFixture,
+  onProgress?: (done: number, total: number) => void,
+): TargetResult[] {
   const namespaces = namespaceIndex(manifests);
-  return manifests.flatMap((manifest) =>
-    targetsOf(manifest, operation).map((target) => {
+  return manifests.flatMap((manifest, index) => {
+    onProgress?.(index, manifests.length);
+    return targetsOf(manifest, operation).map((target) => {
       const ns = target.request.namespace;
       const known = ns === undefined ? undefined : namespaces.get(ns);
       // Cluster-scoped: no namespace (null).
       const namespaceObject = ns === undefined ? null : (known ?? unlabelledNamespace(ns));
       const outcomes = evaluateAll(judging(policies, target), { request: target.request, namespaceObject, authorizer });
       return { target, outcomes, ...(ns !== undefined && !known ? { unknownNamespace: ns } : {}) };
-    }),
-  );
+    });
+  });
 }
 
 /**

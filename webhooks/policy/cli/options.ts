@@ -1,5 +1,6 @@
 // Options shared by the policy commands (apply, export vap): which policies to load.
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
+import { OUTPUT_FORMATS } from "../results.ts";
 import { PolicyError } from "../declarative.ts";
 import { policiesFor, policySettings } from "../webhook.ts";
 
@@ -15,6 +16,9 @@ export function withPolicyOptions(command: Command): Command {
     .option("-l, --library <name...>", "built-in policies or sets (pss-baseline, pss-restricted, best-practices)")
     .option("-m, --module <path...>", "TypeScript policy modules (default export: definePolicy(...))");
 }
+
+/** -o table (for people, the default) | json | yaml (one document, for scripts). */
+export const outputOption = () => new Option("-o, --output <format>", "table for people; json or yaml for scripts (one document with a summary)").choices(OUTPUT_FORMATS).default("table");
 
 /** Loads the named policies; a policy problem is a usage error (exit 2) naming policy, field and position. */
 export function loadPolicies(command: Command, flags: PolicyFlags) {
