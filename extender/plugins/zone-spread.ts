@@ -14,12 +14,16 @@ export type ZoneSpreadSettings = z.infer<typeof zoneSpreadSettings>;
 const STATE_KEY = "zone-spread";
 const domainOf = (node: NodeInfo, key: string) => node.labels[key] ?? `node:${node.name}`;
 
+/** Pods of the pod's controller per zone, over the candidate nodes; zones without any are left out (they count 0). */
 export function zoneCounts(pod: PodInfo, nodes: readonly NodeInfo[], settings: ZoneSpreadSettings): Map<string, number> {
   const counts = new Map<string, number>();
   if (!pod.owner) return counts;
   for (const node of nodes) {
+    // Most nodes hold none of a controller's pods: their zone lookup is skipped.
+    const here = node.usage.owners.get(pod.owner);
+    if (!here) continue;
     const domain = domainOf(node, settings.topologyKey);
-    counts.set(domain, (counts.get(domain) ?? 0) + (node.usage.owners.get(pod.owner) ?? 0));
+    counts.set(domain, (counts.get(domain) ?? 0) + here);
   }
   return counts;
 }
@@ -33,7 +37,8 @@ export const zoneSpread = definePlugin({
       state.set(STATE_KEY, zoneCounts(pod, nodes, settings));
     },
     score(_pod: PodInfo, node: NodeInfo, state: CycleState) {
-      return (state.get(STATE_KEY) as Map<string, number>).get(domainOf(node, settings.topologyKey)) ?? 0;
+      const counts = state.get(STATE_KEY) as Map<string, number>;
+      return counts.size === 0 ? 0 : (counts.get(domainOf(node, settings.topologyKey)) ?? 0);
     },
     // Raw scores are pod counts: fewer is better.
     normalize: (scores: number[]) => normalizeToMax(scores, true),
