@@ -104,7 +104,7 @@ function fish(name: string, tree: readonly Node[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function completionScript(shell: Shell, program: Command): string {
+function completionScript(shell: Shell, program: Command): string {
   const tree = nodes(program);
   if (shell === "bash") return bash(program.name(), tree);
   if (shell === "zsh") return zsh(program.name(), tree);

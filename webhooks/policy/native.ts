@@ -9,7 +9,7 @@ import { issueProblems } from "../../src/issues.ts";
 import { PolicyError } from "./declarative.ts";
 import { labelSelector, matchCondition, matchConstraints, policyDocument, reason, ruleWithOperations, validation, validationActions, variable, type LabelSelector, type PolicyDocument } from "./schema.ts";
 
-export const NATIVE_API_VERSION = "admissionregistration.k8s.io/v1";
+const NATIVE_API_VERSION = "admissionregistration.k8s.io/v1";
 const metadata = z.looseObject({ name: z.string().min(1) });
 
 const nativePolicy = z.strictObject({

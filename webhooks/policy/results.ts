@@ -55,7 +55,7 @@ export const testResult = z.object({
 export type TestResult = z.infer<typeof testResult>;
 
 /** Objects some policy matched, each with its decision and the matching policies' verdicts. */
-export function applyResultOf(results: readonly TargetResult[]): ApplyResult {
+function applyResultOf(results: readonly TargetResult[]): ApplyResult {
   const objects = results.flatMap(({ target, outcomes }) => {
     const matched = outcomes.filter((o) => o.verdict.result !== "skip");
     if (matched.length === 0) return [];
@@ -81,7 +81,7 @@ export function applyResultOf(results: readonly TargetResult[]): ApplyResult {
   return applyResult.parse({ apiVersion: POLICY_API_VERSION, kind: "ApplyResult", objects, summary: { objects: objects.length, allowed: objects.length - denied, denied, warned } });
 }
 
-export function testResultOf(suites: readonly SuiteResult[]): TestResult {
+function testResultOf(suites: readonly SuiteResult[]): TestResult {
   const cases = suites.flatMap((s) => s.cases);
   const failed = cases.filter((c) => !c.ok).length;
   return testResult.parse({
@@ -93,7 +93,7 @@ export function testResultOf(suites: readonly SuiteResult[]): TestResult {
 }
 
 /** The summary line under `podgate apply`'s table. */
-export function applySummary({ summary }: ApplyResult): string {
+function applySummary({ summary }: ApplyResult): string {
   if (summary.objects === 0) return "";
   return `${summary.objects} object${summary.objects === 1 ? "" : "s"} matched: ${summary.allowed} allowed (${summary.warned} with warnings), ${summary.denied} denied`;
 }

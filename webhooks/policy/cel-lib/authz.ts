@@ -107,7 +107,7 @@ export interface RequestResource {
   readonly name: string;
 }
 
-export class PathCheck {
+class PathCheck {
   readonly authorizer: Authorizer;
   readonly path: string;
   constructor(authorizer: Authorizer, path: string) {
@@ -116,7 +116,7 @@ export class PathCheck {
   }
 }
 
-export class GroupCheck {
+class GroupCheck {
   readonly authorizer: Authorizer;
   readonly group: string;
   constructor(authorizer: Authorizer, group: string) {
@@ -128,7 +128,7 @@ export class GroupCheck {
 /** What a resource check narrows to; the selectors are kept for a real authorizer, the fixture ignores them. */
 type ResourceParts = Partial<Record<"subresource" | "namespace" | "name" | "fieldSelector" | "labelSelector", string>>;
 
-export class ResourceCheck {
+class ResourceCheck {
   readonly groupCheck: GroupCheck;
   readonly resource: string;
   readonly parts: ResourceParts;

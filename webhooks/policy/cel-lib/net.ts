@@ -161,7 +161,7 @@ export class IP extends KubernetesValue {
 }
 
 /** The library's own refusals on top of netip's. */
-export function parseIP(s: string): IP {
+function parseIP(s: string): IP {
   let parsed;
   try {
     parsed = parseAddr(s);
@@ -210,7 +210,7 @@ export class CIDR extends KubernetesValue {
 }
 
 /** netip.ParsePrefix, then the library's refusal of IPv4-mapped addresses. */
-export function parseCIDR(s: string): CIDR {
+function parseCIDR(s: string): CIDR {
   const fail = (message: string): never => {
     throw celError(`network address parse error during conversion from string: network address parse error during conversion from string: netip.ParsePrefix(${JSON.stringify(s)}): ${message}`);
   };

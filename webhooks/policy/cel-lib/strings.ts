@@ -133,7 +133,7 @@ function scientific(x: number): string {
  * strconv.FormatFloat(x, style, -1, 64): the shortest digits that round-trip,
  * 'g' switching to exponent form below 1e-4 and from 1e6 on, 'f' never.
  */
-export function goFloat(x: number, style: "g" | "f" = "g"): string {
+function goFloat(x: number, style: "g" | "f" = "g"): string {
   if (Number.isNaN(x)) return "NaN";
   if (!Number.isFinite(x)) return x > 0 ? "+Inf" : "-Inf";
   const sign = x < 0 || Object.is(x, -0) ? "-" : "";

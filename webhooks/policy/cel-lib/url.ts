@@ -287,7 +287,7 @@ export function requestURIError(raw: string): string | undefined {
 }
 
 /** The library's url(): ParseRequestURI must accept it; the value is url.Parse's. */
-export function parseURL(raw: string): URL {
+function parseURL(raw: string): URL {
   try {
     parseParts(raw, true);
   } catch (error) {
