@@ -60,6 +60,8 @@ export interface CelProgram {
   readonly usesParams: boolean;
   /** Reads `variables` at all (by any access), not only the refs above. */
   readonly usesVariables: boolean;
+  /** Asks the `authorizer`: only then do the bindings need one. */
+  readonly usesAuthorizer: boolean;
   /** The load-time estimate of its worst-case cost (cel-cost.ts), with the policy's params. */
   estimatedCost(params: unknown): number;
   /** The expression's value; its cost counts against the bindings' meter, when they carry one. */
@@ -107,12 +109,14 @@ function references(ast: ASTNode) {
   const variableRefs = new Set<string>();
   let usesParams = false;
   let usesVariables = false;
+  let usesAuthorizer = false;
   walk(ast, (node) => {
     if (node.op === "id" && node.args === "params") usesParams = true;
     if (node.op === "id" && node.args === "variables") usesVariables = true;
+    if (node.op === "id" && node.args === "authorizer") usesAuthorizer = true;
     if ((node.op === "." || node.op === ".?") && node.args[0].op === "id" && node.args[0].args === "variables") variableRefs.add(node.args[1]);
   });
-  return { variableRefs, usesParams, usesVariables };
+  return { variableRefs, usesParams, usesVariables, usesAuthorizer };
 }
 
 /**

@@ -2,7 +2,7 @@
 // parsed and type-checked here, and every problem is reported with its field path.
 import { celErrorMessage, compileCel, fromCel, toCel, type CelBindings, type CelProgram } from "./cel.ts";
 import { ASSUMED_LIST_LENGTH, METER, PER_EXPRESSION_LIMIT } from "./cel-cost.ts";
-import { authorizerFor } from "./cel-lib/authz.ts";
+import { authorizerFor, type Authorizer } from "./cel-lib/authz.ts";
 import { matchesConstraints, labelsOf } from "./match.ts";
 import { ReviewState, type Policy, type PolicyInput, type PolicyOverrides, type Verdict, type Violation } from "./policy.ts";
 import { paramsProblems, paramsSchemaOf } from "./params.ts";
@@ -86,7 +86,9 @@ export function compilePolicy(document: PolicyDocument, origin: string, override
 
   const params = overrides.params ?? spec.params;
   const celParams = params === undefined ? null : toCel(params);
-  const programs = { matchConditions, variables, validations: validations as CompiledValidation[] };
+  const compiled = validations as CompiledValidation[];
+  const all = [...matchConditions.map((c) => c.program!), ...variables.map((v) => v.program!), ...compiled.flatMap((v) => (v.messageExpression ? [v.expression, v.messageExpression] : [v.expression]))];
+  const programs = { matchConditions, variables, validations: compiled, usesAuthorizer: all.some((p) => p.usesAuthorizer) };
   const matcher = { constraints: spec.matchConstraints, key: JSON.stringify(spec.matchConstraints) };
   const labels = document.metadata.labels ?? {};
   return {
@@ -120,21 +122,26 @@ class RequestState {
   readonly input: PolicyInput;
   readonly matched = new Map<string, boolean>();
   readonly variables = new Map<string, VariableOutcome>();
-  #shared: Omit<CelBindings, "params" | "variables"> | undefined;
+  #shared: Omit<CelBindings, "params" | "variables" | "authorizer"> | undefined;
+  #authorizer: Authorizer | undefined;
   constructor(input: PolicyInput) {
     this.input = input;
   }
-  get shared(): Omit<CelBindings, "params" | "variables"> {
+  get shared(): Omit<CelBindings, "params" | "variables" | "authorizer"> {
     if (this.#shared) return this.#shared;
     const { object, oldObject, ...request } = this.input.request;
-    const authorizer = authorizerFor(this.input.authorizer, { name: request.userInfo?.username, groups: request.userInfo?.groups }, {
+    return (this.#shared = { object: toCel(object ?? null), oldObject: toCel(oldObject ?? null), request: toCel(request), namespaceObject: toCel(this.input.namespaceObject ?? null) });
+  }
+  /** Made for the first policy that asks the authorizer: most reviews have none. */
+  get authorizer(): Authorizer {
+    const request = this.input.request;
+    return (this.#authorizer ??= authorizerFor(this.input.authorizer, { name: request.userInfo?.username, groups: request.userInfo?.groups }, {
       group: request.resource.group,
       resource: request.resource.resource,
       subresource: request.subResource ?? "",
       namespace: request.namespace ?? "",
       name: request.name ?? "",
-    });
-    return (this.#shared = { object: toCel(object ?? null), oldObject: toCel(oldObject ?? null), request: toCel(request), namespaceObject: toCel(this.input.namespaceObject ?? null), authorizer });
+    }));
   }
 }
 
@@ -170,6 +177,8 @@ type Programs = {
   matchConditions: readonly { name: string; program?: CelProgram | undefined }[];
   variables: readonly { name: string; program?: CelProgram | undefined }[];
   validations: readonly CompiledValidation[];
+  /** Some expression asks the authorizer. */
+  usesAuthorizer: boolean;
 };
 
 /** The first variable read that failed; nothing is allocated in the usual case of no failure. */
@@ -189,7 +198,7 @@ function evaluate(programs: Programs, matcher: Matcher, params: unknown, input: 
   if (!matches(state, matcher)) return SKIP;
   // One scope per evaluation: the request's bindings, this policy's params, its variables as they are computed, the review's meter.
   const values: Record<string, unknown> = {};
-  const scope: CelBindings = { ...state.shared, params, variables: values, [METER]: review.meter };
+  const scope: CelBindings = { ...state.shared, ...(programs.usesAuthorizer && { authorizer: state.authorizer }), params, variables: values, [METER]: review.meter };
   // Match conditions: any false skips the policy; an error matters only if none is false (as the apiserver does).
   let conditionError: string | undefined;
   for (const { name, program } of programs.matchConditions) {
