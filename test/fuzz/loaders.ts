@@ -7,6 +7,7 @@ import { registry } from "../../src/wiring.ts";
 import { DEFAULT_CONFIG_PATH } from "../../src/config/default.ts";
 import { ConfigError, decodeYaml, parseConfig } from "../../src/config/load.ts";
 import { compilePolicy, PolicyError } from "../../webhooks/policy/declarative.ts";
+import { compileMutatingPolicy } from "../../webhooks/policy/mutating.ts";
 import { LIBRARY_DIR, readPolicyDocuments, readYamlDocuments, yamlFiles } from "../../webhooks/policy/load.ts";
 import { objectPaths, pathsOf, setAt } from "./inputs.ts";
 
@@ -129,7 +130,7 @@ export function fuzzPolicyLoader(cases: number, seed: number): LoaderFigures {
       return readYamlDocuments(file, text).flatMap((document) => mutations(document, text));
     }),
   );
-  const load = (text: string) => readPolicyDocuments(POLICY_FILE, text).forEach((document) => compilePolicy(document, POLICY_FILE));
+  const load = (text: string) => readPolicyDocuments(POLICY_FILE, text).forEach((document) => (document.kind === "Policy" ? compilePolicy(document, POLICY_FILE) : compileMutatingPolicy(document, POLICY_FILE)));
   // Problems read `policy "x" (file): spec.validations[0]...: message` or `file: message`.
   // A fuzzed name may itself hold quotes: strip up to the file name.
   const strip = (p: string) => p.replace(/^(policy ".*" |document \d+ )\(fuzz-policy\.yaml\): |^fuzz-policy\.yaml: /, "");

@@ -8,6 +8,7 @@ import { AUTHORIZER_TYPE, type Authorizer } from "./cel-lib/authz.ts";
 import { meterCalls } from "./cel-lib/cost.ts";
 import { prepareCalls, registerKubernetesLibraries, withUserNames } from "./cel-lib/index.ts";
 import { KubernetesValue } from "./cel-lib/value.ts";
+import { registerPatchTypes, rewriteStructLiterals } from "./mutation/patch-types.ts";
 
 /** The variables a policy expression may use, as in ValidatingAdmissionPolicy. */
 export const CEL_VARIABLES = ["object", "oldObject", "request", "params", "namespaceObject", "variables"] as const;
@@ -21,6 +22,7 @@ export type CelBindings = Partial<Record<CelVariable, unknown>> & { readonly aut
 
 const environment = new Environment({ enableOptionalTypes: true });
 registerKubernetesLibraries(environment);
+registerPatchTypes(environment);
 for (const name of CEL_VARIABLES) environment.registerVariable(name, "dyn");
 environment.registerVariable("authorizer", AUTHORIZER_TYPE);
 meterInterpreter();
@@ -89,8 +91,8 @@ function position(source: string, offset: number): { line: number; column: numbe
   return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
 
-function compileError(source: string, error: CelLibraryError): CelCompileError {
-  const { line, column } = position(source, error.range?.start ?? 0);
+function compileError(source: string, error: CelLibraryError, original = (offset: number) => offset): CelCompileError {
+  const { line, column } = position(source, original(error.range?.start ?? 0));
   return new CelCompileError(withUserNames((error.summary ?? error.message).split("\n")[0] ?? "invalid expression"), line, column);
 }
 
@@ -119,28 +121,46 @@ function references(ast: ASTNode) {
   return { variableRefs, usesParams, usesVariables, usesAuthorizer };
 }
 
+/** What an expression must evaluate to; a mutation's patch is an Object or a list of JSONPatch. */
+export type CelExpect = "bool" | "string" | "any" | "Object" | "list<JSONPatch>";
+const ACCEPTED: Record<Exclude<CelExpect, "any">, readonly string[]> = {
+  bool: ["bool", "dyn"],
+  string: ["string", "dyn"],
+  Object: ["Object", "dyn"],
+  "list<JSONPatch>": ["list<JSONPatch>", "list<dyn>", "dyn"],
+};
+
 /**
  * Parses and type-checks an expression for the interpreter; `expect` is the type its
  * value must have (dyn always passes: object fields are only known at run time).
+ * Only a mutation's patch expression (`expect` Object or list<JSONPatch>) has the
+ * patch types and `jsonpatch`, as in kube-apiserver.
  */
-export function parseCel(source: string, expect: "bool" | "string" | "any" = "any"): ParseResult {
+export function parseCel(source: string, expect: CelExpect = "any"): ParseResult {
+  const patchTypes = expect === "Object" || expect === "list<JSONPatch>";
+  const rewritten = patchTypes ? rewriteStructLiterals(source) : { source, original: (offset: number) => offset };
   let parsed: ParseResult;
   try {
-    parsed = environment.parse(source);
+    parsed = environment.parse(rewritten.source);
     prepareCalls(parsed.ast);
   } catch (error) {
-    throw compileError(source, error as CelLibraryError);
+    throw compileError(source, error as CelLibraryError, rewritten.original);
+  }
+  if (!patchTypes) {
+    walk(parsed.ast, (node) => {
+      if (node.op === "id" && node.args === "jsonpatch") throw new CelCompileError("jsonpatch.escapeKey is available only in a mutation's patch expression", 1, 1);
+    });
   }
   const checked = parsed.check();
-  if (!checked.valid) throw compileError(source, checked.error ?? { message: "type error" });
+  if (!checked.valid) throw compileError(source, checked.error ?? { message: "type error" }, rewritten.original);
   meterCalls(parsed.ast);
-  if (expect !== "any" && checked.type !== expect && checked.type !== "dyn") {
+  if (expect !== "any" && !ACCEPTED[expect].includes(checked.type ?? "")) {
     throw new CelCompileError(`expression must evaluate to ${expect}, but it is ${checked.type}`, 1, 1);
   }
   return parsed;
 }
 
-export function compileCel(source: string, expect: "bool" | "string" | "any"): CelProgram {
+export function compileCel(source: string, expect: CelExpect): CelProgram {
   const parsed = parseCel(source, expect);
   return {
     source,

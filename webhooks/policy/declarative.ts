@@ -1,6 +1,6 @@
 // A policy document compiled once into a runnable Policy: every expression is
 // parsed and type-checked here, and every problem is reported with its field path.
-import { celErrorMessage, compileCel, fromCel, toCel, type CelBindings, type CelProgram } from "./cel.ts";
+import { celErrorMessage, compileCel, fromCel, toCel, type CelBindings, type CelExpect, type CelProgram } from "./cel.ts";
 import { ASSUMED_LIST_LENGTH, METER, PER_EXPRESSION_LIMIT } from "./cel-cost.ts";
 import { authorizerFor, type Authorizer } from "./cel-lib/authz.ts";
 import { matchesConstraints, labelsOf } from "./match.ts";
@@ -24,7 +24,7 @@ interface CompiledValidation {
 }
 
 /** Compiles each expression, collecting every error rather than stopping at the first. */
-class Compiler {
+export class Compiler {
   readonly problems: string[] = [];
   readonly where: string;
   /** The params the expressions will see: the estimate sizes lists read from them. */
@@ -33,7 +33,7 @@ class Compiler {
     this.where = where;
     this.params = params;
   }
-  cel(field: string, source: string, expect: "bool" | "string" | "any", knownVariables: ReadonlySet<string>): CelProgram | undefined {
+  cel(field: string, source: string, expect: CelExpect, knownVariables: ReadonlySet<string>): CelProgram | undefined {
     try {
       const program = compileCel(source, expect);
       const estimated = program.estimatedCost(this.params);
@@ -56,10 +56,10 @@ class Compiler {
 /** VAP's fallback when a validation has neither message nor a usable messageExpression. */
 const defaultMessage = (source: string) => `failed expression: ${source}`;
 
-export function compilePolicy(document: PolicyDocument, origin: string, overrides: PolicyOverrides = {}): Policy {
-  const name = document.metadata.name;
-  const spec = document.spec;
-  const compiler = new Compiler(`policy "${name}" (${origin})`, overrides.params ?? spec.params);
+type SharedSpec = Pick<PolicyDocument["spec"], "matchConditions" | "variables" | "params" | "paramsSchema">;
+
+/** What validating and mutating policies compile alike: matchConditions, variables (in order) and the params' schema. */
+export function compileCommon(compiler: Compiler, spec: SharedSpec) {
   const matchConditions = (spec.matchConditions ?? []).map((c, i) => ({
     name: c.name,
     program: compiler.cel(`spec.matchConditions[${i}].expression`, c.expression, "bool", new Set()),
@@ -71,17 +71,25 @@ export function compilePolicy(document: PolicyDocument, origin: string, override
     defined.add(v.name);
     return { name: v.name, program };
   });
+  const declared = paramsSchemaOf(spec);
+  if ("problem" in declared) compiler.problems.push(`${compiler.where}: ${declared.problem}`);
+  else if (spec.paramsSchema !== undefined && spec.params !== undefined) {
+    compiler.problems.push(...paramsProblems(declared.schema, spec.params, "spec.params").map((p) => `${compiler.where}: ${p}`));
+  }
+  return { matchConditions, variables, defined };
+}
+
+export function compilePolicy(document: PolicyDocument, origin: string, overrides: PolicyOverrides = {}): Policy {
+  const name = document.metadata.name;
+  const spec = document.spec;
+  const compiler = new Compiler(`policy "${name}" (${origin})`, overrides.params ?? spec.params);
+  const { matchConditions, variables, defined } = compileCommon(compiler, spec);
   const validations = spec.validations.map((v, i): CompiledValidation | undefined => {
     const expression = compiler.cel(`spec.validations[${i}].expression`, v.expression, "bool", defined);
     const messageExpression = v.messageExpression === undefined ? undefined : compiler.cel(`spec.validations[${i}].messageExpression`, v.messageExpression, "string", defined);
     if (!expression || (v.messageExpression !== undefined && !messageExpression)) return undefined;
     return { expression, reason: v.reason, ...(v.message ? { message: v.message } : {}), ...(messageExpression ? { messageExpression } : {}) };
   });
-  const declared = paramsSchemaOf(spec);
-  if ("problem" in declared) compiler.problems.push(`${compiler.where}: ${declared.problem}`);
-  else if (spec.paramsSchema !== undefined && spec.params !== undefined) {
-    compiler.problems.push(...paramsProblems(declared.schema, spec.params, "spec.params").map((p) => `${compiler.where}: ${p}`));
-  }
   if (compiler.problems.length > 0) throw new PolicyError(compiler.problems);
 
   const params = overrides.params ?? spec.params;

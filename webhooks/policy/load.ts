@@ -8,7 +8,8 @@ import { issueProblems } from "../../src/issues.ts";
 import { compilePolicy, PolicyError } from "./declarative.ts";
 import type { Policy, PolicyOverrides } from "./policy.ts";
 import { paramsProblems, paramsSchemaOf } from "./params.ts";
-import { policyDocument, PSS_VERSION_ANNOTATION, SET_LABEL, validationActions, type PolicyDocument } from "./schema.ts";
+import { mutatingPolicyDocument, policyDocument, PSS_VERSION_ANNOTATION, SET_LABEL, validationActions, type MutatingPolicyDocument, type PolicyDocument } from "./schema.ts";
+import { compileMutatingPolicy, type MutatingPolicy } from "./mutating.ts";
 import { fromNative, isNativeDocument } from "./native.ts";
 import { typedPolicy } from "./typescript-policy.ts";
 import { packagePath } from "../../src/package-root.ts";
@@ -54,16 +55,16 @@ export function readYamlDocuments(file: string, text?: string): unknown[] {
 }
 
 /** Validates policy documents in a file (or `text` read from it); problems carry the policy name and field path. */
-export function readPolicyDocuments(file: string, text?: string): PolicyDocument[] {
+export function readPolicyDocuments(file: string, text?: string): (PolicyDocument | MutatingPolicyDocument)[] {
   return validatePolicyDocuments(file, readYamlDocuments(file, text));
 }
 
-/** podgate's own Policy documents among a file's decoded documents (native ones are native.ts's), validated. */
-function validatePolicyDocuments(file: string, raws: readonly unknown[]): PolicyDocument[] {
+/** podgate's own Policy and MutatingPolicy documents among a file's decoded documents (native ones are native.ts's), validated. */
+function validatePolicyDocuments(file: string, raws: readonly unknown[]): (PolicyDocument | MutatingPolicyDocument)[] {
   const problems: string[] = [];
-  const documents = raws.flatMap((raw, index) => {
+  const documents = raws.flatMap((raw, index): (PolicyDocument | MutatingPolicyDocument)[] => {
     if (isNativeDocument(raw)) return [];
-    const parsed = policyDocument.safeParse(raw);
+    const parsed = (raw as { kind?: unknown } | null)?.kind === "MutatingPolicy" ? mutatingPolicyDocument.safeParse(raw) : policyDocument.safeParse(raw);
     if (parsed.success) return [parsed.data];
     const name = (raw as { metadata?: { name?: unknown } } | null)?.metadata?.name;
     const what = typeof name === "string" ? `policy "${name}"` : `document ${index + 1}`;
@@ -79,7 +80,7 @@ function validatePolicyDocuments(file: string, raws: readonly unknown[]): Policy
  * ValidatingAdmissionPolicies with their bindings and params (native.ts),
  * which may sit in different files. Every problem of every file is reported.
  */
-export function readPolicyFiles(files: readonly string[]): { document: PolicyDocument; file: string }[] {
+export function readPolicyFiles(files: readonly string[]): { document: PolicyDocument | MutatingPolicyDocument; file: string }[] {
   const problems: string[] = [];
   const native: { raw: unknown; file: string }[] = [];
   const own = files.flatMap((file) => {
@@ -103,9 +104,14 @@ export function readPolicyFiles(files: readonly string[]): { document: PolicyDoc
   return own;
 }
 
-/** Every policy in the given files and directories, compiled. */
+/** Every validating policy in the given files and directories, compiled. */
 export function loadPolicyFiles(paths: readonly string[], overrides: (name: string) => PolicyOverrides = () => ({})): Policy[] {
-  return collect(readPolicyFiles(paths.flatMap(yamlFiles)), ({ document, file }) => [compilePolicy(document, file, overrides(document.metadata.name))]);
+  return collect(readPolicyFiles(paths.flatMap(yamlFiles)), ({ document, file }) => (document.kind === "Policy" ? [compilePolicy(document, file, overrides(document.metadata.name))] : []));
+}
+
+/** Every mutating policy (MutatingPolicy, MutatingAdmissionPolicy with its bindings) in the given files and directories, compiled. */
+export function loadMutatingPolicyFiles(paths: readonly string[]): MutatingPolicy[] {
+  return collect(readPolicyFiles(paths.flatMap(yamlFiles)), ({ document, file }) => (document.kind === "MutatingPolicy" ? [compileMutatingPolicy(document, file)] : []));
 }
 
 /** Policy modules (TypeScript or JavaScript): each default-exports a policy or a list of them. */
@@ -124,7 +130,7 @@ export function loadPolicyModules(paths: readonly string[]): Policy[] {
 }
 
 /** Runs each loader and gathers all their problems before failing. */
-function collect<T>(items: readonly T[], load: (item: T) => Policy[]): Policy[] {
+function collect<T, P>(items: readonly T[], load: (item: T) => P[]): P[] {
   const problems: string[] = [];
   const policies = items.flatMap((item) => {
     try {
@@ -142,7 +148,7 @@ function collect<T>(items: readonly T[], load: (item: T) => Policy[]): Policy[] 
 /** The shipped library's documents, read once. */
 let library: PolicyDocument[] | undefined;
 export function libraryDocuments(): PolicyDocument[] {
-  library ??= yamlFiles(LIBRARY_DIR).flatMap((file) => readPolicyDocuments(file));
+  library ??= yamlFiles(LIBRARY_DIR).flatMap((file) => readPolicyDocuments(file).filter((d) => d.kind === "Policy"));
   return library;
 }
 

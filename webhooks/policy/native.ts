@@ -7,7 +7,8 @@
 import { z } from "zod";
 import { issueProblems } from "../../src/issues.ts";
 import { PolicyError } from "./declarative.ts";
-import { labelSelector, matchCondition, matchConstraints, policyDocument, reason, ruleWithOperations, validation, validationActions, variable, type LabelSelector, type PolicyDocument } from "./schema.ts";
+import { NATIVE_POLICY_ANNOTATION } from "./mutating.ts";
+import { labelSelector, matchCondition, matchConstraints, mutatingPolicyDocument, mutation, policyDocument, reason, ruleWithOperations, validation, validationActions, variable, type LabelSelector, type MutatingPolicyDocument, type PolicyDocument } from "./schema.ts";
 
 const NATIVE_API_VERSION = "admissionregistration.k8s.io/v1";
 const metadata = z.looseObject({ name: z.string().min(1) });
@@ -29,6 +30,22 @@ const nativePolicy = z.strictObject({
   status: z.unknown().optional(),
 });
 
+const nativeMutatingPolicy = z.strictObject({
+  apiVersion: z.literal(NATIVE_API_VERSION),
+  kind: z.literal("MutatingAdmissionPolicy"),
+  metadata,
+  spec: z.strictObject({
+    paramKind: z.strictObject({ apiVersion: z.string().min(1), kind: z.string().min(1) }).optional(),
+    matchConstraints,
+    variables: z.array(variable).optional(),
+    mutations: z.array(mutation).min(1, "at least one mutation"),
+    failurePolicy: z.enum(["Fail", "Ignore"]).default("Fail"),
+    matchConditions: z.array(matchCondition).max(64).optional(),
+    reinvocationPolicy: z.enum(["Never", "IfNeeded"]).default("Never"),
+  }),
+  status: z.unknown().optional(),
+});
+
 /** A binding's matchResources: every field optional (empty resourceRules match everything the policy does). */
 const bindingMatch = z.strictObject({
   resourceRules: z.array(ruleWithOperations).max(0, "a binding's resourceRules are not supported yet: narrow the policy's matchConstraints instead").optional(),
@@ -38,28 +55,49 @@ const bindingMatch = z.strictObject({
   matchPolicy: z.enum(["Exact", "Equivalent"]).optional(),
 });
 
+const paramRef = z
+  .strictObject({
+    name: z.string().min(1).optional(),
+    namespace: z.string().min(1).optional(),
+    selector: labelSelector.optional(),
+    parameterNotFoundAction: z.enum(["Allow", "Deny"]),
+  })
+  .refine((r) => (r.name === undefined) !== (r.selector === undefined), "exactly one of name and selector");
+
 const nativeBinding = z.strictObject({
   apiVersion: z.literal(NATIVE_API_VERSION),
   kind: z.literal("ValidatingAdmissionPolicyBinding"),
   metadata,
   spec: z.strictObject({
     policyName: z.string().min(1),
-    paramRef: z
-      .strictObject({
-        name: z.string().min(1).optional(),
-        namespace: z.string().min(1).optional(),
-        selector: labelSelector.optional(),
-        parameterNotFoundAction: z.enum(["Allow", "Deny"]),
-      })
-      .refine((r) => (r.name === undefined) !== (r.selector === undefined), "exactly one of name and selector")
-      .optional(),
+    paramRef: paramRef.optional(),
     matchResources: bindingMatch.optional(),
     validationActions,
   }),
 });
 
-type NativePolicy = z.infer<typeof nativePolicy>;
-type NativeBinding = z.infer<typeof nativeBinding>;
+const nativeMutatingBinding = z.strictObject({
+  apiVersion: z.literal(NATIVE_API_VERSION),
+  kind: z.literal("MutatingAdmissionPolicyBinding"),
+  metadata,
+  spec: z.strictObject({
+    policyName: z.string().min(1),
+    paramRef: paramRef.optional(),
+    matchResources: bindingMatch.optional(),
+  }),
+});
+
+type NativePolicy = z.infer<typeof nativePolicy> | z.infer<typeof nativeMutatingPolicy>;
+type NativeBinding = z.infer<typeof nativeBinding> | z.infer<typeof nativeMutatingBinding>;
+
+/** Each native policy kind with its schema, and its binding's kind with that one's. */
+const NATIVE_KINDS = {
+  ValidatingAdmissionPolicy: nativePolicy,
+  MutatingAdmissionPolicy: nativeMutatingPolicy,
+  ValidatingAdmissionPolicyBinding: nativeBinding,
+  MutatingAdmissionPolicyBinding: nativeMutatingBinding,
+} as const;
+const isNativeKind = (kind: unknown): kind is keyof typeof NATIVE_KINDS => typeof kind === "string" && Object.hasOwn(NATIVE_KINDS, kind);
 
 /**
  * A document of a policy file that is a native policy, binding or param
@@ -123,7 +161,7 @@ function nativeProblems(what: string, issues: z.core.$ZodIssue[]): string[] {
  * objects. A policy without a binding is not enforced by the apiserver, so
  * it yields nothing; a binding without its policy is an error.
  */
-export function fromNative(documents: readonly { raw: unknown; file: string }[]): { document: PolicyDocument; file: string }[] {
+export function fromNative(documents: readonly { raw: unknown; file: string }[]): { document: PolicyDocument | MutatingPolicyDocument; file: string }[] {
   const problems: string[] = [];
   const policies = new Map<string, { policy: NativePolicy; file: string }>();
   const bindings: { binding: NativeBinding; file: string }[] = [];
@@ -132,24 +170,23 @@ export function fromNative(documents: readonly { raw: unknown; file: string }[])
     const kind = (raw as { kind?: unknown }).kind;
     const name = (raw as { metadata?: { name?: unknown } }).metadata?.name;
     const what = `${String(kind)} "${String(name)}" (${file})`;
-    if (kind === "ValidatingAdmissionPolicy") {
-      const parsed = nativePolicy.safeParse(raw);
-      if (parsed.success) policies.set(parsed.data.metadata.name, { policy: parsed.data, file });
-      else problems.push(...nativeProblems(what, parsed.error.issues));
-    } else if (kind === "ValidatingAdmissionPolicyBinding") {
-      const parsed = nativeBinding.safeParse(raw);
-      if (parsed.success) bindings.push({ binding: parsed.data, file });
-      else problems.push(...nativeProblems(what, parsed.error.issues));
+    if (isNativeKind(kind)) {
+      const parsed = NATIVE_KINDS[kind].safeParse(raw);
+      if (!parsed.success) problems.push(...nativeProblems(what, parsed.error.issues));
+      else if (kind.endsWith("Binding")) bindings.push({ binding: parsed.data as NativeBinding, file });
+      // Validating and mutating policies have separate names, as separate API kinds.
+      else policies.set(`${kind}/${parsed.data.metadata.name}`, { policy: parsed.data as NativePolicy, file });
     } else if (typeof kind === "string" && typeof name === "string") objects.push(raw as KubeObject);
-    else problems.push(`document (${file}): not a podgate Policy, a ValidatingAdmissionPolicy, a binding or a param object (it needs a kind and metadata.name)`);
+    else problems.push(`document (${file}): not a podgate Policy, a Validating/MutatingAdmissionPolicy, a binding or a param object (it needs a kind and metadata.name)`);
   }
-  const out: { document: PolicyDocument; file: string }[] = [];
+  const out: { document: PolicyDocument | MutatingPolicyDocument; file: string }[] = [];
   const used = new Set<KubeObject>();
   for (const { binding, file } of bindings) {
-    const where = `ValidatingAdmissionPolicyBinding "${binding.metadata.name}" (${file})`;
-    const target = policies.get(binding.spec.policyName);
+    const policyKind = binding.kind.slice(0, -"Binding".length);
+    const where = `${binding.kind} "${binding.metadata.name}" (${file})`;
+    const target = policies.get(`${policyKind}/${binding.spec.policyName}`);
     if (!target) {
-      problems.push(`${where}: no ValidatingAdmissionPolicy "${binding.spec.policyName}" among the policies given`);
+      problems.push(`${where}: no ${policyKind} "${binding.spec.policyName}" among the policies given`);
       continue;
     }
     const { policy } = target;
@@ -169,18 +206,29 @@ export function fromNative(documents: readonly { raw: unknown; file: string }[])
       namespaceSelector: bothSelectors(policy.spec.matchConstraints.namespaceSelector, match?.namespaceSelector),
       objectSelector: bothSelectors(policy.spec.matchConstraints.objectSelector, match?.objectSelector),
     };
-    const { paramKind: _paramKind, auditAnnotations: _audit, ...spec } = policy.spec;
-    const base = { ...spec, matchConstraints: constraints, validationActions: binding.spec.validationActions };
-    const variants =
-      params.length === 0
-        ? binding.spec.paramRef?.parameterNotFoundAction === "Deny"
-          ? [{ suffix: "", spec: { ...base, variables: undefined, validations: [{ expression: "false", message: NOT_FOUND, reason: "Invalid" as const }] } }]
-          : []
-        : params.map((p, i) => ({ suffix: params.length > 1 ? `-${i}` : "", spec: p ? { ...base, params: paramsObject(p) } : base }));
-    for (const { suffix, spec: variant } of variants) {
-      const parsed = policyDocument.safeParse({ apiVersion: "podgate.dev/v1alpha1", kind: "Policy", metadata: { name: `${binding.metadata.name}${suffix}`, annotations: { "podgate.dev/native-policy": policy.metadata.name } }, spec: variant });
-      if (parsed.success) out.push({ document: parsed.data, file });
-      else problems.push(...nativeProblems(where, parsed.error.issues));
+    const notFoundDenies = params.length === 0 && binding.spec.paramRef?.parameterNotFoundAction === "Deny";
+    const annotations = { [NATIVE_POLICY_ANNOTATION]: policy.metadata.name };
+    const named = (suffix: string) => ({ name: `${binding.metadata.name}${suffix}`, annotations });
+    const withParams = (base: object) => params.map((p, i) => ({ metadata: named(params.length > 1 ? `-${i}` : ""), spec: p ? { ...base, params: paramsObject(p) } : base }));
+    const parsed =
+      policy.kind === "ValidatingAdmissionPolicy"
+        ? (() => {
+            const { paramKind: _paramKind, auditAnnotations: _audit, ...spec } = policy.spec;
+            const base = { ...spec, matchConstraints: constraints, validationActions: (binding as z.infer<typeof nativeBinding>).spec.validationActions };
+            const variants = notFoundDenies ? [{ metadata: named(""), spec: { ...base, variables: undefined, validations: [{ expression: "false", message: NOT_FOUND, reason: "Invalid" as const }] } }] : withParams(base);
+            return variants.map((v) => policyDocument.safeParse({ apiVersion: "podgate.dev/v1alpha1", kind: "Policy", ...v }));
+          })()
+        : (() => {
+            if (notFoundDenies) {
+              problems.push(`${where}: no params found and parameterNotFoundAction is Deny: the apiserver fails every request the binding matches (${NOT_FOUND}); give the param object`);
+              return [];
+            }
+            const { paramKind: _paramKind, ...spec } = policy.spec;
+            return withParams({ ...spec, matchConstraints: constraints }).map((v) => mutatingPolicyDocument.safeParse({ apiVersion: "podgate.dev/v1alpha1", kind: "MutatingPolicy", ...v }));
+          })();
+    for (const result of parsed) {
+      if (result.success) out.push({ document: result.data, file });
+      else problems.push(...nativeProblems(where, result.error.issues));
     }
   }
   for (const o of objects) {

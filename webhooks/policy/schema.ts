@@ -99,6 +99,29 @@ export const policySpec = z.strictObject({
   validations: z.array(validation).min(1, "at least one validation"),
 });
 
+/** A MutatingAdmissionPolicy mutation: the patch an expression builds, merged as server-side apply or applied as a JSON Patch. */
+export const mutation = z
+  .strictObject({
+    patchType: z.enum(["ApplyConfiguration", "JSONPatch"]),
+    applyConfiguration: z.strictObject({ expression: z.string().min(1) }).optional(),
+    jsonPatch: z.strictObject({ expression: z.string().min(1) }).optional(),
+  })
+  .superRefine((m, ctx) => {
+    const field = m.patchType === "ApplyConfiguration" ? "applyConfiguration" : "jsonPatch";
+    const other = m.patchType === "ApplyConfiguration" ? "jsonPatch" : "applyConfiguration";
+    if (m[field] === undefined) ctx.addIssue({ code: "custom", path: [field], message: `patchType ${m.patchType} needs ${field}.expression` });
+    if (m[other] !== undefined) ctx.addIssue({ code: "custom", path: [other], message: `not allowed with patchType ${m.patchType}` });
+  });
+export type Mutation = z.infer<typeof mutation>;
+
+/** MutatingAdmissionPolicy's spec with the params folded in, as policySpec folds VAP's. */
+export const mutatingPolicySpec = policySpec.omit({ validations: true, validationActions: true }).extend({
+  mutations: z.array(mutation).min(1, "at least one mutation"),
+  /** IfNeeded: run again, once, when later mutations changed the object (as the apiserver reinvokes). */
+  reinvocationPolicy: z.enum(["Never", "IfNeeded"]).default("Never"),
+});
+export type MutatingPolicySpec = z.infer<typeof mutatingPolicySpec>;
+
 const dnsSubdomain = z
   .string()
   .max(253)
@@ -121,6 +144,9 @@ export const policyDocument = z.strictObject({
   spec: policySpec,
 });
 export type PolicyDocument = z.infer<typeof policyDocument>;
+
+export const mutatingPolicyDocument = policyDocument.extend({ kind: z.literal("MutatingPolicy"), spec: mutatingPolicySpec });
+export type MutatingPolicyDocument = z.infer<typeof mutatingPolicyDocument>;
 export type PolicySpec = z.infer<typeof policySpec>;
 
 /** Library policies carry their set (pss-baseline, pss-restricted, best-practices) in this label. */
