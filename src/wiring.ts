@@ -6,6 +6,7 @@ import type { LoadedConfig } from "./config/load.ts";
 import type { Extension } from "./server/serve.ts";
 import { Registry } from "./toolkit/registry.ts";
 import { policyWebhookType } from "../webhooks/policy/webhook.ts";
+import { mutatingPolicyWebhookType } from "../webhooks/policy/mutating-webhook.ts";
 import { policyCommands } from "../webhooks/policy/cli/commands.ts";
 export * as policyTools from "../webhooks/policy/tools.ts";
 import { defaultsWebhook } from "../webhooks/defaults/index.ts";
@@ -25,7 +26,7 @@ export { podgateSchedulerConfig, type ExtenderConfig } from "../extender/config.
 /** A registry holding the built-ins; a program adds its own definitions to it. */
 export function builtinRegistry(): Registry {
   const registry = new Registry()
-    .register(policyWebhookType, sidecarWebhook, defaultsWebhook)
+    .register(policyWebhookType, mutatingPolicyWebhookType, sidecarWebhook, defaultsWebhook)
     .command(...policyCommands)
     .register(resourceFit, nodeRules, leastAllocated, balancedAllocation, zoneSpread)
     .section(certificates);

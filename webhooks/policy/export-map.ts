@@ -1,0 +1,40 @@
+// Mutating policies as Kubernetes objects: a MutatingAdmissionPolicy and its
+// Binding (admissionregistration.k8s.io/v1, GA in 1.36) per policy, so a
+// cluster with the API mutates with no webhook at all.
+import type { Skipped } from "./export.ts";
+import { compileCel } from "./cel.ts";
+import type { MutatingPolicy } from "./mutating.ts";
+
+const ADMISSIONREGISTRATION = "admissionregistration.k8s.io/v1";
+
+function expressionsOf(policy: MutatingPolicy): string[] {
+  const spec = policy.document.spec;
+  return [...(spec.matchConditions ?? []).map((c) => c.expression), ...(spec.variables ?? []).map((v) => v.expression)];
+}
+
+/** Why a policy cannot run in-tree, or undefined when it can. */
+function notExportable(policy: MutatingPolicy): string | undefined {
+  const readsParams = [...expressionsOf(policy).map((e) => compileCel(e, "any")), ...policy.document.spec.mutations.map((m) => (m.applyConfiguration ? compileCel(m.applyConfiguration.expression, "Object") : compileCel(m.jsonPatch!.expression, "list<JSONPatch>")))].some((p) => p.usesParams);
+  // podgate binds params from the policy file; in-tree they would need a paramKind resource and a paramRef.
+  return readsParams ? "reads params (podgate supplies them from the policy; a MutatingAdmissionPolicy needs a paramKind resource)" : undefined;
+}
+
+/** The MutatingAdmissionPolicy + MutatingAdmissionPolicyBinding of each exportable policy, and the policies skipped with why. */
+export function exportMap(policies: readonly MutatingPolicy[]): { objects: Record<string, unknown>[]; skipped: Skipped[] } {
+  const objects: Record<string, unknown>[] = [];
+  const skipped: Skipped[] = [];
+  for (const policy of policies) {
+    const reason = notExportable(policy);
+    if (reason) {
+      skipped.push({ policy: policy.name, reason });
+      continue;
+    }
+    const { params: _params, paramsSchema: _schema, ...spec } = policy.document.spec;
+    const { labels } = policy.document.metadata;
+    objects.push(
+      { apiVersion: ADMISSIONREGISTRATION, kind: "MutatingAdmissionPolicy", metadata: { name: policy.name, ...(labels ? { labels } : {}) }, spec },
+      { apiVersion: ADMISSIONREGISTRATION, kind: "MutatingAdmissionPolicyBinding", metadata: { name: `${policy.name}-binding`, ...(labels ? { labels } : {}) }, spec: { policyName: policy.name } },
+    );
+  }
+  return { objects, skipped };
+}
