@@ -1,0 +1,179 @@
+// Mutating policies on the real apiserver: the corpus of map-corpus.ts (both
+// patch types, one policy per template) against seeded random pods. Each pod's
+// server-side dry-run create is done three ways, and the stored objects (or
+// denials) must agree:
+// - native: the policies exported with `podgate export map`, run by
+//   kube-apiserver's MutatingAdmissionPolicy plugin in one namespace;
+// - webhook: podgate's mutating `policy` webhook serving the same policies,
+//   in another;
+// - offline: podgate's engine on the exported native objects read back
+//   (`podgate test`/`apply`'s path for native policies), its result created
+//   in a namespace without policies, so the apiserver defaults it as it
+//   defaults a mutated object.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, test } from "node:test";
+import { promisify } from "node:util";
+import { AdmissionregistrationV1Api } from "@kubernetes/client-node";
+import { parseAllDocuments, stringify } from "yaml";
+import { kubeRequest } from "../../src/kube/api-request.ts";
+import { KubeApiError } from "../../src/kube/errors.ts";
+import { applySchemaFrom } from "../../src/kube/apply-schema-gen.ts";
+import { APPLY_ROOTS, APPLY_SCHEMA_PATH } from "../../src/kube/apply-schema.ts";
+import { loadMutatingPolicyFiles } from "../../webhooks/policy/load.ts";
+import { mutateAll } from "../../webhooks/policy/mutating.ts";
+import { startPodgate, type Podgate } from "../reliability/podgate.ts";
+import { mutatingPolicyFor, randomPods, TEMPLATES } from "./map-corpus.ts";
+import { env, kubeConfig, kubectl, namespace, poll, pooled } from "./support/cluster.ts";
+import { readFileSync } from "node:fs";
+
+const REPO = resolve(import.meta.dirname, "../..");
+const run = promisify(execFile);
+const PODS = 1040;
+const SEED = 41;
+const MODE_LABEL = "e2e.podgate.dev/map";
+// Sorted before the harness's own configuration, so podgate's policies run before its defaults webhook, as native policies run before webhooks.
+const WEBHOOK_CONFIG = "a-podgate-e2e-map";
+const admission = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
+const request = kubeRequest(kubeConfig, { maxSockets: 8 });
+const pods = randomPods(SEED, PODS);
+
+type Outcome = { denied: true; message: string } | { denied: false; object: unknown };
+
+/** What the apiserver would store: the object without what differs per namespace and per create. */
+function stored(object: Record<string, any>): unknown {
+  const { namespace: _ns, uid: _uid, creationTimestamp: _ts, managedFields: _mf, resourceVersion: _rv, generation: _g, ...metadata } = object["metadata"] as Record<string, unknown>;
+  const { status: _status, ...rest } = object;
+  return { ...rest, metadata };
+}
+
+async function dryRun(ns: string, pod: Record<string, any>): Promise<Outcome> {
+  try {
+    const created = (await request("POST", `/api/v1/namespaces/${ns}/pods?dryRun=All`, { ...pod, metadata: { ...pod["metadata"], namespace: ns } })) as Record<string, any>;
+    return { denied: false, object: stored(created) };
+  } catch (error) {
+    if (error instanceof KubeApiError && (error.status === 403 || error.status === 422 || error.status === 400)) return { denied: true, message: error.message };
+    throw error;
+  }
+}
+
+let work = "";
+let podgate: Podgate | undefined;
+let nativeNs = "";
+let webhookNs = "";
+let plainNs = "";
+let mapObjects: Record<string, any>[] = [];
+let nativeDir = "";
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), "podgate-e2e-map-"));
+  nativeNs = await namespace("e2e-map-native", { inject: false, labels: { [MODE_LABEL]: "native" } });
+  webhookNs = await namespace("e2e-map-webhook", { inject: false, labels: { [MODE_LABEL]: "webhook" } });
+  plainNs = await namespace("e2e-map-plain", { inject: false });
+
+  // Native: the policies scoped to the native namespace, exported as a user would.
+  const sourceDir = join(work, "native-source");
+  await mkdir(sourceDir);
+  for (const i of TEMPLATES.keys()) await writeFile(join(sourceDir, `map-e2e-${i}.yaml`), stringify(mutatingPolicyFor(i, MODE_LABEL, "native")));
+  const { stdout, stderr } = await run(process.execPath, [join(REPO, "bin/podgate.js"), "export", "map", "-p", sourceDir], { cwd: REPO, maxBuffer: 64 << 20 });
+  assert.equal(stderr, "", "export map skipped policies");
+  mapObjects = parseAllDocuments(stdout).map((d) => d.toJS() as Record<string, any>);
+  assert.equal(mapObjects.length, 2 * TEMPLATES.length);
+  nativeDir = join(work, "native");
+  await mkdir(nativeDir);
+  await writeFile(join(nativeDir, "maps.yaml"), stdout);
+  const applied = await kubectl(["apply", "-f", join(nativeDir, "maps.yaml")]);
+  assert.equal(applied.code, 0, applied.stderr);
+
+  // Webhook: a podgate serving the same policies, registered for pods in the webhook namespace.
+  const webhookDir = join(work, "webhook");
+  await mkdir(webhookDir);
+  for (const i of TEMPLATES.keys()) await writeFile(join(webhookDir, `map-e2e-${i}.yaml`), stringify(mutatingPolicyFor(i, MODE_LABEL, "webhook")));
+  const config = stringify({
+    server: { host: "127.0.0.1", port: 0, tlsDir: join(work, "tls"), logLevel: "info" },
+    namespaces: { watch: true },
+    admission: { mutating: [{ name: "map", type: "policy", failurePolicy: "Fail", timeoutSeconds: 10, settings: { files: [webhookDir] } }], validating: [] },
+  });
+  process.env["KUBECONFIG"] = env.kubeconfig;
+  podgate = await startPodgate({ dir: join(work, "podgate"), config });
+  await admission.createMutatingWebhookConfiguration({
+    body: {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "MutatingWebhookConfiguration",
+      metadata: { name: WEBHOOK_CONFIG },
+      webhooks: [
+        {
+          name: "map.mutate.podgate.dev",
+          admissionReviewVersions: ["v1"],
+          sideEffects: "None",
+          failurePolicy: "Fail",
+          timeoutSeconds: 10,
+          reinvocationPolicy: "Never",
+          clientConfig: { url: `${podgate.url}/mutate/map`, caBundle: readFileSync(join(work, "tls", "ca.crt")).toString("base64") },
+          rules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"], scope: "Namespaced" }],
+          namespaceSelector: { matchLabels: { [MODE_LABEL]: "webhook" } },
+        },
+      ],
+    },
+  });
+
+  // In force once the first template's pod is labelled in both namespaces.
+  for (const ns of [nativeNs, webhookNs]) {
+    await poll(`the mutating policies in force in ${ns}`, 90_000, async () => {
+      const outcome = await dryRun(ns, pods[0]!);
+      return !outcome.denied && (outcome.object as { metadata: { labels?: Record<string, string> } }).metadata.labels?.["mutated"] === "yes";
+    });
+  }
+});
+
+after(async () => {
+  await admission.deleteMutatingWebhookConfiguration({ name: WEBHOOK_CONFIG }).catch(() => undefined);
+  if (mapObjects.length > 0) await kubectl(["delete", "--ignore-not-found", "-f", join(nativeDir, "maps.yaml")]);
+  await podgate?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+test("the apply schema podgate ships is the one the harness apiserver builds from its OpenAPI", async () => {
+  const specs = await Promise.all(["/openapi/v3/api/v1", "/openapi/v3/apis/apps/v1", "/openapi/v3/apis/batch/v1"].map((path) => request("GET", path)));
+  const schemas = Object.assign({}, ...specs.map((s) => (s as { components: { schemas: object } }).components.schemas)) as Parameters<typeof applySchemaFrom>[0];
+  assert.deepEqual(applySchemaFrom(schemas, APPLY_ROOTS), JSON.parse(readFileSync(APPLY_SCHEMA_PATH, "utf8")), `${APPLY_SCHEMA_PATH} is stale: regenerate it with node src/kube/apply-schema-gen.ts`);
+});
+
+test(`${PODS} random pods under ${TEMPLATES.length} mutating policies (seed ${SEED}): native MutatingAdmissionPolicies, podgate's webhook and podgate offline store the same objects and deny the same pods`, async () => {
+  // Offline: podgate's engine on the native objects it exported, read back as a user's repo holds them.
+  const offlinePolicies = loadMutatingPolicyFiles([nativeDir]);
+  const namespaceObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: nativeNs, labels: { [MODE_LABEL]: "native", "kubernetes.io/metadata.name": nativeNs } } };
+  const mutated = new Set<string>();
+  const offline = async (pod: Record<string, any>): Promise<Outcome> => {
+    const review = { uid: pod["metadata"].name, kind: { group: "", version: "v1", kind: "Pod" }, resource: { group: "", version: "v1", resource: "pods" }, name: pod["metadata"].name, namespace: nativeNs, operation: "CREATE" as const };
+    // The engine sees the object as the apiserver hands it to admission: decoded and defaulted.
+    const defaulted = await dryRun(plainNs, pod);
+    if (defaulted.denied) return defaulted;
+    const admitted = { ...(defaulted.object as Record<string, any>), metadata: { ...(defaulted.object as Record<string, any>)["metadata"], namespace: nativeNs } };
+    const result = mutateAll(offlinePolicies, { request: { ...review, object: admitted }, namespaceObject });
+    if (result.denial !== undefined) return { denied: true, message: result.denial };
+    if (result.object !== admitted) mutated.add(pod["metadata"].name);
+    return dryRun(plainNs, result.object);
+  };
+  const native = await pooled(pods, 6, (pod) => dryRun(nativeNs, pod));
+  const webhook = await pooled(pods, 6, (pod) => dryRun(webhookNs, pod));
+  const offlineOutcomes = await pooled(pods, 6, offline);
+  const problems: string[] = [];
+  const tally = { changed: 0, unchanged: 0, denied: 0 };
+  pods.forEach((pod, i) => {
+    const said = { native: native[i]!, webhook: webhook[i]!, offline: offlineOutcomes[i]! };
+    const verdict = (o: Outcome) => (o.denied ? "denied" : JSON.stringify(o.object));
+    tally[said.native.denied ? "denied" : mutated.has(pod["metadata"].name) ? "changed" : "unchanged"]++;
+    if (new Set([verdict(said.native), verdict(said.webhook), verdict(said.offline)]).size > 1) {
+      problems.push(`template ${i % TEMPLATES.length}, pod ${JSON.stringify(pod)}:\n  native ${describe(said.native)}\n  webhook ${describe(said.webhook)}\n  offline ${describe(said.offline)}`);
+    }
+  });
+  process.stderr.write(`map e2e: ${PODS} pods, ${TEMPLATES.length} policies: ${tally.changed} mutated, ${tally.denied} denied, ${tally.unchanged} other; ${problems.length} disagreements\n`);
+  assert.ok(tally.changed >= PODS / 2 && tally.denied >= PODS / 20, `the sample tests little: ${JSON.stringify(tally)}`);
+  assert.deepEqual(problems.slice(0, 5), [], `${problems.length} disagreements`);
+});
+
+const describe = (o: Outcome) => (o.denied ? `denied: ${o.message}` : JSON.stringify(o.object));
