@@ -150,6 +150,8 @@ function patched(object: KubeObject, operations: Parameters<typeof applyJsonPatc
 export interface MutationOutcome {
   readonly policy: MutatingPolicy;
   readonly run: PolicyRun;
+  /** The run left the object different from how it found it. */
+  readonly changed: boolean;
 }
 
 export interface MutationResult {
@@ -181,7 +183,7 @@ export function mutateAll(policies: readonly MutatingPolicy[], input: PolicyInpu
   const pass = (list: readonly MutatingPolicy[]) => {
     for (const policy of list) {
       const run = policy.mutate(input, object, state);
-      outcomes.push({ policy, run });
+      outcomes.push({ policy, run, changed: run.result === "ran" && !isDeepStrictEqual(run.object, object) });
       if (run.result === "skip") continue;
       applied ||= run.applied;
       object = run.object;

@@ -1,17 +1,60 @@
 // Evaluating policies against manifests without a cluster: what `podgate apply`
 // and `podgate test` share.
+import { deny, type Decision } from "../../src/admission/handler.ts";
+import { diffPatch, type PatchOperation } from "../../src/admission/patch.ts";
 import type { KubeObject, Operation } from "../../src/admission/review.ts";
 import { judging } from "./autogen.ts";
 import type { AuthzFixture } from "./cel-lib/authz.ts";
-import { evaluateAll, type PolicyOutcome } from "./decide.ts";
+import { decide, evaluateAll, type PolicyOutcome } from "./decide.ts";
+import { mutateAll, type MutatingPolicy } from "./mutating.ts";
 import type { Policy, Verdict } from "./policy.ts";
 import { targetsOf, type Target } from "./workload.ts";
+
+/** What the mutating policies did to a manifest before the validating ones judged it. */
+export interface MutationSummary {
+  /** The mutating policies that matched, in the order they ran (one that the apiserver reinvokes appears twice). */
+  readonly policies: readonly string[];
+  /** Each of those runs: whether it changed the object, and its errors. */
+  readonly runs: readonly { readonly policy: string; readonly changed: boolean; readonly errors: readonly string[] }[];
+  /** The JSON Patch from the manifest to the object the validating policies judged. */
+  readonly patch: readonly PatchOperation[];
+  /** The object after every mutation. */
+  readonly object: KubeObject;
+  /** Errors of mutations whose policy's failurePolicy is Ignore (their mutation was skipped). */
+  readonly ignored: readonly string[];
+  /** Set when a failed mutation of a Fail policy denies the request. */
+  readonly denial?: string;
+}
 
 export interface TargetResult {
   readonly target: Target;
   readonly outcomes: readonly PolicyOutcome[];
   /** The target's namespace when no Namespace manifest was given for it. */
   readonly unknownNamespace?: string;
+  /** For a manifest some mutating policy matched (not on a workload's pod template: the apiserver mutates the object admitted). */
+  readonly mutation?: MutationSummary;
+}
+
+/** The admission decision for a target: a mutation's denial comes first, as the apiserver mutates before it validates. */
+export function decisionOf(result: TargetResult): Decision {
+  return result.mutation?.denial !== undefined ? deny(result.mutation.denial, 403, { reason: "Invalid" }) : decide(result.outcomes);
+}
+
+/** The mutating policies on one manifest; undefined when none matched. */
+function mutationOf(policies: readonly MutatingPolicy[], manifest: KubeObject, operation: Operation, namespaceObject: KubeObject | null, authorizer: AuthzFixture | undefined): MutationSummary | undefined {
+  const [target] = targetsOf(manifest, operation);
+  const result = mutateAll(policies, { request: target!.request, namespaceObject, authorizer });
+  const ran = result.outcomes.filter((o) => o.run.result === "ran");
+  if (ran.length === 0) return undefined;
+  const original = target!.request.object!;
+  return {
+    policies: ran.map((o) => o.policy.name),
+    runs: ran.map((o) => ({ policy: o.policy.name, changed: o.changed, errors: o.run.result === "ran" ? o.run.errors : [] })),
+    patch: result.object === original ? [] : diffPatch(original, result.object),
+    object: result.object,
+    ignored: ran.flatMap((o) => (o.run.result === "ran" && o.policy.failurePolicy === "Ignore" ? o.run.errors.map((e) => `${o.policy.name}: ${e}`) : [])),
+    ...(result.denial !== undefined ? { denial: result.denial } : {}),
+  };
 }
 
 const isObject = (v: unknown): v is KubeObject => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -43,27 +86,31 @@ export function unlabelledNamespace(name: string): KubeObject {
   return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { "kubernetes.io/metadata.name": name } } };
 }
 
-/**
- * `authorizer` answers the policies' authorizer checks (offline there is no cluster to ask);
- * `onProgress` hears after each manifest how many of them are done.
- */
-export function evaluateManifests(
-  policies: readonly Policy[],
-  manifests: readonly KubeObject[],
-  operation: Operation = "CREATE",
-  authorizer?: AuthzFixture,
-  onProgress?: (done: number, total: number) => void,
-): TargetResult[] {
+export interface EvaluateOptions {
+  readonly operation?: Operation;
+  /** Answers the policies' authorizer checks (offline there is no cluster to ask). */
+  readonly authorizer?: AuthzFixture | undefined;
+  /** Hears after each manifest how many of them are done. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Run on each manifest (CREATE and UPDATE) before the validating policies judge it. */
+  readonly mutating?: readonly MutatingPolicy[];
+}
+
+export function evaluateManifests(policies: readonly Policy[], manifests: readonly KubeObject[], options: EvaluateOptions = {}): TargetResult[] {
+  const { operation = "CREATE", authorizer, onProgress, mutating = [] } = options;
   const namespaces = namespaceIndex(manifests);
+  // Cluster-scoped: no namespace (null).
+  const namespaceFor = (ns: string | undefined) => (ns === undefined ? null : (namespaces.get(ns) ?? unlabelledNamespace(ns)));
   return manifests.flatMap((manifest, index) => {
     onProgress?.(index, manifests.length);
-    return targetsOf(manifest, operation).map((target) => {
+    const mutates = mutating.length > 0 && (operation === "CREATE" || operation === "UPDATE");
+    const mutation = mutates ? mutationOf(mutating, manifest, operation, namespaceFor(targetsOf(manifest, operation)[0]!.request.namespace), authorizer) : undefined;
+    const admitted = mutation && mutation.denial === undefined ? mutation.object : manifest;
+    return targetsOf(admitted, operation).map((target) => {
       const ns = target.request.namespace;
       const known = ns === undefined ? undefined : namespaces.get(ns);
-      // Cluster-scoped: no namespace (null).
-      const namespaceObject = ns === undefined ? null : (known ?? unlabelledNamespace(ns));
-      const outcomes = evaluateAll(judging(policies, target), { request: target.request, namespaceObject, authorizer });
-      return { target, outcomes, ...(ns !== undefined && !known ? { unknownNamespace: ns } : {}) };
+      const outcomes = evaluateAll(judging(policies, target), { request: target.request, namespaceObject: namespaceFor(ns), authorizer });
+      return { target, outcomes, ...(ns !== undefined && !known ? { unknownNamespace: ns } : {}), ...(mutation && target.template === undefined ? { mutation } : {}) };
     });
   });
 }

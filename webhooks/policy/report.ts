@@ -1,6 +1,5 @@
 // What the offline tools print: readable tables and JUnit XML. Pure functions.
-import { decide } from "./decide.ts";
-import { messagesOf, type TargetResult } from "./offline.ts";
+import { decisionOf, messagesOf, type MutationSummary, type TargetResult } from "./offline.ts";
 import type { SuiteResult } from "./suite.ts";
 
 /** Left-aligned columns separated by two spaces, with a header row. */
@@ -51,17 +50,30 @@ export function junitXml(suites: readonly SuiteResult[]): string {
   return ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>", ...body, "</testsuites>", ""].join("\n");
 }
 
-/** `podgate apply`: per admitted object, the combined decision and each policy's verdict. */
+/** A mutation for people: which policies ran, and each operation of the patch on a line. */
+function mutationLines(mutation: MutationSummary): string[] {
+  const by = [...new Set(mutation.policies)].join(", ");
+  if (mutation.denial !== undefined) return [`  mutation by ${by}: ${mutation.denial}`];
+  const lines = [`  mutated by ${by}: ${mutation.patch.length === 0 ? "no change" : `${mutation.patch.length} operation${mutation.patch.length === 1 ? "" : "s"}`}`];
+  for (const op of mutation.patch) lines.push(`    ${op.op} ${op.path}${"value" in op ? ` = ${JSON.stringify(op.value)}` : ""}${"from" in op ? ` from ${op.from}` : ""}`);
+  for (const e of mutation.ignored) lines.push(`    ignored (failurePolicy Ignore): ${e}`);
+  return lines;
+}
+
+/** `podgate apply`: per admitted object, what the mutating policies changed, the combined decision and each validating policy's verdict. */
 export function formatApply(results: readonly TargetResult[]): string {
   const out: string[] = [];
-  for (const { target, outcomes } of results) {
+  for (const result of results) {
+    const { target, outcomes, mutation } = result;
     const matched = outcomes.filter((o) => o.verdict.result !== "skip");
-    if (matched.length === 0) continue;
-    const decision = decide(outcomes);
+    if (matched.length === 0 && !mutation) continue;
+    const decision = decisionOf(result);
     const verdict = !decision.allowed ? `DENIED (${decision.status?.code})` : decision.warnings?.length ? "ALLOWED with warnings" : "ALLOWED";
     out.push(`${target.label}: ${verdict}`);
+    if (mutation) out.push(...mutationLines(mutation));
     const rows = matched.map((o) => [o.policy.name, o.verdict.result, o.policy.validationActions.join(","), messagesOf(o.verdict).join("; ")]);
-    out.push(table(["POLICY", "RESULT", "ACTIONS", "MESSAGE"], rows).replace(/^/gm, "  "), "");
+    if (rows.length > 0) out.push(table(["POLICY", "RESULT", "ACTIONS", "MESSAGE"], rows).replace(/^/gm, "  "));
+    out.push("");
   }
   if (out.length === 0) return "no policy matched any resource";
   return out.join("\n").trimEnd();

@@ -3,8 +3,7 @@
 // with the summary the table's last line gives. Pure functions.
 import { z } from "zod";
 import { stringify } from "yaml";
-import { decide } from "./decide.ts";
-import { messagesOf, type TargetResult } from "./offline.ts";
+import { decisionOf, messagesOf, type TargetResult } from "./offline.ts";
 import { formatApply, formatSuites } from "./report.ts";
 import { POLICY_API_VERSION } from "./schema.ts";
 import type { SuiteResult } from "./suite.ts";
@@ -31,6 +30,16 @@ export const applyResult = z.object({
       message: z.string().optional(),
       warnings: z.array(z.string()),
       verdicts: z.array(z.object({ policy: z.string(), result: verdictResult, actions: z.array(z.string()), messages: z.array(z.string()) })),
+      /** What the mutating policies did first: the JSON Patch to the object the validating policies judged. */
+      mutation: z
+        .object({
+          policies: z.array(z.string()),
+          patch: z.array(z.object({ op: z.string(), path: z.string(), value: z.unknown().optional(), from: z.string().optional() })),
+          /** Failed mutations of policies with failurePolicy Ignore. */
+          ignored: z.array(z.string()),
+          denied: z.string().optional(),
+        })
+        .optional(),
     }),
   ),
   summary: z.object({ objects: z.number().int(), allowed: z.number().int(), denied: z.number().int(), warned: z.number().int() }),
@@ -56,10 +65,11 @@ export type TestResult = z.infer<typeof testResult>;
 
 /** Objects some policy matched, each with its decision and the matching policies' verdicts. */
 function applyResultOf(results: readonly TargetResult[]): ApplyResult {
-  const objects = results.flatMap(({ target, outcomes }) => {
+  const objects = results.flatMap((result) => {
+    const { target, outcomes, mutation } = result;
     const matched = outcomes.filter((o) => o.verdict.result !== "skip");
-    if (matched.length === 0) return [];
-    const decision = decide(outcomes);
+    if (matched.length === 0 && !mutation) return [];
+    const decision = decisionOf(result);
     const { kind, namespace } = target.request;
     return [
       {
@@ -73,6 +83,7 @@ function applyResultOf(results: readonly TargetResult[]): ApplyResult {
         ...(decision.status?.message ? { message: decision.status.message } : {}),
         warnings: [...(decision.warnings ?? [])],
         verdicts: matched.map((o) => ({ policy: o.policy.name, result: o.verdict.result, actions: [...o.policy.validationActions], messages: messagesOf(o.verdict) })),
+        ...(mutation ? { mutation: { policies: [...mutation.policies], patch: [...mutation.patch], ignored: [...mutation.ignored], ...(mutation.denial !== undefined ? { denied: mutation.denial } : {}) } } : {}),
       },
     ];
   });

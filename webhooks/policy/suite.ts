@@ -6,20 +6,27 @@ import { z } from "zod";
 import { describeIssue } from "../../src/issues.ts";
 import { authzFixture } from "./cel-lib/authz.ts";
 import { PolicyError } from "./declarative.ts";
-import { loadPolicyFiles, loadPolicyModules, readYamlDocuments, assertUniqueNames, loadLibrary } from "./load.ts";
-import { evaluateManifests, flattenManifests, messagesOf, unknownNamespacesNote, worst } from "./offline.ts";
+import { isDeepStrictEqual } from "node:util";
+import { diffPatch } from "../../src/admission/patch.ts";
+import { loadMutatingPolicyFiles, loadPolicyFiles, loadPolicyModules, readYamlDocuments, assertUniqueNames, loadLibrary } from "./load.ts";
+import { evaluateManifests, flattenManifests, messagesOf, unknownNamespacesNote, worst, type TargetResult } from "./offline.ts";
 import { POLICY_API_VERSION } from "./schema.ts";
 
 export const SUITE_FILE = "podgate-test.yaml";
 
-const expectation = z.strictObject({
-  policy: z.string().min(1),
-  /** metadata.name of the resources; a workload's name covers its pod template too. */
-  resources: z.array(z.string().min(1)).min(1),
-  result: z.enum(["pass", "fail", "skip", "error"]),
-  /** A text every failure message of this policy must include (for fail and error). */
-  message: z.string().min(1).optional(),
-});
+const expectation = z
+  .strictObject({
+    policy: z.string().min(1),
+    /** metadata.name of the resources; a workload's name covers its pod template too. */
+    resources: z.array(z.string().min(1)).min(1),
+    /** pass, fail: validating policies; mutated, unchanged: mutating ones; skip, error: either. */
+    result: z.enum(["pass", "fail", "skip", "error", "mutated", "unchanged"]),
+    /** A text every failure message of this policy must include (for fail and error). */
+    message: z.string().min(1).optional(),
+    /** For a mutating policy: a file (relative to the suite) holding the object as every mutating policy leaves it. */
+    patched: z.string().min(1).optional(),
+  })
+  .refine((e) => e.patched === undefined || e.resources.length === 1, { path: ["patched"], message: "a patched object is compared with one resource: list one" });
 
 export const suiteDocument = z.strictObject({
   apiVersion: z.literal(POLICY_API_VERSION),
@@ -85,15 +92,18 @@ export function runSuite(file: string): SuiteResult {
       ...loadPolicyModules(suite.modules.map(here)),
     ];
     assertUniqueNames(policies);
+    const mutating = loadMutatingPolicyFiles(suite.policies.map(here));
     const manifests = flattenManifests(suite.resources.map(here).flatMap((p) => readYamlDocuments(p)));
-    const results = evaluateManifests(policies, manifests, suite.operation, suite.authorizer);
+    const results = evaluateManifests(policies, manifests, { operation: suite.operation, authorizer: suite.authorizer, mutating });
     const known = new Set(policies.map((p) => p.name));
+    const knownMutating = new Set(mutating.map((p) => p.name));
     const names = new Set(results.map((r) => r.target.name));
     const cases = suite.results.flatMap((e) =>
       e.resources.map((resource): CaseResult => {
         const base = { policy: e.policy, resource, expected: e.result };
-        if (!known.has(e.policy)) return { ...base, actual: "-", ok: false, detail: `no policy "${e.policy}" in this suite` };
+        if (!known.has(e.policy) && !knownMutating.has(e.policy)) return { ...base, actual: "-", ok: false, detail: `no policy "${e.policy}" in this suite` };
         if (!names.has(resource)) return { ...base, actual: "-", ok: false, detail: `no resource named "${resource}" in this suite` };
+        if (knownMutating.has(e.policy)) return mutationCase(base, e, results.find((r) => r.target.name === resource && r.target.template === undefined)!, here);
         const verdict = worst(results.filter((r) => r.target.name === resource).flatMap((r) => r.outcomes.filter((o) => o.policy.name === e.policy).map((o) => o.verdict)));
         const messages = messagesOf(verdict);
         const messageOk = e.message === undefined || (messages.length > 0 && messages.every((m) => m.includes(e.message!)));
@@ -108,6 +118,33 @@ export function runSuite(file: string): SuiteResult {
     if (!(error instanceof PolicyError)) throw error;
     return { name: basename(dirname(file)), file, cases: [], error: error.message };
   }
+}
+
+/**
+ * A mutating policy's case: skip, error (a mutation failed), mutated or unchanged, over its runs
+ * (two when the apiserver would reinvoke it); with `patched`, the object after every mutating policy must equal the file's.
+ */
+function mutationCase(base: Pick<CaseResult, "policy" | "resource" | "expected">, e: z.infer<typeof expectation>, result: TargetResult, here: (p: string) => string): CaseResult {
+  const runs = result.mutation?.runs.filter((r) => r.policy === e.policy) ?? [];
+  const errors = runs.flatMap((r) => r.errors);
+  const actual = runs.length === 0 ? "skip" : errors.length > 0 ? "error" : runs.some((r) => r.changed) ? "mutated" : "unchanged";
+  const messageOk = e.message === undefined || (errors.length > 0 && errors.every((m) => m.includes(e.message!)));
+  let detail = messageOk ? errors.join("; ") : `expected a message containing "${e.message}"; got: ${errors.join("; ") || "(none)"}`;
+  let patchedOk = true;
+  if (e.patched !== undefined) {
+    const [expected] = flattenManifests(readYamlDocuments(here(e.patched)));
+    const got = result.mutation?.object ?? result.target.request.object ?? {};
+    // The offline request puts the object in a namespace; an expected object without one is compared without it.
+    const comparable = (o: Record<string, unknown>) => {
+      const metadata = o["metadata"] as Record<string, unknown> | undefined;
+      if ((expected?.["metadata"] as Record<string, unknown> | undefined)?.["namespace"] !== undefined || !metadata) return o;
+      const { namespace: _ns, ...rest } = metadata;
+      return { ...o, metadata: rest };
+    };
+    patchedOk = expected !== undefined && isDeepStrictEqual(comparable(got), comparable(expected));
+    if (!patchedOk) detail = expected === undefined ? `${e.patched}: no object` : `the object after mutation differs from ${e.patched}; from the file to it: ${JSON.stringify(diffPatch(comparable(expected), comparable(got)))}`;
+  }
+  return { ...base, actual, ok: actual === e.result && messageOk && patchedOk, ...(detail ? { detail } : {}) };
 }
 
 export const suitePassed = (suite: SuiteResult) => suite.error === undefined && suite.cases.every((c) => c.ok);

@@ -25,8 +25,11 @@ export const policySettings = z.strictObject({
 });
 export type PolicySettings = z.output<typeof policySettings>;
 
-/** Every policy the settings name, compiled, their paths read against baseDir (the config file's directory); throws PolicyError listing every problem. */
-export function policiesFor(settings: PolicySettings, baseDir = process.cwd()): Policy[] {
+/**
+ * Every policy the settings name, compiled, their paths read against baseDir (the config file's directory); throws PolicyError listing every problem.
+ * `allowNone`: no policies is not an error (the offline tools, when the files hold only mutating policies).
+ */
+export function policiesFor(settings: PolicySettings, baseDir = process.cwd(), allowNone = false): Policy[] {
   const problems: string[] = [];
   const attempt = (load: () => Policy[]): Policy[] => {
     try {
@@ -44,7 +47,7 @@ export function policiesFor(settings: PolicySettings, baseDir = process.cwd()): 
   ];
   if (problems.length > 0) throw new PolicyError(problems);
   assertUniqueNames(policies);
-  if (policies.length === 0) throw new PolicyError(["no policies: name library policies, files or modules"]);
+  if (policies.length === 0 && !allowNone) throw new PolicyError(["no policies: name library policies, files or modules"]);
   return policies;
 }
 

@@ -70,7 +70,7 @@ describe("a config that names users' modules", () => {
   it("names what is registered when a type or plugin is unknown, and wants exactly one of type and module", () => {
     assert.deepEqual(problems(() => parseConfig("admission: {mutating: [{name: a, type: stamp}, {name: b}]}", registry)), [
       'admission.mutating[0].type: unknown mutating webhook type "stamp"; expected one of: sidecar, defaults',
-      "admission.mutating[1]: give either type (registered mutating webhooks: sidecar, defaults) or module (a file exporting a mutating webhook), not neither",
+      "admission.mutating[1]: give either type (registered mutating webhooks: policy, sidecar, defaults) or module (a file exporting a mutating webhook), not neither",
     ]);
     assert.deepEqual(problems(() => parseConfig("extender: {plugins: [{name: gpu}]}", registry)), [
       'extender.plugins[0].name: unknown plugin "gpu"; expected one of: resource-fit, node-rules, least-allocated, balanced-allocation, zone-spread (or give module: a file exporting a plugin)',
@@ -101,7 +101,7 @@ describe("a config that names users' modules", () => {
 
 describe("registering definitions", () => {
   it("registers the built-ins through register(), as a program registers its own", async () => {
-    assert.deepEqual(registry.webhookTypes.map((t) => `${t.kind}/${t.type}`), ["validating/policy", "mutating/sidecar", "mutating/defaults"]);
+    assert.deepEqual(registry.webhookTypes.map((t) => `${t.kind}/${t.type}`), ["validating/policy", "mutating/policy", "mutating/sidecar", "mutating/defaults"]);
     const stamp = defineMutatingWebhook({ type: "stamp", mutate: ({ object }) => ({ ...object, stamped: true }) });
     const gpu = definePlugin({ name: "gpu", description: "", settings: z.strictObject({}), create: () => ({ filter: () => undefined }) });
     const podgate = createPodgate(stamp, gpu);

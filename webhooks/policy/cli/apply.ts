@@ -2,9 +2,8 @@
 import { readFile } from "node:fs/promises";
 import { text } from "node:stream/consumers";
 import { Command, Option } from "commander";
-import { decide } from "../decide.ts";
 import { readYamlDocuments, yamlFiles } from "../load.ts";
-import { evaluateManifests, flattenManifests, unknownNamespacesNote } from "../offline.ts";
+import { decisionOf, evaluateManifests, flattenManifests, unknownNamespacesNote } from "../offline.ts";
 import { progressLine } from "../../../src/cli/progress.ts";
 import { renderApply, type OutputFormat } from "../results.ts";
 import { loadPolicies, outputOption, usageErrors, withPolicyOptions, type PolicyFlags } from "./options.ts";
@@ -27,7 +26,7 @@ async function readManifests(command: Command, paths: readonly string[]) {
 }
 
 export function applyCommand(): Command {
-  const command = withPolicyOptions(new Command("apply").description("Evaluate policies against manifests; workloads are evaluated through their pod templates"))
+  const command = withPolicyOptions(new Command("apply").description("Evaluate policies against manifests: mutating policies first (showing each object's patch), then validating ones; workloads are also judged through their pod templates"))
     .requiredOption("-f, --filename <path...>", "manifest files, directories (their *.yaml) or - for stdin")
     .addOption(new Option("--operation <op>", "the admission operation to evaluate").choices(["CREATE", "UPDATE", "DELETE"]).default("CREATE"))
     .addOption(outputOption())
@@ -36,15 +35,15 @@ export function applyCommand(): Command {
       "\nExamples:\n  podgate apply -l pss-baseline -f deploy.yaml\n  kubectl get pods -A -o yaml | podgate apply -p policies/ -f -\n  podgate apply -l pss-restricted -f manifests/ -o json | jq '.summary'\n\nExit status 1 when any object would be denied.\n",
     )
     .action(async (flags: PolicyFlags & { filename: string[]; operation: "CREATE" | "UPDATE" | "DELETE"; output: OutputFormat }) => {
-      const policies = loadPolicies(command, flags);
+      const { policies, mutating } = loadPolicies(command, flags);
       const manifests = await readManifests(command, flags.filename);
       const progress = progressLine("podgate apply: evaluated");
-      const results = evaluateManifests(policies, manifests, flags.operation, undefined, progress.tick);
+      const results = evaluateManifests(policies, manifests, { operation: flags.operation, onProgress: progress.tick, mutating });
       progress.end();
       process.stdout.write(`${renderApply(flags.output, results)}\n`);
       const note = unknownNamespacesNote(policies, results);
       if (note) process.stderr.write(`${note}\n`);
-      if (results.some((r) => !decide(r.outcomes).allowed)) process.exitCode = 1;
+      if (results.some((r) => !decisionOf(r).allowed)) process.exitCode = 1;
     });
   return command;
 }

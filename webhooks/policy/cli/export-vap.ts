@@ -9,7 +9,7 @@ export function vapCommand(): Command {
     .option("--separate", "one ValidatingAdmissionPolicy per policy (default: policies on the same requests share one, which costs the apiserver far less per request)")
     .addHelpText("after", "\nExamples:\n  podgate export vap -l pss-baseline > pss-baseline-vap.yaml\n  podgate export vap -p policies/ | kubectl apply -f -\n")
     .action((flags: PolicyFlags & { separate?: boolean }) => {
-      const { objects, skipped } = exportVap(loadPolicies(command, flags), { separate: flags.separate === true });
+      const { objects, skipped } = exportVap(loadPolicies(command, flags).policies, { separate: flags.separate === true });
       for (const s of skipped) process.stderr.write(`podgate: skipped policy ${s.policy}: ${s.reason}\n`);
       if (objects.length > 0) process.stdout.write(yamlStream(objects));
     });

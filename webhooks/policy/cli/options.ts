@@ -2,6 +2,9 @@
 import { Option, type Command } from "commander";
 import { OUTPUT_FORMATS } from "../results.ts";
 import { PolicyError } from "../declarative.ts";
+import { loadMutatingPolicyFiles } from "../load.ts";
+import type { MutatingPolicy } from "../mutating.ts";
+import type { Policy } from "../policy.ts";
 import { policiesFor, policySettings } from "../webhook.ts";
 
 export interface PolicyFlags {
@@ -20,14 +23,19 @@ export function withPolicyOptions(command: Command): Command {
 /** -o table (for people, the default) | json | yaml (one document, for scripts). */
 export const outputOption = () => new Option("-o, --output <format>", "table for people; json or yaml for scripts (one document with a summary)").choices(OUTPUT_FORMATS).default("table");
 
-/** Loads the named policies; a policy problem is a usage error (exit 2) naming policy, field and position. */
-export function loadPolicies(command: Command, flags: PolicyFlags) {
+/**
+ * Loads the named policies: the validating ones and, from --policy files, the mutating ones.
+ * A policy problem is a usage error (exit 2) naming policy, field and position.
+ */
+export function loadPolicies(command: Command, flags: PolicyFlags): { policies: Policy[]; mutating: MutatingPolicy[] } {
   if (!flags.policy?.length && !flags.library?.length && !flags.module?.length) {
     command.error("podgate: name policies with --policy, --library or --module", { exitCode: 2, code: "podgate.usage" });
   }
-  return usageErrors(command, () =>
-    policiesFor(policySettings.parse({ files: flags.policy ?? [], library: flags.library ?? [], modules: flags.module ?? [] })),
-  );
+  return usageErrors(command, () => {
+    const mutating = loadMutatingPolicyFiles(flags.policy ?? []);
+    const policies = policiesFor(policySettings.parse({ files: flags.policy ?? [], library: flags.library ?? [], modules: flags.module ?? [] }), process.cwd(), mutating.length > 0);
+    return { policies, mutating };
+  });
 }
 
 /** Runs `load`, turning a PolicyError into a usage error with every problem listed. */
