@@ -69,7 +69,7 @@ describe("a config that names users' modules", () => {
 
   it("names what is registered when a type or plugin is unknown, and wants exactly one of type and module", () => {
     assert.deepEqual(problems(() => parseConfig("admission: {mutating: [{name: a, type: stamp}, {name: b}]}", registry)), [
-      'admission.mutating[0].type: unknown mutating webhook type "stamp"; expected one of: sidecar, defaults',
+      'admission.mutating[0].type: unknown mutating webhook type "stamp"; expected one of: policy, sidecar, defaults',
       "admission.mutating[1]: give either type (registered mutating webhooks: policy, sidecar, defaults) or module (a file exporting a mutating webhook), not neither",
     ]);
     assert.deepEqual(problems(() => parseConfig("extender: {plugins: [{name: gpu}]}", registry)), [
