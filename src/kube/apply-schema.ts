@@ -55,16 +55,23 @@ export function rootType(apiVersion: string, kind: string): TypeRef | undefined 
   return schema().roots[`${apiVersion}/${kind}`];
 }
 
-/** The atom a reference stands for, with a field's atomic override applied (as schema.Resolve does). */
-export function resolve(ref: TypeRef): Atom {
-  if (typeof ref === "object" && !("named" in ref)) return ref;
-  const name = typeof ref === "string" ? ref : ref.named;
-  const found = BUILT_IN[name] ?? schema().types[name];
-  if (!found) throw new Error(`${APPLY_SCHEMA_PATH} has no type ${name}`);
-  if (typeof ref === "string") return found;
-  return {
-    ...found,
-    ...(found.map ? { map: { ...found.map, atomic: ref.atomic } } : {}),
-    ...(found.list ? { list: { ...found.list, type: ref.atomic ? "atomic" : found.list.type } } : {}),
+/** Resolves references among `types` (and kube-openapi's built-in untyped ones), with a field's atomic override applied (as schema.Resolve does). */
+export function resolverFor(types: Readonly<Record<string, Atom>>): (ref: TypeRef) => Atom {
+  return (ref) => {
+    if (typeof ref === "object" && !("named" in ref)) return ref;
+    const name = typeof ref === "string" ? ref : ref.named;
+    const found = BUILT_IN[name] ?? types[name];
+    if (!found) throw new Error(`the apply schema has no type ${name}`);
+    if (typeof ref === "string") return found;
+    return {
+      ...found,
+      ...(found.map ? { map: { ...found.map, atomic: ref.atomic } } : {}),
+      ...(found.list ? { list: { ...found.list, type: ref.atomic ? "atomic" : found.list.type } } : {}),
+    };
   };
 }
+
+let shipped: ((ref: TypeRef) => Atom) | undefined;
+
+/** The atom a reference stands for in the shipped schema. */
+export const resolve = (ref: TypeRef): Atom => (shipped ??= resolverFor(schema().types))(ref);

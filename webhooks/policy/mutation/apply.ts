@@ -5,7 +5,10 @@
 // (sigs.k8s.io/structured-merge-diff's typed merge): structs and maps key by
 // key, lists by their keys or as sets, scalars replaced. A port, with its
 // ordering rules and messages, so the stored object is the apiserver's.
-import { resolve, rootType, type Atom, type TypeRef } from "../../../src/kube/apply-schema.ts";
+import { resolve as shippedTypes, rootType, type Atom, type TypeRef } from "../../../src/kube/apply-schema.ts";
+
+/** The atom a type reference stands for: the shipped schema's, or a test's own. */
+export type Resolver = (ref: TypeRef) => Atom;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -53,7 +56,7 @@ function itemKey(list: NonNullable<Atom["list"]>, item: Json): string {
 }
 
 /** Checks a value against its type as ObjectToTyped does: every field declared, scalars of their type, list keys unique. */
-function validate(v: Json, ref: TypeRef, path: string, allowDuplicates: boolean, errors: string[]): void {
+function validate(resolve: Resolver, v: Json, ref: TypeRef, path: string, allowDuplicates: boolean, errors: string[]): void {
   const atom = deduce(resolve(ref), v);
   if (atom.map) {
     if (v === null) return;
@@ -64,7 +67,7 @@ function validate(v: Json, ref: TypeRef, path: string, allowDuplicates: boolean,
         errors.push(`${path}.${key}: field not declared in schema`);
         return;
       }
-      validate(child, field, `${path}.${key}`, allowDuplicates, errors);
+      validate(resolve, child, field, `${path}.${key}`, allowDuplicates, errors);
     }
   } else if (atom.scalar) {
     const error = scalarError(atom.scalar, v);
@@ -85,14 +88,14 @@ function validate(v: Json, ref: TypeRef, path: string, allowDuplicates: boolean,
         if (seen.has(key) && !allowDuplicates) errors.push(`${path}: duplicate entries for key ${key}`);
         seen.add(key);
       }
-      validate(item, atom.list.of, `${path}${key}`, allowDuplicates, errors);
+      validate(resolve, item, atom.list.of, `${path}${key}`, allowDuplicates, errors);
     }
   }
 }
 
 /** Paths in the patch that set an atomic list, map or struct (smd.go's findAtomics). */
 function atomicsIn(v: Json, ref: TypeRef, path: string, out: string[]): void {
-  const atom = resolve(ref);
+  const atom = shippedTypes(ref);
   if (isMap(v) && atom.map) {
     if (atom.map.atomic) out.push(path);
     for (const [key, child] of Object.entries(v)) {
@@ -109,16 +112,16 @@ function atomicsIn(v: Json, ref: TypeRef, path: string, out: string[]): void {
 const isEmpty = (v: Json | undefined) => v === undefined || v === null || (Array.isArray(v) ? v.length === 0 : isMap(v) && Object.keys(v).length === 0);
 
 /** typed.Merge's walk for one value; undefined when the merge leaves nothing. */
-function merge(lhs: Json | undefined, rhs: Json | undefined, ref: TypeRef): Json | undefined {
+function merge(resolve: Resolver, lhs: Json | undefined, rhs: Json | undefined, ref: TypeRef): Json | undefined {
   const atom = resolve(ref);
   const chosen = deduce(atom, rhs === undefined ? lhs : rhs);
-  if (chosen.map) return mergeMap(chosen.map, lhs, rhs);
+  if (chosen.map) return mergeMap(resolve, chosen.map, lhs, rhs);
   if (chosen.scalar) return rhs !== undefined ? rhs : lhs;
-  if (chosen.list) return mergeList(chosen.list, lhs, rhs);
+  if (chosen.list) return mergeList(resolve, chosen.list, lhs, rhs);
   return rhs !== undefined ? rhs : lhs;
 }
 
-function mergeMap(map: NonNullable<Atom["map"]>, lhs: Json | undefined, rhs: Json | undefined): Json | undefined {
+function mergeMap(resolve: Resolver, map: NonNullable<Atom["map"]>, lhs: Json | undefined, rhs: Json | undefined): Json | undefined {
   const l = isMap(lhs) ? lhs : undefined;
   const r = isMap(rhs) ? rhs : undefined;
   // Empty or null on both sides, or atomic: a leaf, the right side kept (the empty/null distinction survives).
@@ -127,14 +130,14 @@ function mergeMap(map: NonNullable<Atom["map"]>, lhs: Json | undefined, rhs: Jso
   const out: { [key: string]: Json } = {};
   for (const key of new Set([...Object.keys(l ?? {}), ...Object.keys(r ?? {})])) {
     const field = map.fields?.[key] ?? map.of;
-    const merged = field === undefined ? (r && key in r ? r[key] : l?.[key]) : merge(l?.[key], r?.[key], field);
+    const merged = field === undefined ? (r && key in r ? r[key] : l?.[key]) : merge(resolve, l?.[key], r?.[key], field);
     if (merged !== undefined) out[key] = merged;
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** visitListItems: shared items keep the left side's place unless the right side reorders them; new ones follow theirs. */
-function mergeList(list: NonNullable<Atom["list"]>, lhs: Json | undefined, rhs: Json | undefined): Json | undefined {
+function mergeList(resolve: Resolver, list: NonNullable<Atom["list"]>, lhs: Json | undefined, rhs: Json | undefined): Json | undefined {
   const l = Array.isArray(lhs) ? lhs : undefined;
   const r = Array.isArray(rhs) ? rhs : undefined;
   if (list.type === "atomic" || ((l?.length ?? 0) === 0 && (r?.length ?? 0) === 0)) return rhs !== undefined ? rhs : lhs;
@@ -166,7 +169,7 @@ function mergeList(list: NonNullable<Atom["list"]>, lhs: Json | undefined, rhs: 
       const key = left.keys[li]!;
       if (key === right.keys[ri]) {
         mergedRight.add(key);
-        push(merge(left.observed.get(key), right.observed.get(key), list.of));
+        push(merge(resolve, left.observed.get(key), right.observed.get(key), list.of));
         li++;
         ri++;
         nextShared = shared.shift();
@@ -180,7 +183,7 @@ function mergeList(list: NonNullable<Atom["list"]>, lhs: Json | undefined, rhs: 
     if (li < left.keys.length) {
       const key = left.keys[li]!;
       if (!right.observed.has(key)) {
-        push(merge(l![li], undefined, list.of));
+        push(merge(resolve, l![li], undefined, list.of));
         li++;
         continue;
       } else if (mergedRight.has(key)) li++;
@@ -188,7 +191,7 @@ function mergeList(list: NonNullable<Atom["list"]>, lhs: Json | undefined, rhs: 
     if (ri < right.keys.length) {
       const key = right.keys[ri]!;
       mergedRight.add(key);
-      push(merge(left.observed.get(key), right.observed.get(key), list.of));
+      push(merge(resolve, left.observed.get(key), right.observed.get(key), list.of));
       ri++;
       if (nextShared === key) nextShared = shared.shift();
     }
@@ -206,21 +209,28 @@ function typeOf(object: { apiVersion?: unknown; kind?: unknown }): TypeRef {
 /** Errors of a value as an object of its kind would have them (strict decoding after a JSON patch). */
 export function schemaErrors(object: Json): string[] {
   const errors: string[] = [];
-  validate(object, typeOf(object as { apiVersion?: unknown; kind?: unknown }), "", true, errors);
+  validate(shippedTypes, object, typeOf(object as { apiVersion?: unknown; kind?: unknown }), "", true, errors);
   return errors;
 }
 
 /** `object` with the apply configuration `patch` (same kind) merged in, or an ApplyError as the apiserver words it. */
 export function applyConfiguration(object: { [key: string]: Json }, patch: { [key: string]: Json }): { [key: string]: Json } {
   const type = typeOf(object);
-  const errors: string[] = [];
-  validate(patch, type, "", false, errors);
-  if (errors.length > 0) throw new ApplyError(`error applying patch: failed to convert patch object to typed object: ${errors.join("; ")}`);
   const atomics: string[] = [];
-  atomicsIn(patch, type, "", atomics);
+  const errors: string[] = [];
+  validate(shippedTypes, patch, type, "", false, errors);
+  if (errors.length === 0) atomicsIn(patch, type, "", atomics);
   if (atomics.length > 0) throw new ApplyError(`error applying patch: invalid ApplyConfiguration: may not mutate atomic arrays, maps or structs: ${atomics.join(", ")}`);
+  return typedMerge(shippedTypes, object, patch, type) as { [key: string]: Json };
+}
+
+/** lhs.Merge(rhs) of structured-merge-diff: rhs checked (no duplicate keys), lhs may hold duplicates. */
+export function typedMerge(resolve: Resolver, lhs: Json, rhs: Json, type: TypeRef): Json {
+  const errors: string[] = [];
+  validate(resolve, rhs, type, "", false, errors);
+  if (errors.length > 0) throw new ApplyError(`error applying patch: failed to convert patch object to typed object: ${errors.join("; ")}`);
   try {
-    return (merge(object, patch, type) ?? {}) as { [key: string]: Json };
+    return merge(resolve, lhs, rhs, type) ?? {};
   } catch (error) {
     if (error instanceof ApplyError) throw new ApplyError(`error applying patch: failed to merge patch: ${error.message}`);
     throw error;
