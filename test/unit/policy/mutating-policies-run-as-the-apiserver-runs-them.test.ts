@@ -97,9 +97,9 @@ test("struct literals in strings and comments are left alone; optional fields ar
 test("native MutatingAdmissionPolicies load with their bindings and params; the binding's namespaceSelector applies", () => {
   const [p] = loadMutatingPolicyFiles([join(FIXTURES, "native-map.yaml")]);
   assert.equal(p?.name, "team-label-shop");
-  const inShop = mutateAll([p!], { request: request(), namespaceObject: { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { team: "shop" } } } });
+  const inShop = mutateAll([p], { request: request(), namespaceObject: { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { team: "shop" } } } });
   assert.equal((inShop.object["metadata"] as { labels: Record<string, string> }).labels["team"], "shop");
-  const elsewhere = mutateAll([p!], { request: request(), namespaceObject: { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: {} } } });
+  const elsewhere = mutateAll([p], { request: request(), namespaceObject: { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: {} } } });
   assert.equal(elsewhere.outcomes[0]?.run.result, "skip");
 });
 
