@@ -29,7 +29,7 @@ function httpsUrl(value: string): string {
 function webhooksCommand(): Command {
   const command = new Command("webhooks")
     .description(
-      "Emit the MutatingWebhookConfiguration for the config's built-in mutating webhooks and the ValidatingWebhookConfiguration for its policy webhooks (rules and selectors compiled from the policies' matchConstraints)",
+      "Emit the MutatingWebhookConfiguration for the config's built-in and mutating policy webhooks and the ValidatingWebhookConfiguration for its policy webhooks (rules and selectors compiled from the policies' matchConstraints)",
     )
     .option("-c, --config <file>", "config file (YAML); the embedded default when omitted")
     .option("--url <url>", "podgate's base URL, https only, e.g. https://127.0.0.1:8443", httpsUrl)
@@ -50,7 +50,10 @@ function webhooksCommand(): Command {
         ...(caBundle ? { caBundle } : {}),
         excludeNamespaces: [...new Set(["kube-system", ...(flags.service ? [flags.service.namespace] : [])])],
       };
-      const mutating = policyTools.mutatingWebhookConfiguration(config.entries.mutating, { ...options, configurationName: flags.mutatingName });
+      // A mutating policy webhook is routed by its policies' rules.
+      const routeOf = (entry: (typeof config.entries.mutating)[number]) =>
+        entry.type === "policy" ? policyTools.mutatingPolicyRoute(policyTools.usageErrors(command, () => policyTools.mutatingPoliciesFor(policyTools.mutatingPolicySettings.parse(entry.settings ?? {}), config.baseDir))) : undefined;
+      const mutating = policyTools.mutatingWebhookConfiguration(config.entries.mutating, { ...options, configurationName: flags.mutatingName }, routeOf);
       for (const name of mutating.skipped) process.stderr.write(`podgate: skipped mutating webhook ${name}: a module's webhook declares no resources to route; write its entry by hand\n`);
       if (entries.length === 0 && !mutating.configuration) command.error("podgate: the config enables no built-in mutating webhook and no policy webhook", { exitCode: 2, code: "podgate.usage" });
       const objects = [

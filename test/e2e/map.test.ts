@@ -12,12 +12,13 @@
 //   defaults a mutated object.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { AdmissionregistrationV1Api } from "@kubernetes/client-node";
+import { AdmissionregistrationV1Api, type V1MutatingWebhookConfiguration } from "@kubernetes/client-node";
 import { parseAllDocuments, stringify } from "yaml";
 import { kubeRequest } from "../../src/kube/api-request.ts";
 import { KubeApiError } from "../../src/kube/errors.ts";
@@ -28,7 +29,6 @@ import { mutateAll } from "../../webhooks/policy/mutating.ts";
 import { startPodgate, type Podgate } from "../reliability/podgate.ts";
 import { mutatingPolicyFor, randomPods, TEMPLATES } from "./map-corpus.ts";
 import { env, kubeConfig, kubectl, namespace, poll, pooled } from "./support/cluster.ts";
-import { readFileSync } from "node:fs";
 
 const REPO = resolve(import.meta.dirname, "../..");
 const run = promisify(execFile);
@@ -99,26 +99,17 @@ before(async () => {
   });
   process.env["KUBECONFIG"] = env.kubeconfig;
   podgate = await startPodgate({ dir: join(work, "podgate"), config });
-  await admission.createMutatingWebhookConfiguration({
-    body: {
-      apiVersion: "admissionregistration.k8s.io/v1",
-      kind: "MutatingWebhookConfiguration",
-      metadata: { name: WEBHOOK_CONFIG },
-      webhooks: [
-        {
-          name: "map.mutate.podgate.dev",
-          admissionReviewVersions: ["v1"],
-          sideEffects: "None",
-          failurePolicy: "Fail",
-          timeoutSeconds: 10,
-          reinvocationPolicy: "Never",
-          clientConfig: { url: `${podgate.url}/mutate/map`, caBundle: readFileSync(join(work, "tls", "ca.crt")).toString("base64") },
-          rules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"], scope: "Namespaced" }],
-          namespaceSelector: { matchLabels: { [MODE_LABEL]: "webhook" } },
-        },
-      ],
-    },
-  });
+  // Registered as podgate exports it: rules and namespaceSelector from the policies.
+  const exported = await run(
+    process.execPath,
+    [join(REPO, "bin/podgate.js"), "export", "webhooks", "--config", join(work, "podgate", "podgate.yaml"), "--url", podgate.url, "--ca-bundle-file", join(work, "tls", "ca.crt"), "--mutating-name", WEBHOOK_CONFIG],
+    { cwd: REPO, maxBuffer: 64 << 20 },
+  );
+  const mutatingConfig = parseAllDocuments(exported.stdout)
+    .map((d) => d.toJS() as Record<string, any>)
+    .find((o) => o["kind"] === "MutatingWebhookConfiguration")!;
+  assert.deepEqual(mutatingConfig["webhooks"][0].namespaceSelector.matchLabels, { [MODE_LABEL]: "webhook" });
+  await admission.createMutatingWebhookConfiguration({ body: mutatingConfig as V1MutatingWebhookConfiguration });
 
   // In force once the first template's pod is labelled in both namespaces.
   for (const ns of [nativeNs, webhookNs]) {

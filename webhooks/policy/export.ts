@@ -4,6 +4,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { WebhookEntry } from "../../src/config/schema.ts";
 import { compileCel } from "./cel.ts";
+import type { MutatingPolicy } from "./mutating.ts";
 import type { Policy } from "./policy.ts";
 import { listed, resourceMatches } from "./match.ts";
 import { SET_LABEL, type LabelSelector, type PolicyDocument, type RuleWithOperations } from "./schema.ts";
@@ -244,7 +245,7 @@ const MAX_TIMEOUT_SECONDS = 30;
  * would, as separate entries for the same requests would have refused the pod anyway. Its
  * timeout covers each one's, up to the apiserver's ceiling.
  */
-export function mutatingEntry(group: readonly WebhookEntry[], rules: readonly Record<string, unknown>[], options: WebhookExportOptions): Record<string, unknown> {
+export function mutatingEntry(group: readonly WebhookEntry[], rules: readonly Record<string, unknown>[], options: WebhookExportOptions, namespaceSelector: LabelSelector = {}): Record<string, unknown> {
   const names = group.map((e) => e.name);
   const failurePolicy = group.some((e) => e.failurePolicy === "Fail") ? "Fail" : "Ignore";
   const timeoutSeconds = Math.min(MAX_TIMEOUT_SECONDS, group.reduce((sum, e) => sum + e.timeoutSeconds, 0));
@@ -256,24 +257,46 @@ export function mutatingEntry(group: readonly WebhookEntry[], rules: readonly Re
     reinvocationPolicy: "Never",
     clientConfig: clientConfigFor(options, `/mutate/${names.join("/")}`),
     rules,
-    namespaceSelector: { matchExpressions: [excluding(options)] },
+    namespaceSelector: { ...namespaceSelector, matchExpressions: [...(namespaceSelector.matchExpressions ?? []), excluding(options)] },
   };
 }
 
+/** What a mutating entry is routed by: the requests its webhook acts on, and the namespaces (when its policies share a selector). */
+export interface MutatingRoute {
+  readonly rules: readonly Record<string, unknown>[];
+  readonly namespaceSelector?: LabelSelector;
+}
+
+/** The route of a mutating policy webhook: its policies' resource rules, and their namespaceSelector when they share one. */
+export function mutatingPolicyRoute(policies: readonly MutatingPolicy[]): MutatingRoute {
+  const rules: Record<string, unknown>[] = [];
+  for (const policy of policies) {
+    for (const { resourceNames: _names, ...rule } of policy.match.resourceRules) if (!rules.some((r) => isDeepStrictEqual(r, rule))) rules.push(rule);
+  }
+  return { rules, namespaceSelector: shared(policies.map((p) => p.match.namespaceSelector)) };
+}
+
 /**
- * The MutatingWebhookConfiguration for the config's built-in mutating webhooks (sidecar, defaults):
- * one entry per set of requests they act on (today one, for pods on CREATE). A webhook from a module
- * declares no resources podgate could route, so it is listed in `skipped` for its entry to be written by hand.
+ * The MutatingWebhookConfiguration for the config's mutating webhooks: the built-ins (sidecar, defaults)
+ * and those `routeOf` routes (mutating policy webhooks, by their policies), one entry per route, entries
+ * on the same route sharing one call. A webhook from a module declares no resources podgate could route,
+ * so it is listed in `skipped` for its entry to be written by hand.
  */
-export function mutatingWebhookConfiguration(entries: readonly WebhookEntry[], options: WebhookExportOptions): { configuration?: Record<string, unknown>; skipped: string[] } {
+export function mutatingWebhookConfiguration(
+  entries: readonly WebhookEntry[],
+  options: WebhookExportOptions,
+  routeOf: (entry: WebhookEntry) => MutatingRoute | undefined = () => undefined,
+): { configuration?: Record<string, unknown>; skipped: string[] } {
   const enabled = entries.filter((e) => e.enabled);
-  const known = enabled.filter((e) => e.type !== undefined && MUTATING_RULES[e.type] !== undefined);
+  const routes = new Map(enabled.map((e) => [e, e.type !== undefined && MUTATING_RULES[e.type] !== undefined ? { rules: MUTATING_RULES[e.type]! } : routeOf(e)] as const));
+  const known = enabled.filter((e) => routes.get(e) !== undefined);
   const skipped = enabled.filter((e) => !known.includes(e)).map((e) => e.name);
   if (known.length === 0) return { skipped };
-  const groups = new Map<string, WebhookEntry[]>();
+  const groups = new Map<string, { route: MutatingRoute; entries: WebhookEntry[] }>();
   for (const entry of known) {
-    const key = JSON.stringify(MUTATING_RULES[entry.type!]);
-    groups.set(key, [...(groups.get(key) ?? []), entry]);
+    const route = routes.get(entry)!;
+    const key = JSON.stringify(route);
+    groups.set(key, { route, entries: [...(groups.get(key)?.entries ?? []), entry] });
   }
   return {
     skipped,
@@ -281,7 +304,7 @@ export function mutatingWebhookConfiguration(entries: readonly WebhookEntry[], o
       apiVersion: ADMISSIONREGISTRATION,
       kind: "MutatingWebhookConfiguration",
       metadata: { name: options.configurationName ?? "podgate" },
-      webhooks: [...groups.values()].map((group) => mutatingEntry(group, MUTATING_RULES[group[0]!.type!]!, options)),
+      webhooks: [...groups.values()].map(({ route, entries: group }) => mutatingEntry(group, route.rules, options, route.namespaceSelector)),
     },
   };
 }

@@ -10,6 +10,7 @@ import { PolicyError } from "./declarative.ts";
 import { loadMutatingPolicyFiles } from "./load.ts";
 import { mutateAll, type MutatingPolicy } from "./mutating.ts";
 import { REASON_CODES } from "./schema.ts";
+import { assertOneNamespaceSelector } from "./webhook.ts";
 
 export const mutatingPolicySettings = z.strictObject({
   /** Policy YAML files or directories (their *.yaml files), relative to the config file; their mutating policies are served. */
@@ -35,6 +36,7 @@ export const mutatingPolicyWebhookType = defineMutatingWebhook({
   leavesInputIntact: true,
   create(settings, identity) {
     const policies = mutatingPoliciesFor(settings, identity.baseDir);
+    if (!identity.watchesNamespaces) assertOneNamespaceSelector(policies);
     return ({ request, namespaceObject }) => {
       const result = mutateAll(policies, namespaceObject === undefined ? { request } : { request, namespaceObject });
       // As the apiserver denies for a failed Fail policy: 403, reason Invalid.

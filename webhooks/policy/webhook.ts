@@ -55,7 +55,7 @@ export function policiesFor(settings: PolicySettings, baseDir = process.cwd(), a
  * The apiserver filters a webhook by one namespaceSelector; unless podgate
  * watches Namespaces, policies with different selectors need separate entries.
  */
-export function assertOneNamespaceSelector(policies: readonly Policy[]): void {
+export function assertOneNamespaceSelector(policies: readonly Pick<Policy, "name" | "match">[]): void {
   const [first, ...rest] = policies;
   const differing = rest.find((p) => !isDeepStrictEqual(p.match.namespaceSelector ?? {}, first?.match.namespaceSelector ?? {}));
   if (first && differing) {
