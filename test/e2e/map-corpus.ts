@@ -6,6 +6,8 @@
 // read between mutations, matchConditions, failurePolicy Ignore and
 // reinvocation of a non-idempotent policy.
 
+import { random } from "../support/random.ts";
+
 export const TEMPLATE_LABEL = "e2e.podgate.dev/map-template";
 
 interface Template {
@@ -77,18 +79,6 @@ export function mutatingPolicyFor(index: number, modeLabel: string, mode: string
       ...(t.variables ? { variables: t.variables } : {}),
       mutations: t.mutations.map((m) => (m.patchType === "JSONPatch" ? { patchType: m.patchType, jsonPatch: { expression: m.expression } } : { patchType: m.patchType, applyConfiguration: { expression: m.expression } })),
     },
-  };
-}
-
-/** mulberry32: the same pods for the same seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -87,8 +87,9 @@ function rootIdentifier(node: ASTNode): string | undefined {
  * The estimated worst-case cost of an expression: node counts, with each
  * comprehension's body multiplied by its list's estimated length (a literal
  * list's or a params list's own length — params are known at load; one
- * reached from an enclosing element shares that element's list; any other
- * ASSUMED_LIST_LENGTH).
+ * reached from an enclosing element shares that element's list; a
+ * concatenation the sum of its parts, a conditional its longer branch; any
+ * other ASSUMED_LIST_LENGTH).
  */
 export function estimateCost(ast: ASTNode, params: unknown): number {
   return estimate(ast, new Set(), params);
@@ -105,6 +106,12 @@ function paramsValue(node: ASTNode, params: unknown): unknown {
 
 function listLength(receiver: ASTNode, elements: ReadonlySet<string>, params: unknown): number {
   if (receiver.op === "list") return (receiver.args as unknown[]).length;
+  // Concatenations add up, a conditional list is its longer branch (as cel-go's size estimates do).
+  if (receiver.op === "+") return (receiver.args as ASTNode[]).reduce((sum, part) => sum + listLength(part, elements, params), 0);
+  if (receiver.op === "?:") {
+    const [, consequent, alternate] = receiver.args as ASTNode[];
+    return Math.max(listLength(consequent!, elements, params), listLength(alternate!, elements, params));
+  }
   const known = paramsValue(receiver, params);
   if (Array.isArray(known)) return known.length;
   const root = rootIdentifier(receiver);

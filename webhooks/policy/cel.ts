@@ -127,7 +127,7 @@ const ACCEPTED: Record<Exclude<CelExpect, "any">, readonly string[]> = {
   bool: ["bool", "dyn"],
   string: ["string", "dyn"],
   Object: ["Object", "dyn"],
-  "list<JSONPatch>": ["list<JSONPatch>", "list<dyn>", "dyn"],
+  "list<JSONPatch>": ["list<JSONPatch>", "list<dyn>", "list", "dyn"],
 };
 
 /**

@@ -1,15 +1,15 @@
-// The policy file's JSON Schema, generated from the zod schema so editors check
+// The policy file's JSON Schema (a Policy or a MutatingPolicy document), generated from the zod schema so editors check
 // what podgate checks. `node webhooks/policy/json-schema.ts` rewrites the published copy.
 import { writeFileSync } from "node:fs";
 import { z } from "zod";
-import { policyDocument } from "./schema.ts";
+import { mutatingPolicyDocument, policyDocument } from "./schema.ts";
 import { packagePath } from "../../src/package-root.ts";
 
 export const SCHEMA_PATH = packagePath("schemas/policy.schema.json");
 
 export function policyJsonSchemaText(): string {
-  const schema = z.toJSONSchema(policyDocument, { io: "input", target: "draft-2020-12" });
-  return `${JSON.stringify({ ...schema, $id: "https://podgate.dev/schemas/policy.schema.json", title: "podgate Policy" }, null, 2)}\n`;
+  const schema = z.toJSONSchema(z.discriminatedUnion("kind", [policyDocument, mutatingPolicyDocument]), { io: "input", target: "draft-2020-12" });
+  return `${JSON.stringify({ ...schema, $id: "https://podgate.dev/schemas/policy.schema.json", title: "podgate Policy or MutatingPolicy" }, null, 2)}\n`;
 }
 
 if (import.meta.main) {

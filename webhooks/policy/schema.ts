@@ -51,7 +51,12 @@ export const matchConstraints = z.strictObject({
 });
 export type MatchConstraints = z.infer<typeof matchConstraints>;
 
-const celName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a CEL identifier: letters, digits and '_'");
+/** CEL's reserved words, which the apiserver refuses as variable names (isCELIdentifier). */
+const CEL_RESERVED = new Set(["true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"]);
+const celName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a CEL identifier: letters, digits and '_'")
+  .refine((name) => !CEL_RESERVED.has(name), "is a reserved word in CEL (true, in, namespace, let...); choose another name");
 
 export const matchCondition = z.strictObject({
   name: z.string().min(1).max(63),

@@ -7,9 +7,13 @@ test("schemas/policy.schema.json matches the zod schema (regenerate: node webhoo
   assert.equal(readFileSync(SCHEMA_PATH, "utf8"), policyJsonSchemaText());
 });
 
-test("the published schema requires the policy's fields and forbids unknown ones", () => {
+test("the published schema is a Policy or a MutatingPolicy, each requiring its fields and forbidding unknown ones", () => {
   const schema = JSON.parse(policyJsonSchemaText());
-  assert.deepEqual(schema.required, ["apiVersion", "kind", "metadata", "spec"]);
-  assert.equal(schema.additionalProperties, false);
-  assert.ok(schema.properties.spec.properties.validations);
+  const [validating, mutating] = schema.oneOf ?? schema.anyOf;
+  for (const document of [validating, mutating]) {
+    assert.deepEqual(document.required, ["apiVersion", "kind", "metadata", "spec"]);
+    assert.equal(document.additionalProperties, false);
+  }
+  assert.ok(validating.properties.spec.properties.validations);
+  assert.ok(mutating.properties.spec.properties.mutations);
 });

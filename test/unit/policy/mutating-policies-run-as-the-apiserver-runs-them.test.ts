@@ -85,6 +85,14 @@ test("patch expressions are checked at load: return type, struct literal syntax 
   assert.match(problems({ variables: [{ name: "k", expression: `jsonpatch.escapeKey("a/b")` }], mutations: [ac("Object{}")] })[0]!, /jsonpatch\.escapeKey is available only in a mutation's patch expression/);
 });
 
+test("a JSONPatch value that is a list of Object{} fails as a mutation error (it makes kube-apiserver 1.36 answer 500), a single Object{} or a list of maps works", () => {
+  const adds = (value: string) => run([policy("volumes", { mutations: [jp(`[JSONPatch{op: "add", path: "/spec/volumes", value: ${value}}]`)] })]);
+  assert.match(adds(`[Object.spec.volumes{name: "v", emptyDir: Object.spec.volumes.emptyDir{}}]`).denial ?? "", /list or map holding Object\{\} values makes kube-apiserver 1\.36 fail the request \(HTTP 500\)/);
+  assert.deepEqual(adds(`[{"name": "v"}]`).object["spec"], { containers: pod.spec.containers, volumes: [{ name: "v" }] });
+  const single = run([policy("one", { mutations: [jp(`[JSONPatch{op: "add", path: "/spec/volumes", value: []}, JSONPatch{op: "add", path: "/spec/volumes/-", value: Object.spec.volumes{name: "v"}}]`)] })]);
+  assert.deepEqual((single.object["spec"] as { volumes: unknown }).volumes, [{ name: "v" }]);
+});
+
 test("struct literals in strings and comments are left alone; optional fields are set only when present", () => {
   const p = policy("literals", {
     mutations: [ac(`// Object{not: "a literal"}\nObject{metadata: Object.metadata{labels: {"text": "Object{x: 1}", "q": 'JSONPatch{'}, ?annotations: optional.none()}}`)],

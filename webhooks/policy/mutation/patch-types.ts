@@ -87,12 +87,29 @@ export function toJson(value: unknown, typePath: string | undefined = undefined)
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v, typePath)]));
 }
 
+/**
+ * kube-apiserver 1.36 converts a JSONPatch value that is a list or map through cel-go's
+ * structpb conversion, which panics on an Object{} item (ObjectVal converts to a Struct
+ * where a Value is wanted) and answers the request with HTTP 500. Such a value is refused
+ * here, so a policy that would crash the apiserver's request fails visibly offline.
+ */
+function refuseObjectsInCollections(value: unknown): void {
+  if (value instanceof ObjectValue) throw celError("a JSONPatch value that is a list or map holding Object{} values makes kube-apiserver 1.36 fail the request (HTTP 500): write those items as maps, or add them one by one");
+  if (Array.isArray(value)) value.forEach(refuseObjectsInCollections);
+  else if (value instanceof Map) [...value.values()].forEach(refuseObjectsInCollections);
+  else if (isPlainMap(value)) Object.values(value).forEach(refuseObjectsInCollections);
+}
+
+/** A CEL map as cel-js keeps a literal one: a plain object. */
+const isPlainMap = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && [Object.prototype, null].includes(Object.getPrototypeOf(value) as object | null);
+
 /** A JSONPatch expression's list as operations. */
 export function toOperations(value: unknown): JsonPatchOperation[] {
   if (!Array.isArray(value)) throw celError("type mismatch: JSONPatchType.expression should evaluate to array");
   return value.map((item) => {
     if (!(item instanceof JsonPatchValue)) throw celError("type mismatch: JSONPatchType.expression should evaluate to array of JSONPatch");
     const { op, path, from, value: v } = item.fields as { op?: string; path?: string; from?: string; value?: unknown };
+    if (Array.isArray(v) || v instanceof Map || isPlainMap(v)) refuseObjectsInCollections(v);
     return { op: op ?? "", path: path ?? "", ...(from ? { from } : {}), ...(v !== undefined ? { value: toJson(v, v instanceof ObjectValue ? v.typeName : undefined) } : {}) };
   });
 }
