@@ -27,6 +27,7 @@ import { APPLY_ROOTS, APPLY_SCHEMA_PATH } from "../../src/kube/apply-schema.ts";
 import { loadMutatingPolicyFiles } from "../../webhooks/policy/load.ts";
 import { mutateAll } from "../../webhooks/policy/mutating.ts";
 import { startPodgate, type Podgate } from "../reliability/podgate.ts";
+import { randomDefaultsPod } from "../support/defaults-pods.ts";
 import { random, randomSidecarPod } from "../support/sidecar-pods.ts";
 import { mutatingPolicyFor, randomPods, TEMPLATES } from "./map-corpus.ts";
 import { env, kubeConfig, kubectl, namespace, poll, pooled } from "./support/cluster.ts";
@@ -214,6 +215,44 @@ test("600 random pods: the sidecar exported as a MutatingAdmissionPolicy (podgat
     assert.ok(tally.injected >= 100 && tally.alike >= 50, `the sample tests little: ${JSON.stringify(tally)}`);
   } finally {
     await kubectl(["delete", "--ignore-not-found", "-f", file]);
+  }
+});
+
+test("400 random pods: the defaults exported as a MutatingAdmissionPolicy (podgate export map --config) store on the real apiserver what podgate's defaults webhook stores", async () => {
+  // The harness's defaults webhook leaves this namespace alone (test/e2e/podgate.yaml), so the policy alone fills it.
+  const nativeNs = "e2e-defaults-native";
+  const created = await kubectl(["create", "namespace", nativeNs]);
+  assert.equal(created.code, 0, created.stderr);
+  await kubectl(["label", "namespace", nativeNs, `${MODE_LABEL}=defaults`]);
+  const webhookNs = await namespace("e2e-defaults-webhook", { inject: false });
+  const { stdout } = await run(process.execPath, [join(REPO, "bin/podgate.js"), "export", "map", "-c", join(REPO, "test/e2e/podgate.yaml")], { cwd: REPO, maxBuffer: 64 << 20 });
+  const objects = parseAllDocuments(stdout)
+    .map((d) => d.toJS() as Record<string, any>)
+    .filter((o) => String(o["metadata"].name).startsWith("defaults-"));
+  for (const o of objects) if (o["kind"] === "MutatingAdmissionPolicy") o["spec"].matchConstraints.namespaceSelector = { matchLabels: { [MODE_LABEL]: "defaults" } };
+  const file = join(work, "defaults-maps.yaml");
+  await writeFile(file, objects.map((o) => JSON.stringify(o)).join("\n"));
+  const applied = await kubectl(["apply", "-f", file]);
+  assert.equal(applied.code, 0, applied.stderr);
+  try {
+    const probe = { apiVersion: "v1", kind: "Pod", metadata: { name: "probe" }, spec: { automountServiceAccountToken: false, containers: [{ name: "app", image: "registry.local/app:1" }] } };
+    await poll("the exported defaults policy in force", 90_000, async () => {
+      const outcome = await dryRun(nativeNs, probe);
+      return !outcome.denied && (outcome.object as { spec: { containers: { resources?: { requests?: object } }[] } }).spec.containers[0]?.resources?.requests !== undefined;
+    });
+    const r = random(SEED);
+    const sample = Array.from({ length: 400 }, () => randomDefaultsPod(r, true));
+    const native = await pooled(sample, 6, (pod) => dryRun(nativeNs, pod));
+    const webhook = await pooled(sample, 6, (pod) => dryRun(webhookNs, pod));
+    const same = (o: Outcome) => (o.denied ? `denied: ${o.message.replaceAll(nativeNs, "NS").replaceAll(webhookNs, "NS")}` : JSON.stringify(o.object));
+    const problems = sample.flatMap((pod, i) => (same(native[i]!) === same(webhook[i]!) ? [] : [`pod ${i}: ${JSON.stringify(pod)}\n  native ${describe(native[i]!)}\n  webhook ${describe(webhook[i]!)}`]));
+    const admitted = native.filter((o) => !o.denied).length;
+    process.stderr.write(`defaults map e2e: ${sample.length} pods, ${admitted} admitted; ${problems.length} disagreements\n`);
+    assert.deepEqual(problems.slice(0, 5), [], `${problems.length} disagreements`);
+    assert.ok(admitted >= 300, `only ${admitted} pods were admitted: the sample tests little`);
+  } finally {
+    await kubectl(["delete", "--ignore-not-found", "-f", file]);
+    await kubectl(["delete", "namespace", nativeNs, "--wait=false"]);
   }
 });
 
