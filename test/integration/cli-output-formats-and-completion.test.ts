@@ -54,7 +54,7 @@ test("completion bash completes subcommands, options and option choices in a rea
   assert.equal(script.status, 0, script.stderr);
   const complete = (words: readonly string[]) =>
     spawnSync("bash", ["-c", `${script.stdout}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _podgate; echo "\${COMPREPLY[*]}"`], { encoding: "utf8" }).stdout.trim();
-  assert.equal(complete(["podgate", "export", ""]), "webhooks vap --help");
+  assert.equal(complete(["podgate", "export", ""]), "webhooks vap map --help");
   assert.equal(complete(["podgate", "apply", "-o", ""]), "table json yaml");
   assert.equal(complete(["podgate", "te"]), "test");
   assert.equal(complete(["podgate", "completion", ""]), "bash zsh fish --help");
