@@ -40,7 +40,7 @@ for (const command of [serveCommand(), exportCommand(), certsCommand(), schedule
 for (const { parent, make } of registry.commands) {
   const group = parent === undefined ? program : program.commands.find((c) => c.name() === parent);
   if (!group) throw new Error(`a registered command names the group "${parent}", which podgate does not have`);
-  group.addCommand(make());
+  group.addCommand(make(registry));
 }
 
 // addCommand does not pass these settings down; apply them to every subcommand so usage errors exit 2

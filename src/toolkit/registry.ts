@@ -14,7 +14,8 @@ export type Definition = WebhookType | PluginType;
 /** A `podgate` CLI command a definition brings; with `parent`, a subcommand of that group (e.g. `export`). */
 export interface CliCommand {
   readonly parent?: string;
-  readonly make: () => Command;
+  /** Gets the program's registry, for a command that loads a config (its webhook types, plugins and sections). */
+  readonly make: (registry: ConfigRegistry) => Command;
 }
 
 export class Registry implements ConfigRegistry {

@@ -3,7 +3,7 @@
 import { Command } from "commander";
 import { yamlStream } from "../../../src/cli/output.ts";
 import { loadConfig } from "../../../src/config/default.ts";
-import { registry } from "../../../src/wiring.ts";
+import type { ConfigRegistry } from "../../../src/config/load.ts";
 import { defaultsMap } from "../../defaults/export-map.ts";
 import { defaultsSettings } from "../../defaults/settings.ts";
 import { sidecarMap } from "../../sidecar/export-map.ts";
@@ -12,7 +12,7 @@ import { exportMap } from "../export-map.ts";
 import { mutatingPoliciesFor } from "../mutating-webhook.ts";
 import { usageErrors } from "./options.ts";
 
-export function mapCommand(): Command {
+export function mapCommand(registry: ConfigRegistry): Command {
   const command = new Command("map")
     .description("Emit MutatingAdmissionPolicy + Binding objects (admissionregistration.k8s.io/v1, Kubernetes 1.36+) for mutating policies, and for the config's sidecar templates and defaults")
     .option("-p, --policy <path...>", "policy YAML files or directories (their MutatingPolicy documents, or native MutatingAdmissionPolicies)")
