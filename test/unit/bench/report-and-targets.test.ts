@@ -4,7 +4,7 @@ import { latencyPoint, summariseRounds, type AdmissionReport, type ScenarioResul
 import type { ExtenderRow } from "../../../bench/extender.ts";
 import { parseCpuinfo } from "../../../bench/machine.ts";
 import { admissionRows, FIGURES_BEGIN, FIGURES_END, replaceFigures } from "../../../bench/report/render.ts";
-import { NOT_RUN, type ApiserverReport, type SetupSummary } from "../../../bench/apiserver.ts";
+import type { ApiserverReport, SetupSummary } from "../../../bench/apiserver.ts";
 import { apiserverTargets, extenderTargets } from "../../../bench/report/targets.ts";
 import { flowBlocker } from "../../../bench/run.ts";
 
@@ -68,7 +68,7 @@ describe("targets", () => {
     id, name: id, p50: 3, p90: 4, p99: 8, createsPerSecond: 400, eachRound: [400], vsA: 1, vsB: 1, p50AddedOverA: 0, p50AddedOverB: 0,
     cpuPer1000: { "kube-apiserver": 2, etcd: 0.5, podgate: 0 }, webhookCallsPerCreate: {}, ...fields,
   });
-  const apiserver = (setups: SetupSummary[]): ApiserverReport => ({ options: { rounds: 1, sequential: 1, concurrent: 1, creators: 8, warmup: 1 }, loadAverages: [1], setups, notRun: NOT_RUN, rounds: [] });
+  const apiserver = (setups: SetupSummary[]): ApiserverReport => ({ options: { rounds: 1, sequential: 1, concurrent: 1, creators: 8, warmup: 1 }, loadAverages: [1], setups, rounds: [] });
   const meeting = [
     setup("A", {}),
     setup("B", {}),
