@@ -174,20 +174,10 @@ test(`${PODS} random pods under ${TEMPLATES.length} mutating policies (seed ${SE
 test("600 random pods: the sidecar exported as a MutatingAdmissionPolicy (podgate export map --config) stores on the real apiserver what podgate's sidecar webhook stores", async () => {
   const sidecarNative = await namespace("e2e-sidecar-native", { inject: false, labels: { [MODE_LABEL]: "sidecar" } });
   const sidecarWebhook = await namespace("e2e-sidecar-webhook");
-  const { stdout } = await run(process.execPath, [join(REPO, "bin/podgate.js"), "export", "map", "-c", join(REPO, "test/e2e/podgate.yaml")], { cwd: REPO, maxBuffer: 64 << 20 });
   // The harness's sidecar, in force in the native namespace only (the webhook serves the labelled ones).
-  const objects = parseAllDocuments(stdout).map((d) => d.toJS() as Record<string, any>);
-  for (const o of objects) if (o["kind"] === "MutatingAdmissionPolicy") o["spec"].matchConstraints.namespaceSelector.matchLabels = { [MODE_LABEL]: "sidecar" };
-  const file = join(work, "sidecar-maps.yaml");
-  await writeFile(file, objects.map((o) => JSON.stringify(o)).join("\n"));
-  const applied = await kubectl(["apply", "-f", file]);
-  assert.equal(applied.code, 0, applied.stderr);
+  const file = await applyExported("sidecar-", "sidecar");
   try {
-    const probe = { apiVersion: "v1", kind: "Pod", metadata: { name: "probe" }, spec: { automountServiceAccountToken: false, containers: [{ name: "app", image: "registry.local/app:1" }] } };
-    await poll("the exported sidecar policy in force", 90_000, async () => {
-      const outcome = await dryRun(sidecarNative, probe);
-      return !outcome.denied && (outcome.object as { spec: { containers: unknown[] } }).spec.containers.length === 2;
-    });
+    await policyInForce(sidecarNative, (pod) => pod.spec.containers.length === 2);
     const r = random(SEED);
     const sample = Array.from({ length: 600 }, () => randomSidecarPod(r, true));
     const native = await pooled(sample, 6, (pod) => dryRun(sidecarNative, pod));
@@ -225,21 +215,9 @@ test("400 random pods: the defaults exported as a MutatingAdmissionPolicy (podga
   assert.equal(created.code, 0, created.stderr);
   await kubectl(["label", "namespace", nativeNs, `${MODE_LABEL}=defaults`]);
   const webhookNs = await namespace("e2e-defaults-webhook", { inject: false });
-  const { stdout } = await run(process.execPath, [join(REPO, "bin/podgate.js"), "export", "map", "-c", join(REPO, "test/e2e/podgate.yaml")], { cwd: REPO, maxBuffer: 64 << 20 });
-  const objects = parseAllDocuments(stdout)
-    .map((d) => d.toJS() as Record<string, any>)
-    .filter((o) => String(o["metadata"].name).startsWith("defaults-"));
-  for (const o of objects) if (o["kind"] === "MutatingAdmissionPolicy") o["spec"].matchConstraints.namespaceSelector = { matchLabels: { [MODE_LABEL]: "defaults" } };
-  const file = join(work, "defaults-maps.yaml");
-  await writeFile(file, objects.map((o) => JSON.stringify(o)).join("\n"));
-  const applied = await kubectl(["apply", "-f", file]);
-  assert.equal(applied.code, 0, applied.stderr);
+  const file = await applyExported("defaults-", "defaults");
   try {
-    const probe = { apiVersion: "v1", kind: "Pod", metadata: { name: "probe" }, spec: { automountServiceAccountToken: false, containers: [{ name: "app", image: "registry.local/app:1" }] } };
-    await poll("the exported defaults policy in force", 90_000, async () => {
-      const outcome = await dryRun(nativeNs, probe);
-      return !outcome.denied && (outcome.object as { spec: { containers: { resources?: { requests?: object } }[] } }).spec.containers[0]?.resources?.requests !== undefined;
-    });
+    await policyInForce(nativeNs, (pod) => pod.spec.containers[0]?.resources?.requests !== undefined);
     const r = random(SEED);
     const sample = Array.from({ length: 400 }, () => randomDefaultsPod(r, true));
     const native = await pooled(sample, 6, (pod) => dryRun(nativeNs, pod));
@@ -255,5 +233,35 @@ test("400 random pods: the defaults exported as a MutatingAdmissionPolicy (podga
     await kubectl(["delete", "namespace", nativeNs, "--wait=false"]);
   }
 });
+
+/**
+ * The harness config's exported policies whose names start with `prefix` (`podgate export map -c`), applied
+ * in force only in namespaces labelled `mode`; the file to delete them with.
+ */
+async function applyExported(prefix: string, mode: string): Promise<string> {
+  const { stdout } = await run(process.execPath, [join(REPO, "bin/podgate.js"), "export", "map", "-c", join(REPO, "test/e2e/podgate.yaml")], { cwd: REPO, maxBuffer: 64 << 20 });
+  const objects = parseAllDocuments(stdout)
+    .map((d) => d.toJS() as Record<string, any>)
+    .filter((o) => String(o["metadata"].name).startsWith(prefix));
+  for (const o of objects) if (o["kind"] === "MutatingAdmissionPolicy") o["spec"].matchConstraints.namespaceSelector = { matchLabels: { [MODE_LABEL]: mode } };
+  const file = join(work, `${prefix}maps.yaml`);
+  await writeFile(file, objects.map((o) => JSON.stringify(o)).join("\n"));
+  const applied = await kubectl(["apply", "-f", file]);
+  assert.equal(applied.code, 0, applied.stderr);
+  return file;
+}
+
+interface StoredPod {
+  spec: { containers: { resources?: { requests?: object } }[] };
+}
+
+/** Waits until a plain pod's dry-run create in `ns` shows the policy's work. */
+async function policyInForce(ns: string, done: (pod: StoredPod) => boolean): Promise<void> {
+  const probe = { apiVersion: "v1", kind: "Pod", metadata: { name: "probe" }, spec: { automountServiceAccountToken: false, containers: [{ name: "app", image: "registry.local/app:1" }] } };
+  await poll(`the exported policy in force in ${ns}`, 90_000, async () => {
+    const outcome = await dryRun(ns, probe);
+    return !outcome.denied && done(outcome.object as StoredPod);
+  });
+}
 
 const describe = (o: Outcome) => (o.denied ? `denied: ${o.message}` : JSON.stringify(o.object));

@@ -5,10 +5,10 @@
 // limit) and the same per-pod switches (defaults.podgate.io/<feature>), as one
 // JSON Patch. Not expressible natively: the warnings and audit annotations the
 // webhook adds (a policy cannot write either).
+import { podMutationObjects } from "../policy/export-map.ts";
 import { FEATURES, type DefaultsSettings, type Feature } from "./settings.ts";
 import { DOMAIN } from "./index.ts";
 
-const ADMISSIONREGISTRATION = "admissionregistration.k8s.io/v1";
 const q = (s: string) => JSON.stringify(s);
 const pointer = (key: string) => key.replaceAll("~", "~0").replaceAll("/", "~1");
 const add = (path: string, value: string) => `JSONPatch{op: "add", path: ${path}, value: ${value}}`;
@@ -127,34 +127,20 @@ export function defaultsMap(entryName: string, settings: DefaultsSettings): { ob
     labels: `${on("labels")} ? ${mapPatches("labels", settings.labels.values)} : []`,
     annotations: `${on("annotations")} ? ${mapPatches("annotations", settings.annotations.values)} : []`,
   };
-  const mutations = FEATURES.filter((f) => settings[f].enabled && (f !== "labels" || Object.keys(settings.labels.values).length > 0) && (f !== "annotations" || Object.keys(settings.annotations.values).length > 0))
-    .flatMap((f) => features[f])
-    .map((expression) => ({ patchType: "JSONPatch", jsonPatch: { expression } }));
-  const policyName = `${entryName}-defaults`;
+  const patches = FEATURES.filter((f) => settings[f].enabled && (f !== "labels" || Object.keys(settings.labels.values).length > 0) && (f !== "annotations" || Object.keys(settings.annotations.values).length > 0)).flatMap((f) => features[f]);
   return {
-    objects: [
-      {
-        apiVersion: ADMISSIONREGISTRATION,
-        kind: "MutatingAdmissionPolicy",
-        metadata: { name: policyName, labels: { "app.kubernetes.io/managed-by": "podgate" } },
-        spec: {
-          failurePolicy: "Fail",
-          reinvocationPolicy: "Never",
-          matchConstraints: {
-            resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"], scope: "Namespaced" }],
-            namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...settings.excludeNamespaces] }] },
-          },
-          variables: [
-            { name: "podNamespace", expression: "object.metadata.?namespace.orValue(request.namespace)" },
-            { name: "linux", expression: `object.spec.?os.?name.orValue("") != "windows"` },
-            ...switches,
-            ...defaultVariables(settings.resources),
-          ],
-          mutations,
-        },
-      },
-      { apiVersion: ADMISSIONREGISTRATION, kind: "MutatingAdmissionPolicyBinding", metadata: { name: `${policyName}-binding` }, spec: { policyName } },
-    ],
+    objects: podMutationObjects({
+      name: `${entryName}-defaults`,
+      labels: {},
+      excludeNamespaces: settings.excludeNamespaces,
+      variables: [
+        { name: "podNamespace", expression: "object.metadata.?namespace.orValue(request.namespace)" },
+        { name: "linux", expression: `object.spec.?os.?name.orValue("") != "windows"` },
+        ...switches,
+        ...defaultVariables(settings.resources),
+      ],
+      patches,
+    }),
     notes: [`defaults ${entryName}: the webhook's warnings and audit annotations (what was left unset and why) have no native equivalent`],
   };
 }

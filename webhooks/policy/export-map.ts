@@ -19,6 +19,40 @@ function notExportable(policy: MutatingPolicy): string | undefined {
   return readsParams ? "reads params (podgate supplies them from the policy; a MutatingAdmissionPolicy needs a paramKind resource)" : undefined;
 }
 
+/** What a MutatingAdmissionPolicy for pod creates carries beside its rules: podgate's exports of the sidecar and defaults. */
+export interface PodMutationPolicy {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly excludeNamespaces: readonly string[];
+  readonly matchConditions?: readonly { name: string; expression: string }[];
+  readonly variables: readonly { name: string; expression: string }[];
+  /** JSONPatch expressions, one mutation each. */
+  readonly patches: readonly string[];
+}
+
+/** A MutatingAdmissionPolicy on pod creates outside the excluded namespaces, and its Binding. */
+export function podMutationObjects(p: PodMutationPolicy): Record<string, unknown>[] {
+  return [
+    {
+      apiVersion: ADMISSIONREGISTRATION,
+      kind: "MutatingAdmissionPolicy",
+      metadata: { name: p.name, labels: { "app.kubernetes.io/managed-by": "podgate", ...p.labels } },
+      spec: {
+        failurePolicy: "Fail",
+        reinvocationPolicy: "Never",
+        matchConstraints: {
+          resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"], scope: "Namespaced" }],
+          namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...p.excludeNamespaces] }] },
+        },
+        ...(p.matchConditions ? { matchConditions: p.matchConditions } : {}),
+        variables: p.variables,
+        mutations: p.patches.map((expression) => ({ patchType: "JSONPatch", jsonPatch: { expression } })),
+      },
+    },
+    { apiVersion: ADMISSIONREGISTRATION, kind: "MutatingAdmissionPolicyBinding", metadata: { name: `${p.name}-binding` }, spec: { policyName: p.name } },
+  ];
+}
+
 /** The MutatingAdmissionPolicy + MutatingAdmissionPolicyBinding of each exportable policy, and the policies skipped with why. */
 export function exportMap(policies: readonly MutatingPolicy[]): { objects: Record<string, unknown>[]; skipped: Skipped[] } {
   const objects: Record<string, unknown>[] = [];

@@ -15,12 +15,12 @@
 // field with a format) is refused by the apiserver's validation rather than
 // skipped with a warning.
 import { resolve as typeOf, type TypeRef } from "../../src/kube/apply-schema.ts";
+import { podMutationObjects } from "../policy/export-map.ts";
 import { DOMAIN, INJECT, NATIVE, STATUS, TEMPLATES, valueAnnotations } from "./annotations.ts";
 import type { PodFacts } from "./render.ts";
 import type { SidecarSettings } from "./settings.ts";
 import { defaultValues, renderTemplate, type Rendered, type Template } from "./template.ts";
 
-const ADMISSIONREGISTRATION = "admissionregistration.k8s.io/v1";
 const CONTAINER = "io.k8s.api.core.v1.Container";
 const VOLUME = "io.k8s.api.core.v1.Volume";
 const ENV = "io.k8s.api.core.v1.EnvVar";
@@ -171,28 +171,16 @@ export function sidecarMap(entryName: string, settings: SidecarSettings, name: s
     { name: "no-container-clash", expression: `!object.spec.containers.exists(c, c.name in ${containerNames}) && !object.spec.?initContainers.orValue([]).exists(c, c.name in ${containerNames})` },
     ...(overrides.length > 0 ? [{ name: "no-value-overrides", expression: `!has(object.metadata.annotations) || !${list(overrides.map(q))}.exists(k, k in object.metadata.annotations)` }] : []),
   ];
-  const policyName = `${entryName}-${name}`;
   const nativeDefault = String(template.native ?? settings.native);
   return {
-    objects: [
-      {
-        apiVersion: ADMISSIONREGISTRATION,
-        kind: "MutatingAdmissionPolicy",
-        metadata: { name: policyName, labels: { "app.kubernetes.io/managed-by": "podgate", [`${DOMAIN}/template`]: name } },
-        spec: {
-          failurePolicy: "Fail",
-          reinvocationPolicy: "Never",
-          matchConstraints: {
-            resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"], scope: "Namespaced" }],
-            namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...settings.excludeNamespaces] }] },
-          },
-          matchConditions,
-          variables: [...VARIABLES, { name: "native", expression: `${annotation(NATIVE)}.orValue(${q(nativeDefault)}) == "true"` }],
-          mutations: [{ patchType: "JSONPatch", jsonPatch: { expression: patch } }],
-        },
-      },
-      { apiVersion: ADMISSIONREGISTRATION, kind: "MutatingAdmissionPolicyBinding", metadata: { name: `${policyName}-binding` }, spec: { policyName } },
-    ],
+    objects: podMutationObjects({
+      name: `${entryName}-${name}`,
+      labels: { [`${DOMAIN}/template`]: name },
+      excludeNamespaces: settings.excludeNamespaces,
+      matchConditions,
+      variables: [...VARIABLES, { name: "native", expression: `${annotation(NATIVE)}.orValue(${q(nativeDefault)}) == "true"` }],
+      patches: [patch],
+    }),
     notes: [
       ...(overrides.length > 0 ? [`template ${name}: pods that set a value (${overrides.join(", ")}) are left to the webhook: value checks are not expressible natively`] : []),
       `template ${name}: pods naming several templates in ${TEMPLATES} are left to the webhook`,
