@@ -26,6 +26,7 @@ import { applySchemaFrom } from "../../src/kube/apply-schema-gen.ts";
 import { APPLY_ROOTS, APPLY_SCHEMA_PATH } from "../../src/kube/apply-schema.ts";
 import { loadMutatingPolicyFiles } from "../../webhooks/policy/load.ts";
 import { mutateAll } from "../../webhooks/policy/mutating.ts";
+import { WITHOUT_PODGATE_LABEL } from "../harness/webhooks.ts";
 import { startPodgate, type Podgate } from "../reliability/podgate.ts";
 import { randomDefaultsPod } from "../support/defaults-pods.ts";
 import { random, randomSidecarPod } from "../support/sidecar-pods.ts";
@@ -171,13 +172,14 @@ test(`${PODS} random pods under ${TEMPLATES.length} mutating policies (seed ${SE
   assert.deepEqual(problems.slice(0, 5), [], `${problems.length} disagreements`);
 });
 
-test("600 random pods: the sidecar exported as a MutatingAdmissionPolicy (podgate export map --config) stores on the real apiserver what podgate's sidecar webhook stores", async () => {
-  const sidecarNative = await namespace("e2e-sidecar-native", { inject: false, labels: { [MODE_LABEL]: "sidecar" } });
+test("600 random pods: the sidecar and defaults exported as MutatingAdmissionPolicies (podgate export map --config), with podgate never called, store on the real apiserver what podgate's webhooks store", async () => {
+  // The apiserver never calls podgate for this namespace (the harness's webhooks exclude the label): as with podgate stopped.
+  const sidecarNative = await namespace("e2e-sidecar-native", { inject: false, labels: { [MODE_LABEL]: "sidecar", [WITHOUT_PODGATE_LABEL]: "true" } });
   const sidecarWebhook = await namespace("e2e-sidecar-webhook");
-  // The harness's sidecar, in force in the native namespace only (the webhook serves the labelled ones).
-  const file = await applyExported("sidecar-", "sidecar");
+  // The harness's sidecar and defaults (the webhook namespace gets both, in one call), in force in the native namespace only.
+  const files = [await applyExported("sidecar-", "sidecar"), await applyExported("defaults-", "sidecar")];
   try {
-    await policyInForce(sidecarNative, (pod) => pod.spec.containers.length === 2);
+    await policyInForce(sidecarNative, (pod) => pod.spec.containers.length === 2 && pod.spec.containers[0]?.resources?.requests !== undefined);
     const r = random(SEED);
     const sample = Array.from({ length: 600 }, () => randomSidecarPod(r, true));
     const native = await pooled(sample, 6, (pod) => dryRun(sidecarNative, pod));
@@ -204,16 +206,12 @@ test("600 random pods: the sidecar exported as a MutatingAdmissionPolicy (podgat
     assert.deepEqual(problems.slice(0, 5), [], `${problems.length} disagreements`);
     assert.ok(tally.injected >= 100 && tally.alike >= 50, `the sample tests little: ${JSON.stringify(tally)}`);
   } finally {
-    await kubectl(["delete", "--ignore-not-found", "-f", file]);
+    for (const file of files) await kubectl(["delete", "--ignore-not-found", "-f", file]);
   }
 });
 
-test("400 random pods: the defaults exported as a MutatingAdmissionPolicy (podgate export map --config) store on the real apiserver what podgate's defaults webhook stores", async () => {
-  // The harness's defaults webhook leaves this namespace alone (test/e2e/podgate.yaml), so the policy alone fills it.
-  const nativeNs = "e2e-defaults-native";
-  const created = await kubectl(["create", "namespace", nativeNs]);
-  assert.equal(created.code, 0, created.stderr);
-  await kubectl(["label", "namespace", nativeNs, `${MODE_LABEL}=defaults`]);
+test("400 random pods: the defaults exported as a MutatingAdmissionPolicy (podgate export map --config), with podgate never called, store on the real apiserver what podgate's defaults webhook stores", async () => {
+  const nativeNs = await namespace("e2e-defaults-native", { inject: false, labels: { [MODE_LABEL]: "defaults", [WITHOUT_PODGATE_LABEL]: "true" } });
   const webhookNs = await namespace("e2e-defaults-webhook", { inject: false });
   const file = await applyExported("defaults-", "defaults");
   try {
@@ -230,7 +228,6 @@ test("400 random pods: the defaults exported as a MutatingAdmissionPolicy (podga
     assert.ok(admitted >= 300, `only ${admitted} pods were admitted: the sample tests little`);
   } finally {
     await kubectl(["delete", "--ignore-not-found", "-f", file]);
-    await kubectl(["delete", "namespace", nativeNs, "--wait=false"]);
   }
 });
 

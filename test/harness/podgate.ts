@@ -13,7 +13,7 @@ import { SERVE_NODE_FLAGS } from "../../src/server/node-flags.ts";
 import { buildPodgate, PODGATE_BIN } from "../support/build.ts";
 import type { Supervisor } from "./supervisor.ts";
 import { freePort, httpsGet, waitFor } from "./wait.ts";
-import { baseMutatingConfiguration, urlMutatingConfiguration } from "./webhooks.ts";
+import { baseMutatingConfiguration, urlMutatingConfiguration, WITHOUT_PODGATE } from "./webhooks.ts";
 
 const run = promisify(execFile);
 export const E2E_CONFIG = join(REPO, "test/e2e/podgate.yaml");
@@ -66,6 +66,7 @@ export async function registerWebhooks(plane: ControlPlane, podgate: Podgate): P
   // It emits the MutatingWebhookConfiguration too; the harness keeps the base manifests' (their selectors are what the e2e tests).
   const exported = parseAllDocuments(await podgateCli(["export", "webhooks", "--config", podgate.configPath, "--url", podgate.url, "--ca-bundle-file", podgate.caFile, "--name", WEBHOOK_CONFIG_NAME]));
   const validating = (Array.isArray(exported) ? exported : [exported]).map((d) => d.toJS() as { kind?: string }).find((o) => o.kind === "ValidatingWebhookConfiguration") as V1ValidatingWebhookConfiguration;
+  for (const w of validating.webhooks ?? []) w.namespaceSelector = { ...w.namespaceSelector, matchExpressions: [...(w.namespaceSelector?.matchExpressions ?? []), { ...WITHOUT_PODGATE }] };
   await api.createValidatingWebhookConfiguration({ body: validating });
 }
 

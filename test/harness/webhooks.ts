@@ -11,6 +11,9 @@ import { parseAllDocuments } from "yaml";
 import { z } from "zod";
 
 export const INJECT_LABEL = { key: "podgate.io/inject", value: "enabled" } as const;
+/** Namespaces with this label are never sent to the harness's podgate: what a cluster with podgate stopped (or absent) does there. */
+export const WITHOUT_PODGATE_LABEL = "e2e.podgate.dev/without-podgate";
+export const WITHOUT_PODGATE = { key: WITHOUT_PODGATE_LABEL, operator: "DoesNotExist" } as const;
 
 const selector = z.looseObject({
   matchExpressions: z.array(z.looseObject({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() })).optional(),
@@ -45,7 +48,7 @@ function atUrl(w: Webhook, names: readonly string[], options: { baseUrl: string;
     ...w,
     name: `${names.join(".")}.mutate.podgate.io`,
     clientConfig: { ...rest, url: `${options.baseUrl}/mutate/${names.join("/")}`, caBundle: options.caBundle },
-    namespaceSelector: { ...w.namespaceSelector, matchExpressions: [...(w.namespaceSelector?.matchExpressions ?? []), ...(expression ? [expression] : [])] },
+    namespaceSelector: { ...w.namespaceSelector, matchExpressions: [...(w.namespaceSelector?.matchExpressions ?? []), ...(expression ? [expression] : []), WITHOUT_PODGATE] },
   };
 }
 
