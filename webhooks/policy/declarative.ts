@@ -142,15 +142,20 @@ class RequestState {
   }
   /** Made for the first policy that asks the authorizer: most reviews have none. */
   get authorizer(): Authorizer {
-    const request = this.input.request;
-    return (this.#authorizer ??= authorizerFor(this.input.authorizer, { name: request.userInfo?.username, groups: request.userInfo?.groups }, {
-      group: request.resource.group,
-      resource: request.resource.resource,
-      subresource: request.subResource ?? "",
-      namespace: request.namespace ?? "",
-      name: request.name ?? "",
-    }));
+    return (this.#authorizer ??= requestAuthorizer(this.input));
   }
+}
+
+/** The `authorizer` value for a review: checks as the request's user, `requestResource` for its resource. */
+export function requestAuthorizer(input: PolicyInput): Authorizer {
+  const request = input.request;
+  return authorizerFor(input.authorizer, { name: request.userInfo?.username, groups: request.userInfo?.groups }, {
+    group: request.resource.group,
+    resource: request.resource.resource,
+    subresource: request.subResource ?? "",
+    namespace: request.namespace ?? "",
+    name: request.name ?? "",
+  });
 }
 
 function matches(state: RequestState, matcher: Matcher): boolean {

@@ -5,7 +5,7 @@
 // - a failed mutation is skipped; the policy's failurePolicy decides whether
 //   the request is denied, the other mutations still apply;
 // - variables are evaluated when first read, once per policy run;
-// - IfNeeded policies run once more when the object changed after them, as
+// - IfNeeded policies that ran run once more when any mutation applied, as
 //   the apiserver's reinvocation does.
 // Pure: an object and a request in, the mutated object and errors out.
 import type { FailurePolicy } from "../../src/admission/handler.ts";
@@ -13,8 +13,7 @@ import type { KubeObject } from "../../src/admission/review.ts";
 import { isDeepStrictEqual } from "node:util";
 import { celErrorMessage, toCel, type CelBindings, type CelProgram } from "./cel.ts";
 import { METER } from "./cel-cost.ts";
-import { authorizerFor } from "./cel-lib/authz.ts";
-import { compileCommon, Compiler, PolicyError } from "./declarative.ts";
+import { compileCommon, Compiler, PolicyError, requestAuthorizer } from "./declarative.ts";
 import { labelsOf, matchesConstraints } from "./match.ts";
 import { applyConfiguration, schemaErrors, type Json } from "./mutation/apply.ts";
 import { applyJsonPatch } from "./mutation/json-patch.ts";
@@ -78,9 +77,7 @@ function run(programs: Compiled, match: MatchConstraints, params: unknown, usesA
   const { request } = input;
   if (!matchesConstraints(match, request, input.namespaceObject ? labelsOf(input.namespaceObject) : undefined)) return { result: "skip" };
   const { object: _object, oldObject, ...rest } = request;
-  const authorizer = usesAuthorizer
-    ? authorizerFor(input.authorizer, { name: request.userInfo?.username, groups: request.userInfo?.groups }, { group: request.resource.group, resource: request.resource.resource, subresource: request.subResource ?? "", namespace: request.namespace ?? "", name: request.name ?? "" })
-    : undefined;
+  const authorizer = usesAuthorizer ? requestAuthorizer(input) : undefined;
   // Variables are read lazily and kept for the policy's run: one evaluates on the object as it is when first read.
   const cache = new Map<string, { value: unknown } | { error: string }>();
   const variables: Record<string, unknown> = {};
@@ -103,16 +100,9 @@ function run(programs: Compiled, match: MatchConstraints, params: unknown, usesA
       },
     });
   }
-  const bindingsFor = (object: KubeObject): CelBindings => ({
-    object: toCel(object),
-    oldObject: toCel(oldObject ?? null),
-    request: toCel(rest),
-    namespaceObject: toCel(input.namespaceObject ?? null),
-    params,
-    variables,
-    ...(authorizer && { authorizer }),
-    [METER]: review.meter,
-  });
+  // Only the object changes between mutations; the rest is converted once.
+  const fixed: CelBindings = { oldObject: toCel(oldObject ?? null), request: toCel(rest), namespaceObject: toCel(input.namespaceObject ?? null), params, variables, ...(authorizer && { authorizer }), [METER]: review.meter };
+  const bindingsFor = (object: KubeObject): CelBindings => ({ ...fixed, object: toCel(object) });
   scope.current = bindingsFor(start);
   // Any false skips the policy; an error counts only if none is false, as for validation.
   let conditionError: string | undefined;
