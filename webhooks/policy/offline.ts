@@ -2,7 +2,7 @@
 // and `podgate test` share.
 import { deny, type Decision } from "../../src/admission/handler.ts";
 import { diffPatch, type PatchOperation } from "../../src/admission/patch.ts";
-import type { KubeObject, Operation } from "../../src/admission/review.ts";
+import type { AdmissionRequest, KubeObject, Operation } from "../../src/admission/review.ts";
 import { judging } from "./autogen.ts";
 import type { AuthzFixture } from "./cel-lib/authz.ts";
 import { decide, evaluateAll, type PolicyOutcome } from "./decide.ts";
@@ -12,9 +12,7 @@ import { targetsOf, type Target } from "./workload.ts";
 
 /** What the mutating policies did to a manifest before the validating ones judged it. */
 export interface MutationSummary {
-  /** The mutating policies that matched, in the order they ran (one that the apiserver reinvokes appears twice). */
-  readonly policies: readonly string[];
-  /** Each of those runs: whether it changed the object, and its errors. */
+  /** The runs of the mutating policies that matched, in order (one that the apiserver reinvokes runs twice): whether each changed the object, and its errors. */
   readonly runs: readonly { readonly policy: string; readonly changed: boolean; readonly errors: readonly string[] }[];
   /** The JSON Patch from the manifest to the object the validating policies judged. */
   readonly patch: readonly PatchOperation[];
@@ -40,15 +38,13 @@ export function decisionOf(result: TargetResult): Decision {
   return result.mutation?.denial !== undefined ? deny(result.mutation.denial, 403, { reason: "Invalid" }) : decide(result.outcomes);
 }
 
-/** The mutating policies on one manifest; undefined when none matched. */
-function mutationOf(policies: readonly MutatingPolicy[], manifest: KubeObject, operation: Operation, namespaceObject: KubeObject | null, authorizer: AuthzFixture | undefined): MutationSummary | undefined {
-  const [target] = targetsOf(manifest, operation);
-  const result = mutateAll(policies, { request: target!.request, namespaceObject, authorizer });
+/** The mutating policies on a manifest's own request; undefined when none matched. */
+function mutationOf(policies: readonly MutatingPolicy[], request: AdmissionRequest, namespaceObject: KubeObject | null, authorizer: AuthzFixture | undefined): MutationSummary | undefined {
+  const result = mutateAll(policies, { request, namespaceObject, authorizer });
   const ran = result.outcomes.filter((o) => o.run.result === "ran");
   if (ran.length === 0) return undefined;
-  const original = target!.request.object!;
+  const original = request.object!;
   return {
-    policies: ran.map((o) => o.policy.name),
     runs: ran.map((o) => ({ policy: o.policy.name, changed: o.changed, errors: o.run.result === "ran" ? o.run.errors : [] })),
     patch: result.object === original ? [] : diffPatch(original, result.object),
     object: result.object,
@@ -103,10 +99,12 @@ export function evaluateManifests(policies: readonly Policy[], manifests: readon
   const namespaceFor = (ns: string | undefined) => (ns === undefined ? null : (namespaces.get(ns) ?? unlabelledNamespace(ns)));
   return manifests.flatMap((manifest, index) => {
     onProgress?.(index, manifests.length);
-    const mutates = mutating.length > 0 && (operation === "CREATE" || operation === "UPDATE");
-    const mutation = mutates ? mutationOf(mutating, manifest, operation, namespaceFor(targetsOf(manifest, operation)[0]!.request.namespace), authorizer) : undefined;
-    const admitted = mutation && mutation.denial === undefined ? mutation.object : manifest;
-    return targetsOf(admitted, operation).map((target) => {
+    const targets = targetsOf(manifest, operation);
+    const own = targets[0]!.request;
+    const mutation = mutating.length > 0 && (operation === "CREATE" || operation === "UPDATE") ? mutationOf(mutating, own, namespaceFor(own.namespace), authorizer) : undefined;
+    // The validating policies judge the object as mutated (and a workload's template in it).
+    const judged = mutation && mutation.denial === undefined && mutation.object !== own.object ? targetsOf(mutation.object, operation) : targets;
+    return judged.map((target) => {
       const ns = target.request.namespace;
       const known = ns === undefined ? undefined : namespaces.get(ns);
       const outcomes = evaluateAll(judging(policies, target), { request: target.request, namespaceObject: namespaceFor(ns), authorizer });

@@ -52,7 +52,7 @@ export function junitXml(suites: readonly SuiteResult[]): string {
 
 /** A mutation for people: which policies ran, and each operation of the patch on a line. */
 function mutationLines(mutation: MutationSummary): string[] {
-  const by = [...new Set(mutation.policies)].join(", ");
+  const by = [...new Set(mutation.runs.map((r) => r.policy))].join(", ");
   if (mutation.denial !== undefined) return [`  mutation by ${by}: ${mutation.denial}`];
   const lines = [`  mutated by ${by}: ${mutation.patch.length === 0 ? "no change" : `${mutation.patch.length} operation${mutation.patch.length === 1 ? "" : "s"}`}`];
   for (const op of mutation.patch) lines.push(`    ${op.op} ${op.path}${"value" in op ? ` = ${JSON.stringify(op.value)}` : ""}${"from" in op ? ` from ${op.from}` : ""}`);

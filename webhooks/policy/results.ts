@@ -83,7 +83,7 @@ function applyResultOf(results: readonly TargetResult[]): ApplyResult {
         ...(decision.status?.message ? { message: decision.status.message } : {}),
         warnings: [...(decision.warnings ?? [])],
         verdicts: matched.map((o) => ({ policy: o.policy.name, result: o.verdict.result, actions: [...o.policy.validationActions], messages: messagesOf(o.verdict) })),
-        ...(mutation ? { mutation: { policies: [...mutation.policies], patch: [...mutation.patch], ignored: [...mutation.ignored], ...(mutation.denial !== undefined ? { denied: mutation.denial } : {}) } } : {}),
+        ...(mutation ? { mutation: { policies: mutation.runs.map((r) => r.policy), patch: [...mutation.patch], ignored: [...mutation.ignored], ...(mutation.denial !== undefined ? { denied: mutation.denial } : {}) } } : {}),
       },
     ];
   });
