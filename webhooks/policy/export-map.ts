@@ -20,7 +20,7 @@ function notExportable(policy: MutatingPolicy): string | undefined {
 }
 
 /** What a MutatingAdmissionPolicy for pod creates carries beside its rules: podgate's exports of the sidecar and defaults. */
-export interface PodMutationPolicy {
+interface PodMutationPolicy {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly excludeNamespaces: readonly string[];

@@ -262,7 +262,7 @@ export function mutatingEntry(group: readonly WebhookEntry[], rules: readonly Re
 }
 
 /** What a mutating entry is routed by: the requests its webhook acts on, and the namespaces (when its policies share a selector). */
-export interface MutatingRoute {
+interface MutatingRoute {
   readonly rules: readonly Record<string, unknown>[];
   readonly namespaceSelector?: LabelSelector;
 }

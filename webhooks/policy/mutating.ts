@@ -36,7 +36,7 @@ export interface MutatingPolicy {
 }
 
 /** `applied`: some mutation went through (changing the object or not), which makes the apiserver reinvoke. */
-export type PolicyRun = { readonly result: "skip" } | { readonly result: "ran"; readonly object: KubeObject; readonly errors: readonly string[]; readonly applied: boolean };
+type PolicyRun = { readonly result: "skip" } | { readonly result: "ran"; readonly object: KubeObject; readonly errors: readonly string[]; readonly applied: boolean };
 
 interface CompiledMutation {
   readonly patchType: "ApplyConfiguration" | "JSONPatch";
@@ -137,14 +137,14 @@ function patched(object: KubeObject, operations: Parameters<typeof applyJsonPatc
   return result;
 }
 
-export interface MutationOutcome {
+interface MutationOutcome {
   readonly policy: MutatingPolicy;
   readonly run: PolicyRun;
   /** The run left the object different from how it found it. */
   readonly changed: boolean;
 }
 
-export interface MutationResult {
+interface MutationResult {
   /** The object after every policy; the input object itself when nothing changed. */
   readonly object: KubeObject;
   readonly outcomes: readonly MutationOutcome[];

@@ -8,7 +8,7 @@
 import { resolve as shippedTypes, rootType, type Atom, type TypeRef } from "../../../src/kube/apply-schema.ts";
 
 /** The atom a type reference stands for: the shipped schema's, or a test's own. */
-export type Resolver = (ref: TypeRef) => Atom;
+type Resolver = (ref: TypeRef) => Atom;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -15,10 +15,9 @@ import type { JsonPatchOperation } from "./json-patch.ts";
 
 const OBJECT = "Object";
 const JSONPATCH = "JSONPatch";
-export const PATCH_TYPE_FUNCTIONS = [`${OVERRIDE_PREFIX}${OBJECT}`, `${OVERRIDE_PREFIX}${JSONPATCH}`];
 
 /** An `Object` (or `Object.<path>`) literal's value: its type name and the fields it set. */
-export class ObjectValue {
+class ObjectValue {
   readonly typeName: string;
   readonly fields: Readonly<Record<string, unknown>>;
   constructor(typeName: string, fields: Readonly<Record<string, unknown>>) {
@@ -28,7 +27,7 @@ export class ObjectValue {
 }
 
 /** A `JSONPatch` literal's value. */
-export class JsonPatchValue {
+class JsonPatchValue {
   readonly fields: Readonly<Record<string, unknown>>;
   constructor(fields: Readonly<Record<string, unknown>>) {
     this.fields = fields;
@@ -64,7 +63,7 @@ export function registerPatchTypes(env: Environment): void {
 }
 
 /** The JSON a patch value stands for; Object literals' type names must follow their field path (CheckTypeNamesMatchFieldPathNames). */
-export function toJson(value: unknown, typePath: string | undefined = undefined): Json {
+function toJson(value: unknown, typePath: string | undefined = undefined): Json {
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "bigint" || typeof value === "number") return Number(value);
   if (value instanceof ObjectValue) {
@@ -176,7 +175,7 @@ interface Edit {
   readonly text: string;
 }
 
-export interface RewrittenSource {
+interface RewrittenSource {
   readonly source: string;
   /** The offset in the user's source of an offset in the rewritten one. */
   readonly original: (offset: number) => number;
