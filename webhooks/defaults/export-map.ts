@@ -5,7 +5,7 @@
 // limit) and the same per-pod switches (defaults.podgate.io/<feature>), as one
 // JSON Patch. Not expressible natively: the warnings and audit annotations the
 // webhook adds (a policy cannot write either).
-import { podMutationObjects } from "../policy/export-map.ts";
+import { POD_NAMESPACE_VARIABLE, podMutationObjects } from "../policy/export-map.ts";
 import { FEATURES, type DefaultsSettings, type Feature } from "./settings.ts";
 import { DOMAIN } from "./index.ts";
 
@@ -134,7 +134,7 @@ export function defaultsMap(entryName: string, settings: DefaultsSettings): { ob
       labels: {},
       excludeNamespaces: settings.excludeNamespaces,
       variables: [
-        { name: "podNamespace", expression: "object.metadata.?namespace.orValue(request.namespace)" },
+        POD_NAMESPACE_VARIABLE,
         { name: "linux", expression: `object.spec.?os.?name.orValue("") != "windows"` },
         ...switches,
         ...defaultVariables(settings.resources),

@@ -30,6 +30,9 @@ interface PodMutationPolicy {
   readonly patches: readonly string[];
 }
 
+/** The pod's namespace as the webhooks read it (its own, else the request's), for exported policies' variables. */
+export const POD_NAMESPACE_VARIABLE = { name: "podNamespace", expression: "object.metadata.?namespace.orValue(request.namespace)" } as const;
+
 /** A MutatingAdmissionPolicy on pod creates outside the excluded namespaces, and its Binding. */
 export function podMutationObjects(p: PodMutationPolicy): Record<string, unknown>[] {
   return [

@@ -246,7 +246,7 @@ export function loadLibrary(selections: readonly LibrarySelection[]): Policy[] {
 }
 
 /** Two policies with one name would make verdicts and audit keys ambiguous. */
-export function assertUniqueNames(policies: readonly Policy[]): void {
+export function assertUniqueNames(policies: readonly Pick<Policy, "name" | "origin">[]): void {
   const seen = new Map<string, string>();
   const problems: string[] = [];
   for (const p of policies) {

@@ -7,7 +7,7 @@ import { deny } from "../../src/admission/handler.ts";
 import { defineMutatingWebhook } from "../../src/toolkit/define.ts";
 import { resolveFrom } from "../../src/toolkit/modules.ts";
 import { PolicyError } from "./declarative.ts";
-import { loadMutatingPolicyFiles } from "./load.ts";
+import { assertUniqueNames, loadMutatingPolicyFiles } from "./load.ts";
 import { mutateAll, type MutatingPolicy } from "./mutating.ts";
 import { REASON_CODES } from "./schema.ts";
 import { assertOneNamespaceSelector } from "./webhook.ts";
@@ -21,11 +21,7 @@ export const mutatingPolicySettings = z.strictObject({
 export function mutatingPoliciesFor(settings: z.output<typeof mutatingPolicySettings>, baseDir = process.cwd()): MutatingPolicy[] {
   const policies = loadMutatingPolicyFiles(settings.files.map((path) => resolveFrom(baseDir, path)));
   if (policies.length === 0) throw new PolicyError([`no mutating policies (MutatingPolicy, MutatingAdmissionPolicy with a binding) in ${settings.files.join(", ")}`]);
-  const seen = new Set<string>();
-  for (const p of policies) {
-    if (seen.has(p.name)) throw new PolicyError([`two mutating policies are named "${p.name}" (${p.origin})`]);
-    seen.add(p.name);
-  }
+  assertUniqueNames(policies);
   return policies;
 }
 

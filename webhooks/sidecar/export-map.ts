@@ -15,7 +15,7 @@
 // field with a format) is refused by the apiserver's validation rather than
 // skipped with a warning.
 import { resolve as typeOf, type TypeRef } from "../../src/kube/apply-schema.ts";
-import { podMutationObjects } from "../policy/export-map.ts";
+import { POD_NAMESPACE_VARIABLE, podMutationObjects } from "../policy/export-map.ts";
 import { DOMAIN, INJECT, NATIVE, STATUS, TEMPLATES, valueAnnotations } from "./annotations.ts";
 import type { PodFacts } from "./render.ts";
 import type { SidecarSettings } from "./settings.ts";
@@ -40,7 +40,7 @@ const POD_FACTS: PodFacts = {
 
 const VARIABLES = [
   { name: "podName", expression: `has(object.metadata.name) ? object.metadata.name : object.metadata.?generateName.orValue("").endsWith("-") ? object.metadata.generateName.substring(0, size(object.metadata.generateName) - 1) : object.metadata.?generateName.orValue("")` },
-  { name: "podNamespace", expression: "object.metadata.?namespace.orValue(request.namespace)" },
+  POD_NAMESPACE_VARIABLE,
   { name: "serviceAccount", expression: `object.spec.?serviceAccountName.orValue("default")` },
 ];
 
