@@ -4,6 +4,7 @@
 // and full-NodeList mode, against the baseline of only parsing the body and
 // serializing the same reply. Run: node bench/extender.ts [--quick]; bench/run.ts
 // runs it as part of `npm run bench`.
+import { ModuleLoader } from "../src/toolkit/modules.ts";
 import { NodeCache } from "../extender/cache/node-cache.ts";
 import { registry } from "../src/wiring.ts";
 import { extenderSection } from "../extender/config.ts";
@@ -14,7 +15,7 @@ import { extenderArgs, parseWire } from "../extender/wire.ts";
 const SIZES = [100, 1000, 5000];
 const PODS_PER_NODE = 20;
 
-const framework = extenderSection(registry.plugins).schema({ baseDir: process.cwd() }).parse({}).framework;
+const framework = extenderSection(registry.plugins).schema({ baseDir: process.cwd(), modules: new ModuleLoader() }).parse({}).framework;
 
 function makeNode(i: number) {
   const name = `node-${String(i).padStart(5, "0")}`;

@@ -4,10 +4,10 @@
 import { issuesAt } from "../src/issues.ts";
 import { z } from "zod";
 import { zodProblems } from "../src/config/load.ts";
-import { defineSection } from "../src/config/section.ts";
+import { defineSection, type SectionContext } from "../src/config/section.ts";
 import type { Framework } from "./framework.ts";
 import type { FilterPlugin, PluginType, ScorePlugin } from "./plugins/plugin.ts";
-import { loadDefinition, ModuleError, resolveFrom } from "../src/toolkit/modules.ts";
+import { ModuleError, resolveFrom } from "../src/toolkit/modules.ts";
 import { kubeSchedulerConfiguration, schedulerConfiguration, validateExtenders, type KubeSchedulerConfiguration, type SchedulerExtender } from "./scheduler-config.ts";
 
 const pluginEntry = z.strictObject({
@@ -63,10 +63,10 @@ export interface ExtenderSection extends Omit<RawSection, "plugins"> {
 }
 
 /** The entry's plugin: a user's module, or registered by name; a string is the problem. */
-function pluginOf(entry: RawSection["plugins"][number], plugins: readonly PluginType[], baseDir: string): PluginType | string {
+function pluginOf(entry: RawSection["plugins"][number], plugins: readonly PluginType[], { baseDir, modules }: SectionContext): PluginType | string {
   if (entry.module !== undefined) {
     try {
-      return loadDefinition<PluginType>(resolveFrom(baseDir, entry.module), "plugin");
+      return modules.loadDefinition<PluginType>(resolveFrom(baseDir, entry.module), "plugin");
     } catch (error) {
       if (error instanceof ModuleError) return error.message;
       throw error;
@@ -75,7 +75,7 @@ function pluginOf(entry: RawSection["plugins"][number], plugins: readonly Plugin
   return plugins.find((t) => t.name === entry.name) ?? `unknown plugin "${entry.name}"; expected one of: ${plugins.map((t) => t.name).join(", ")} (or give module: a file exporting a plugin)`;
 }
 
-function build(section: RawSection, context: z.RefinementCtx, plugins: readonly PluginType[], baseDir: string): ExtenderSection | typeof z.NEVER {
+function build(section: RawSection, context: z.RefinementCtx, plugins: readonly PluginType[], sectionContext: SectionContext): ExtenderSection | typeof z.NEVER {
   const filters: Framework["filters"][number][] = [];
   const scorers: Framework["scorers"][number][] = [];
   const issue = (path: (string | number)[], message: string) => context.addIssue({ code: "custom", path, message });
@@ -83,7 +83,7 @@ function build(section: RawSection, context: z.RefinementCtx, plugins: readonly 
   // Once a plugin entry is wrong, "no plugin filters" would only repeat it.
   let broken = false;
   section.plugins.forEach((entry, index) => {
-    const type = pluginOf(entry, plugins, baseDir);
+    const type = pluginOf(entry, plugins, sectionContext);
     if (typeof type === "string") {
       broken = true;
       return issue(["plugins", index, entry.module === undefined ? "name" : "module"], type);
@@ -110,14 +110,14 @@ function build(section: RawSection, context: z.RefinementCtx, plugins: readonly 
 }
 
 /** The section's schema over the plugins a config can name; module paths are read against baseDir (the config file's directory). */
-const sectionSchema = (plugins: readonly PluginType[], baseDir: string) => rawSection.transform((section, context) => build(section, context, plugins, baseDir)).prefault({});
+const sectionSchema = (plugins: readonly PluginType[], sectionContext: SectionContext) => rawSection.transform((section, context) => build(section, context, plugins, sectionContext)).prefault({});
 export type ExtenderConfig = z.output<ReturnType<typeof sectionSchema>>;
 
 /**
  * The `extender` section. Its schema knows the registered plugins, so each registry makes its own;
  * the getter (`.of(config)`) reads the section by name from a config any of them loaded.
  */
-export const extenderSection = (plugins: readonly PluginType[]) => defineSection("extender", ({ baseDir }) => sectionSchema(plugins, baseDir));
+export const extenderSection = (plugins: readonly PluginType[]) => defineSection("extender", (context) => sectionSchema(plugins, context), { live: ["plugins", "framework"] });
 
 /** The scheduler's `extenders:` entry for this section, reached at `url` (the full URL of urlPrefix). */
 export function schedulerExtender(section: Omit<RawSection, "plugins">, url: string): SchedulerExtender {

@@ -1,6 +1,7 @@
 // The extender as a server Extension: its routes, and at start the node
 // cache informers (readiness waits for their first list) and the binder.
 import type { KubeConfig } from "@kubernetes/client-node";
+import type { LoadedConfig } from "../src/config/load.ts";
 import type { Extension } from "../src/server/serve.ts";
 import { NodeCache } from "./cache/node-cache.ts";
 import { RecentPods } from "./cache/recent-pods.ts";
@@ -35,7 +36,8 @@ async function kubeBinder(kubeConfig: KubeConfig) {
   return apiBinder(kubeBindingApi(kubeConfig));
 }
 
-export function extenderExtension(config: ExtenderConfig): Extension {
+/** `sectionOf` reads the extender section of a reloaded config: its plugins are swapped in live. */
+export function extenderExtension(config: ExtenderConfig, sectionOf: (config: LoadedConfig) => ExtenderConfig): Extension {
   let deps: ExtenderDeps | undefined;
   let metrics: ExtenderMetrics | undefined;
   const started = <T>(value: T | undefined): T => {
@@ -81,6 +83,10 @@ export function extenderExtension(config: ExtenderConfig): Extension {
       return async () => {
         await feed?.stop();
       };
+    },
+    adopt(next) {
+      // Each request reads deps once, so a cycle's filter and prioritize calls already under way keep their plugins.
+      if (deps) deps = { ...deps, framework: sectionOf(next).framework };
     },
   };
 }

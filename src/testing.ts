@@ -11,6 +11,7 @@ import type { AdmissionRequest, AdmissionResponse, KubeObject, Operation } from 
 import { runMutating, runValidating } from "./admission/run.ts";
 import type { WebhookType } from "./config/schema.ts";
 import { zodProblems } from "./config/load.ts";
+import { ModuleLoader } from "./toolkit/modules.ts";
 import { podInfo, runFilters } from "../extender/framework.ts";
 import { nodeInfo } from "../extender/nodeinfo.ts";
 import type { FilterPlugin, PluginType, ScorePlugin } from "../extender/plugins/plugin.ts";
@@ -112,18 +113,26 @@ function settingsFor(schema: z.ZodType, settings: unknown): unknown {
 
 /** Runs a webhook made with defineMutatingWebhook or defineValidatingWebhook on one request, as the server would. */
 export async function runWebhook(webhook: WebhookType, request: AdmissionRequest, options: WebhookOptions = {}): Promise<AdmissionResult> {
-  const handler = webhook.create(
-    {
-      name: options.name ?? (webhook.type || "webhook"),
-      failurePolicy: options.failurePolicy ?? "Fail",
-      timeoutSeconds: options.timeoutSeconds ?? 10,
-      baseDir: options.baseDir ?? process.cwd(),
-      watchesNamespaces: options.namespaceObject !== undefined,
-    },
-    settingsFor(webhook.settings, options.settings),
-  );
-  const run = webhook.kind === "mutating" ? runMutating : runValidating;
-  return result(request, (await run([handler], request, options.namespaceObject === undefined ? {} : { namespaceObject: options.namespaceObject })).response);
+  // The webhook lives for this one run: what its create() started (a policy worker) stops after it.
+  const lifetime = new AbortController();
+  try {
+    const handler = webhook.create(
+      {
+        name: options.name ?? (webhook.type || "webhook"),
+        failurePolicy: options.failurePolicy ?? "Fail",
+        timeoutSeconds: options.timeoutSeconds ?? 10,
+        baseDir: options.baseDir ?? process.cwd(),
+        watchesNamespaces: options.namespaceObject !== undefined,
+        modules: new ModuleLoader(),
+        signal: lifetime.signal,
+      },
+      settingsFor(webhook.settings, options.settings),
+    );
+    const run = webhook.kind === "mutating" ? runMutating : runValidating;
+    return result(request, (await run([handler], request, options.namespaceObject === undefined ? {} : { namespaceObject: options.namespaceObject })).response);
+  } finally {
+    lifetime.abort();
+  }
 }
 
 /**

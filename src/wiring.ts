@@ -45,6 +45,6 @@ export function extensionsFor(config: LoadedConfig): Extension[] {
   return [
     ...(certificateSettings.mode === "secret" ? [rotationExtension(certificateSettings)] : []),
     ...(config.namespaces.watch ? [namespacesExtension(config.namespaces)] : []),
-    ...(extender.enabled ? [extenderExtension(extender)] : []),
+    ...(extender.enabled ? [extenderExtension(extender, extenderConfigOf)] : []),
   ];
 }

@@ -1,7 +1,7 @@
 // The plugin interfaces, modelled on the scheduling framework: Filter and
 // Score (+ NormalizeScore), with a per-call state for precomputation.
 import type { z } from "zod";
-import { DEFINITION } from "../../src/toolkit/define.ts";
+import { DEFINITION } from "../../src/toolkit/definition-kind.ts";
 import type { NodeInfo, Resources } from "../nodeinfo.ts";
 import type { Pod } from "../wire.ts";
 

@@ -1,9 +1,9 @@
 // podgate serve: the HTTPS admission (and extender) server.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { extensionsFor, registry } from "../wiring.ts";
-import { certificates, withCertificatesMode, type CertificatesSettings } from "../certs/config.ts";
+import { registry } from "../wiring.ts";
+import { withCertificatesMode, type CertificatesSettings } from "../certs/config.ts";
 import { loadConfig } from "../config/default.ts";
-import { startServer } from "../server/serve.ts";
+import { serveReloading } from "../toolkit/podgate.ts";
 
 function port(value: string): number {
   const n = Number(value);
@@ -26,26 +26,27 @@ export function serveCommand(): Command {
     .addOption(new Option("--certificates <mode>", "override certificates.mode: local, files (cert-manager) or secret").choices(["local", "files", "secret"]))
     .addHelpText("after", "\nExamples:\n  podgate serve\n  podgate serve --config podgate.yaml --tls-dir /etc/podgate/tls --client-ca /etc/podgate/apiserver-ca.crt\n")
     .action(async (flags: Record<string, string | number | boolean | undefined>) => {
-      const loaded = await loadConfig(
-        {
-          ...(typeof flags["config"] === "string" ? { path: flags["config"] } : {}),
-          serverOverrides: {
-            tlsDir: flags["tlsDir"],
-            host: flags["host"],
-            port: flags["port"],
-            clientCA: flags["clientCa"],
-            logLevel: flags["logLevel"],
-            metrics: {
-              ...(flags["metricsHost"] !== undefined ? { host: flags["metricsHost"] } : {}),
-              ...(flags["metricsPort"] !== undefined ? { port: flags["metricsPort"] } : {}),
-              ...(flags["metrics"] === false ? { enabled: false } : {}),
-            },
+      const source = {
+        ...(typeof flags["config"] === "string" ? { path: flags["config"] } : {}),
+        serverOverrides: {
+          tlsDir: flags["tlsDir"],
+          host: flags["host"],
+          port: flags["port"],
+          clientCA: flags["clientCa"],
+          logLevel: flags["logLevel"],
+          metrics: {
+            ...(flags["metricsHost"] !== undefined ? { host: flags["metricsHost"] } : {}),
+            ...(flags["metricsPort"] !== undefined ? { port: flags["metricsPort"] } : {}),
+            ...(flags["metrics"] === false ? { enabled: false } : {}),
           },
         },
-        registry,
-      );
-      const config = withCertificatesMode(loaded, flags["certificates"] as CertificatesSettings["mode"] | undefined);
-      const running = await startServer(config, extensionsFor(config), { generateCertificates: certificates.of(config).mode === "local" });
+      };
+      const mode = flags["certificates"] as CertificatesSettings["mode"] | undefined;
+      const running = await serveReloading(registry, async (generation) => withCertificatesMode(await loadConfig(source, registry, generation), mode));
+      // SIGHUP reloads now, as the file watch would (which server.reload.enabled: false turns off).
+      process.on("SIGHUP", () => {
+        running.reloadConfig().catch((error: unknown) => running.app.log.warn({ err: error }, "SIGHUP: config not reloaded"));
+      });
       const stop = (signal: string) => {
         running.app.log.info({ signal }, "signal received");
         running.close().then(

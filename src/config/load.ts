@@ -6,14 +6,17 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import type { AdmissionHandler } from "../admission/handler.ts";
 import { issueProblems } from "../issues.ts";
-import { loadDefinition, ModuleError, resolveFrom } from "../toolkit/modules.ts";
+import { ModuleError, ModuleLoader, resolveFrom } from "../toolkit/modules.ts";
 import { configShape, webhookEntry, type NamespacesConfig, type ServerConfig, type WebhookEntry, type WebhookIdentity, type WebhookType } from "./schema.ts";
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];
-  constructor(source: string, problems: readonly string[]) {
+  /** The files the failed load read, so a reload can watch for their fix. */
+  readonly files: readonly string[];
+  constructor(source: string, problems: readonly string[], files: readonly string[] = []) {
     super(`invalid config ${source}:\n  ${problems.join("\n  ")}`);
     this.problems = problems;
+    this.files = files;
   }
 }
 
@@ -33,6 +36,12 @@ export interface LoadedConfig {
   readonly sections: Readonly<Record<string, unknown>>;
   /** The config file's directory, which its paths are read against. */
   readonly baseDir: string;
+  /** Every file this config was built from (the config file, modules and what they import, policy files). */
+  readonly files: readonly string[];
+  /** Which load of the config this is: 0 first, then one more per reload. */
+  readonly generation: number;
+  /** Tells the webhooks this config stops serving (their identity's signal), so they release workers and timers. */
+  retire(): void;
 }
 
 export function zodProblems(error: z.ZodError, prefix = ""): string[] {
@@ -40,7 +49,7 @@ export function zodProblems(error: z.ZodError, prefix = ""): string[] {
 }
 
 /** The entry's webhook type: registered by name, or a user's module; undefined after pushing the problem. */
-function typeOf(kind: "mutating" | "validating", entry: WebhookEntry, at: string, registry: ConfigRegistry, baseDir: string, problems: string[]): WebhookType | undefined {
+function typeOf(kind: "mutating" | "validating", entry: WebhookEntry, at: string, registry: ConfigRegistry, { baseDir, modules }: Pick<WebhookIdentity, "baseDir" | "modules">, problems: string[]): WebhookType | undefined {
   const candidates = registry.webhookTypes.filter((t) => t.kind === kind);
   const known = candidates.map((t) => t.type).join(", ") || "(none)";
   if ((entry.type === undefined) === (entry.module === undefined)) {
@@ -49,7 +58,7 @@ function typeOf(kind: "mutating" | "validating", entry: WebhookEntry, at: string
   }
   if (entry.module !== undefined) {
     try {
-      return loadDefinition<WebhookType>(resolveFrom(baseDir, entry.module), kind === "mutating" ? "mutating-webhook" : "validating-webhook");
+      return modules.loadDefinition<WebhookType>(resolveFrom(baseDir, entry.module), kind === "mutating" ? "mutating-webhook" : "validating-webhook");
     } catch (error) {
       if (!(error instanceof ModuleError)) throw error;
       problems.push(`${at}.module: ${error.message}`);
@@ -66,7 +75,7 @@ function buildHandlers(
   kind: "mutating" | "validating",
   entries: readonly (WebhookEntry | undefined)[],
   registry: ConfigRegistry,
-  { baseDir, watchesNamespaces }: Pick<WebhookIdentity, "baseDir" | "watchesNamespaces">,
+  context: Omit<WebhookIdentity, "name" | "failurePolicy" | "timeoutSeconds">,
   problems: string[],
 ) {
   const handlers: AdmissionHandler[] = [];
@@ -76,7 +85,7 @@ function buildHandlers(
     const at = `admission.${kind}[${index}]`;
     if (names.has(entry.name)) problems.push(`${at}.name: duplicate webhook name "${entry.name}"`);
     names.add(entry.name);
-    const type = typeOf(kind, entry, at, registry, baseDir, problems);
+    const type = typeOf(kind, entry, at, registry, context, problems);
     if (!type) return;
     const settings = type.settings.safeParse(entry.settings ?? {});
     if (!settings.success) {
@@ -85,7 +94,7 @@ function buildHandlers(
     }
     if (!entry.enabled) return;
     try {
-      handlers.push(type.create({ name: entry.name, failurePolicy: entry.failurePolicy, timeoutSeconds: entry.timeoutSeconds, baseDir, watchesNamespaces }, settings.data));
+      handlers.push(type.create({ name: entry.name, failurePolicy: entry.failurePolicy, timeoutSeconds: entry.timeoutSeconds, ...context }, settings.data));
     } catch (error) {
       // A type's loader may report several problems (one a line); each gets the entry's path, joined to
       // the settings key it names when it names one (library[0].params.registries).
@@ -119,29 +128,41 @@ export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v =
 
 /**
  * Validates an already-decoded config object. Paths in it (modules, policy
- * files) are read against baseDir: the config file's directory.
+ * files) are read against baseDir: the config file's directory. A reload
+ * passes the next generation, so users' modules load afresh.
  */
-export function buildConfig(raw: unknown, registry: ConfigRegistry, source = "(config)", baseDir = process.cwd()): LoadedConfig {
+export function buildConfig(raw: unknown, registry: ConfigRegistry, source = "(config)", baseDir = process.cwd(), generation = 0): LoadedConfig {
+  const modules = new ModuleLoader(generation);
+  const lifetime = new AbortController();
   const schema = z.strictObject({
     ...configShape,
-    ...Object.fromEntries(Object.entries(registry.sections).map(([name, section]) => [name, section({ baseDir })])),
+    ...Object.fromEntries(Object.entries(registry.sections).map(([name, section]) => [name, section({ baseDir, modules })])),
   });
   const parsed = schema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    // Report the webhooks' own problems (settings, modules, policy files) in the same run, not a batch later.
-    const problems = zodProblems(parsed.error);
-    const watchesNamespaces = isRecord(raw) && isRecord(raw["namespaces"]) && raw["namespaces"]["watch"] === true;
-    for (const kind of ["mutating", "validating"] as const) buildHandlers(kind, entriesToCheck(raw, kind), registry, { baseDir, watchesNamespaces }, problems);
-    throw new ConfigError(source, problems);
+  const problems = parsed.success ? [] : zodProblems(parsed.error);
+  // With the schema failed, the webhooks' own problems (settings, modules, policy files) are still reported in the same run.
+  const watchesNamespaces = parsed.success ? parsed.data.namespaces.watch : isRecord(raw) && isRecord(raw["namespaces"]) && raw["namespaces"]["watch"] === true;
+  const context = { baseDir, watchesNamespaces, modules, signal: lifetime.signal };
+  const mutating = buildHandlers("mutating", parsed.success ? parsed.data.admission.mutating : entriesToCheck(raw, "mutating"), registry, context, problems);
+  const validating = buildHandlers("validating", parsed.success ? parsed.data.admission.validating : entriesToCheck(raw, "validating"), registry, context, problems);
+  if (!parsed.success || problems.length > 0) {
+    lifetime.abort();
+    throw new ConfigError(source, problems, modules.files);
   }
   const data = parsed.data as z.output<typeof schema> & Record<string, unknown>;
-  const problems: string[] = [];
-  const context = { baseDir, watchesNamespaces: data.namespaces.watch };
-  const mutating = buildHandlers("mutating", data.admission.mutating, registry, context, problems);
-  const validating = buildHandlers("validating", data.admission.validating, registry, context, problems);
-  if (problems.length > 0) throw new ConfigError(source, problems);
   const sections = Object.fromEntries(Object.keys(registry.sections).map((name) => [name, data[name]]));
-  return { server: data.server, namespaces: data.namespaces, entries: data.admission, mutating, validating, sections, baseDir };
+  return {
+    server: data.server,
+    namespaces: data.namespaces,
+    entries: data.admission,
+    mutating,
+    validating,
+    sections,
+    baseDir,
+    files: modules.files,
+    generation,
+    retire: () => lifetime.abort(),
+  };
 }
 
 /** Decodes YAML (duplicate keys are errors) without validating it. */

@@ -2,6 +2,7 @@
 // are validated by schemas their own modules provide, registered at wiring.
 import { z } from "zod";
 import type { AdmissionHandler, FailurePolicy, WebhookKind } from "../admission/handler.ts";
+import type { ModuleLoader } from "../toolkit/modules.ts";
 
 const MiB = 1024 * 1024;
 
@@ -22,6 +23,14 @@ export const serverConfig = z.strictObject({
   keepAliveTimeoutSeconds: z.number().positive().max(600).default(120),
   /** Seconds to stay up, not ready, after SIGTERM, so endpoints drop the pod before it stops listening. */
   shutdownDelaySeconds: z.number().min(0).max(120).default(0),
+  /** Reload the config when a file it was built from changes (the config file, policies, modules). */
+  reload: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** How often the files are checked. */
+      intervalSeconds: z.number().min(0.1).max(300).default(2),
+    })
+    .prefault({}),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   metrics: z
     .strictObject({
@@ -68,6 +77,10 @@ export interface WebhookIdentity {
   readonly baseDir: string;
   /** Whether the server watches Namespaces, so each request's context carries its namespaceObject. */
   readonly watchesNamespaces: boolean;
+  /** Loads users' modules for this config; dependOn() names other files read, so changing them reloads it. */
+  readonly modules: ModuleLoader;
+  /** Aborted when this config stops serving (a reload replaced it, or the server stopped): release what create() started. */
+  readonly signal: AbortSignal;
 }
 
 /** A kind of webhook that config entries can instantiate, e.g. "sidecar". */

@@ -11,10 +11,11 @@ import type { AdmissionHandler } from "../admission/handler.ts";
 import { ADMISSION_API_VERSION, parseAdmissionReview, type AdmissionRequest, type AdmissionResponse, type KubeObject } from "../admission/review.ts";
 import { runMutating, runValidating, type Known, type RunResult } from "../admission/run.ts";
 import type { Metrics } from "./metrics.ts";
+import type { ServedConfig, Webhooks } from "./served-config.ts";
 
 export interface AdmissionRoutesOptions {
-  readonly mutating: readonly AdmissionHandler[];
-  readonly validating: readonly AdmissionHandler[];
+  /** The webhooks, read once per request: a reload swaps them between requests. */
+  readonly served: ServedConfig<Webhooks>;
   readonly metrics: Metrics;
   /** The watched Namespace of that name, when the server watches Namespaces. */
   readonly namespaceOf?: ((name: string) => KubeObject | undefined) | undefined;
@@ -59,7 +60,7 @@ function logReview(log: FastifyBaseLogger, admission: AdmissionRequest, route: s
 }
 
 export function registerAdmissionRoutes(app: FastifyInstance, options: AdmissionRoutesOptions): void {
-  const { metrics, namespaceOf } = options;
+  const { metrics, namespaceOf, served } = options;
   const knownOf = (admission: AdmissionRequest): Known =>
     namespaceOf === undefined ? {} : { namespaceObject: admission.namespace ? namespaceOf(admission.namespace) : null };
 
@@ -97,22 +98,24 @@ export function registerAdmissionRoutes(app: FastifyInstance, options: Admission
     return reply.type("application/json; charset=utf-8").send(text);
   };
 
-  for (const [kind, noun, handlers, run] of [
-    ["mutate", "mutating", options.mutating, runMutating],
-    ["validate", "validating", options.validating, runValidating],
+  for (const [kind, noun, run] of [
+    ["mutate", "mutating", runMutating],
+    ["validate", "validating", runValidating],
   ] as const) {
-    const byName = new Map(handlers.map((h) => [h.name, h]));
-    app.post(`/${kind}`, (request, reply) => review(request, reply, handlers, run, `/${kind}`));
-    app.post<{ Params: { "*": string } }>(`/${kind}/*`, (request, reply) => {
-      const names = request.params["*"].split("/");
-      const unknown = names.filter((name) => !byName.has(name));
-      if (unknown.length > 0) {
-        const known = [...byName.keys()].join(", ") || "(none enabled)";
-        return refuse(request, reply, 404, `no ${noun} webhook ${unknown.map((name) => `"${name}"`).join(", ")}; enabled: ${known}`);
-      }
-      const twice = names.filter((name, i) => names.indexOf(name) !== i);
-      if (twice.length > 0) return refuse(request, reply, 404, `${noun} webhook "${twice[0]}" is named twice in /${kind}/${names.join("/")}`);
-      return review(request, reply, names.map((name) => byName.get(name)!), run, `/${kind}/${names.join("/")}`);
-    });
+    app.post(`/${kind}`, (request, reply) => served.use((generation) => review(request, reply, generation.config[noun], run, `/${kind}`)));
+    app.post<{ Params: { "*": string } }>(`/${kind}/*`, (request, reply) =>
+      served.use(async (generation) => {
+        const byName = generation[noun];
+        const names = request.params["*"].split("/");
+        const unknown = names.filter((name) => !byName.has(name));
+        if (unknown.length > 0) {
+          const known = [...byName.keys()].join(", ") || "(none enabled)";
+          return refuse(request, reply, 404, `no ${noun} webhook ${unknown.map((name) => `"${name}"`).join(", ")}; enabled: ${known}`);
+        }
+        const twice = names.filter((name, i) => names.indexOf(name) !== i);
+        if (twice.length > 0) return refuse(request, reply, 404, `${noun} webhook "${twice[0]}" is named twice in /${kind}/${names.join("/")}`);
+        return review(request, reply, names.map((name) => byName.get(name)!), run, `/${kind}/${names.join("/")}`);
+      }),
+    );
   }
 }

@@ -6,7 +6,6 @@
 import { createServer, type Server as HttpsServer } from "node:https";
 import type { TLSSocket } from "node:tls";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from "fastify";
-import type { AdmissionHandler } from "../admission/handler.ts";
 import { uidOf } from "../admission/review.ts";
 import { registerAdmissionRoutes, type AdmissionRoutesOptions } from "./admission-routes.ts";
 import type { ServerConfig } from "../config/schema.ts";
@@ -15,6 +14,7 @@ import { serverLogger } from "./logger.ts";
 import { dropSilentConnections } from "./silent-connections.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Readiness } from "./readiness.ts";
+import type { ServedConfig, Webhooks } from "./served-config.ts";
 import type { TlsMaterial } from "./tls.ts";
 
 export interface AppOptions {
@@ -22,8 +22,8 @@ export interface AppOptions {
   readonly tls: TlsMaterial;
   /** PEM of the CA that client certificates must chain to. */
   readonly clientCA?: string;
-  readonly mutating: readonly AdmissionHandler[];
-  readonly validating: readonly AdmissionHandler[];
+  /** The webhooks, swapped whole by a config reload. */
+  readonly served: ServedConfig<Webhooks>;
   readonly metrics: Metrics;
   readonly readiness: Readiness;
   readonly plugins?: readonly FastifyPluginAsync[];
@@ -155,11 +155,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get("/healthz", { config: { probe: true } }, (_request, reply) => reply.send("ok"));
   app.get("/readyz", { config: { probe: true } }, (_request, reply) => {
     const failures = options.readiness.failures();
-    if (failures.length === 0) return reply.send("ok");
-    return reply.code(503).send(`not ready:\n${failures.join("\n")}\n`);
+    const notes = options.readiness.messages().map((message) => `${message}\n`).join("");
+    if (failures.length === 0) return reply.send(notes ? `ok\n${notes}` : "ok");
+    return reply.code(503).send(`not ready:\n${failures.join("\n")}\n${notes}`);
   });
 
-  registerAdmissionRoutes(app, { mutating: options.mutating, validating: options.validating, metrics, namespaceOf: options.namespaceOf });
+  registerAdmissionRoutes(app, { served: options.served, metrics, namespaceOf: options.namespaceOf });
 
   for (const plugin of options.plugins ?? []) await app.register(plugin);
   return app;

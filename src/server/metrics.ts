@@ -41,6 +41,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly configReloads = new Counter({
+    name: "podgate_config_reloads_total",
+    help: "Config reloads after a file it was built from changed, by result (reloaded, invalid, restart-required)",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+
+  readonly configLastReloadSuccessful = new Gauge({
+    name: "podgate_config_last_reload_successful",
+    help: "1 when the last config reload was served (or none was tried), 0 when the served config is older than the files",
+    registers: [this.registry],
+  });
+
+  readonly configGeneration = new Gauge({
+    name: "podgate_config_generation",
+    help: "Which load of the config is served: 0 the first, one more per reload attempt",
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "podgate_" });
   }

@@ -9,6 +9,8 @@ import { buildApp } from "./app.ts";
 import { Metrics, serveMetrics } from "./metrics.ts";
 import { trackConnections } from "./connections.ts";
 import { Readiness } from "./readiness.ts";
+import { startReload, type ReloadResult } from "./reload.ts";
+import { ServedConfig } from "./served-config.ts";
 import { ensureLocalCertificates, loadTls, watchTlsDir, type TlsMaterial } from "./tls.ts";
 
 /** What the wiring hands the server besides the config: extra routes and their readiness checks. */
@@ -19,6 +21,8 @@ export interface Extension {
   readonly namespaceOf?: (name: string) => KubeObject | undefined;
   /** Starts background work (informers); returns a stop function. */
   start?(context: { readiness: Readiness; metrics: Metrics; log: FastifyInstance["log"] }): Promise<() => Promise<void>>;
+  /** Applies the live part of a reloaded config (the extender's plugins), called right after the webhooks are swapped. */
+  adopt?(next: LoadedConfig): void;
 }
 
 export interface RunningServer {
@@ -29,6 +33,8 @@ export interface RunningServer {
   readonly readiness: Readiness;
   /** Re-reads the TLS directory now; resolves to whether the certificate changed. */
   reloadTls(): Promise<boolean>;
+  /** Loads the config again now and serves it if it is valid (the file watch does this on its own). */
+  reloadConfig(): Promise<ReloadResult>;
   /** Not ready, wait shutdownDelaySeconds, stop accepting, finish in-flight requests. */
   close(): Promise<void>;
 }
@@ -36,6 +42,10 @@ export interface RunningServer {
 export interface StartOptions {
   /** Generate a local CA + certificate when tlsDir has none (default); off when a Secret or cert-manager provides them. */
   readonly generateCertificates?: boolean;
+  /** Loads the config again (as the given generation) for a reload; without it the config is never reloaded. */
+  readonly load?: (generation: number) => Promise<LoadedConfig>;
+  /** Keys of each config section a reload applies live; changes to the others need a restart. */
+  readonly liveSectionKeys?: Readonly<Record<string, readonly string[]>>;
 }
 
 export async function startServer(config: LoadedConfig, extensions: readonly Extension[] = [], options: StartOptions = {}): Promise<RunningServer> {
@@ -48,12 +58,12 @@ export async function startServer(config: LoadedConfig, extensions: readonly Ext
   readiness.add("certificate", () => (tls.notAfter.getTime() > Date.now() ? undefined : `serving certificate expired at ${tls.notAfter.toISOString()}`));
   const clientCA = server.clientCA ? await readFile(server.clientCA, "utf8") : undefined;
 
+  const served = new ServedConfig(config);
   const app = await buildApp({
     server,
     tls,
     ...(clientCA ? { clientCA } : {}),
-    mutating: config.mutating,
-    validating: config.validating,
+    served,
     metrics,
     readiness,
     plugins: extensions.flatMap((e) => (e.plugin ? [e.plugin] : [])),
@@ -86,6 +96,23 @@ export async function startServer(config: LoadedConfig, extensions: readonly Ext
     return true;
   };
   const watcher = watchTlsDir(server.tlsDir, () => void reloadTls());
+  const { load } = options;
+  const reloader =
+    load && server.reload.enabled
+      ? startReload({
+          served,
+          load,
+          liveSectionKeys: options.liveSectionKeys ?? {},
+          adopt: (next) => {
+            for (const extension of extensions) extension.adopt?.(next);
+          },
+          intervalMs: server.reload.intervalSeconds * 1000,
+          metrics,
+          readiness,
+          log: app.log,
+        })
+      : undefined;
+  const reloadConfig = () => (reloader ? reloader.reload() : Promise.reject(new Error(load ? "config reload is off (server.reload.enabled: false)" : "this server was started without a way to load its config again")));
 
   const connections = trackConnections(app.server as unknown as HttpsServer);
   const address = await app.listen({ host: server.host, port: server.port });
@@ -102,12 +129,14 @@ export async function startServer(config: LoadedConfig, extensions: readonly Ext
       app.log.info({ delaySeconds: server.shutdownDelaySeconds }, "shutting down: not ready, draining");
       if (server.shutdownDelaySeconds > 0) await new Promise((r) => setTimeout(r, server.shutdownDelaySeconds * 1000));
       watcher.close();
+      reloader?.stop();
       const closed = app.close();
       connections.drain();
       await closed;
+      served.retire();
       for (const stop of stops) await stop();
       await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
     })());
 
-  return { app, url: address, ...(metricsUrl ? { metricsUrl } : {}), metrics, readiness, reloadTls, close };
+  return { app, url: address, ...(metricsUrl ? { metricsUrl } : {}), metrics, readiness, reloadTls, reloadConfig, close };
 }

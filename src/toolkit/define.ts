@@ -2,6 +2,7 @@
 // the schema the object is read with, a function) becomes a WebhookType that
 // the config instantiates by `type:` or `module:`. The built-ins are made the
 // same way; nothing registers through a private path.
+import { DEFINITION, type DefinitionKind } from "./definition-kind.ts";
 import { z } from "zod";
 import { allow, deny, mutate as mutated, type AdmissionHandler, type Decision, type HandlerContext } from "../admission/handler.ts";
 import { kubeObject, type AdmissionRequest, type KubeObject } from "../admission/review.ts";
@@ -98,14 +99,6 @@ export function validationDecision(result: unknown): Decision {
   return messages.length === 0 ? allow() : deny(messages.join("; "));
 }
 
-/** Marks what a module exports, so the loader can say what it found instead of what it expected. */
-export const DEFINITION = Symbol.for("podgate.definition");
-export type DefinitionKind = "mutating-webhook" | "validating-webhook" | "plugin";
-
-export function definitionKind(value: unknown): DefinitionKind | undefined {
-  return typeof value === "object" && value !== null ? ((value as Record<symbol, DefinitionKind | undefined>)[DEFINITION] ?? undefined) : undefined;
-}
-
 function webhookType<S extends z.ZodType, T extends z.ZodType>(
   kind: "mutating" | "validating",
   definition: Definition<S, T> & { create?: (settings: z.output<S>, identity: WebhookIdentity) => (review: Review<z.output<T>, z.output<S>>) => unknown },
@@ -125,7 +118,9 @@ function webhookType<S extends z.ZodType, T extends z.ZodType>(
     create(identity, parsedSettings): AdmissionHandler {
       const run = perRequest ?? definition.create!(parsedSettings as z.output<S>, identity);
       return {
-        ...identity,
+        name: identity.name,
+        failurePolicy: identity.failurePolicy,
+        timeoutSeconds: identity.timeoutSeconds,
         kind,
         ...(definition.leavesInputIntact ? { leavesInputIntact: true } : {}),
         handle(request, context) {

@@ -6,7 +6,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { definitionKind, type DefinitionKind } from "./define.ts";
+import { definitionKind, type DefinitionKind } from "./definition-kind.ts";
+import { localFilesOf, moduleSpecifier } from "./module-generations.ts";
 
 export class ModuleError extends Error {}
 
@@ -39,29 +40,58 @@ function explain(path: string, error: Error): string {
   return `${path}: cannot load module: ${first}`;
 }
 
-/** A module's default export (or, for CommonJS `module.exports = …`, the module itself). */
-export function loadModule(path: string): unknown {
-  let loaded: unknown;
-  try {
-    loaded = require(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND" && (error as Error).message.includes(`'${path}'`)) throw new ModuleError(`${path}: cannot load module: no such file`);
-    throw new ModuleError(explain(path, error as Error));
-  }
-  const namespace = loaded as { default?: unknown } | null;
-  return namespace !== null && typeof namespace === "object" && "default" in namespace ? namespace.default : loaded;
-}
-
 const NAMES: Record<DefinitionKind, string> = {
   "mutating-webhook": "a mutating webhook (defineMutatingWebhook)",
   "validating-webhook": "a validating webhook (defineValidatingWebhook)",
   plugin: "a scheduler plugin (definePlugin)",
 };
 
-/** The definition a module exports by default, checked to be of the kind the config entry needs. */
-export function loadDefinition<T>(path: string, expected: DefinitionKind): T {
-  const value = loadModule(path);
-  const found = definitionKind(value);
-  if (found === expected) return value as T;
-  throw new ModuleError(`${path}: expected its default export to be ${NAMES[expected]}, found ${found ? NAMES[found] : value === undefined ? "no default export" : typeof value}`);
+/**
+ * Loads the modules of one config and keeps the list of files that config
+ * read (modules, the local files they import, policy files), so a change to
+ * any of them reloads it. Each reload gets a loader of the next generation,
+ * which loads every module afresh (module-generations.ts).
+ */
+export class ModuleLoader {
+  readonly #generation: number;
+  readonly #files = new Set<string>();
+
+  constructor(generation = 0) {
+    this.#generation = generation;
+  }
+
+  /** A module's default export (or, for CommonJS `module.exports = …`, the module itself). */
+  load(path: string): unknown {
+    this.#files.add(path);
+    let loaded: unknown;
+    try {
+      loaded = require(moduleSpecifier(path, this.#generation));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "MODULE_NOT_FOUND" && (error as Error).message.includes(`'${path}'`)) throw new ModuleError(`${path}: cannot load module: no such file`);
+      throw new ModuleError(explain(path, error as Error));
+    } finally {
+      for (const file of localFilesOf(path)) this.#files.add(file);
+    }
+    const namespace = loaded as { default?: unknown } | null;
+    return namespace !== null && typeof namespace === "object" && "default" in namespace ? namespace.default : loaded;
+  }
+
+  /** The definition a module exports by default, checked to be of the kind the config entry needs. */
+  loadDefinition<T>(path: string, expected: DefinitionKind): T {
+    const value = this.load(path);
+    const found = definitionKind(value);
+    if (found === expected) return value as T;
+    throw new ModuleError(`${path}: expected its default export to be ${NAMES[expected]}, found ${found ? NAMES[found] : value === undefined ? "no default export" : typeof value}`);
+  }
+
+  /** A file or directory the config reads besides modules (a policy file): a change to it reloads the config. */
+  dependOn(...paths: readonly string[]): void {
+    for (const path of paths) this.#files.add(path);
+  }
+
+  /** Every file and directory this config was built from, as far as loading it has shown. */
+  get files(): readonly string[] {
+    return [...this.#files];
+  }
 }

@@ -34,17 +34,21 @@ export function createPodgate(...definitions: readonly Definition[]): Podgate {
       registry.register(...more);
       return podgate;
     },
-    load(options = {}) {
-      const { config } = options;
-      if (config === undefined || typeof config === "string") return loadConfig(config === undefined ? {} : { path: config }, registry);
-      return Promise.resolve(buildConfig(config, registry, "(config object)", options.baseDir ? resolve(options.baseDir) : process.cwd()));
-    },
-    async serve(options = {}) {
-      const config = await podgate.load(options);
-      return startServer(config, extensionsFor(config), { generateCertificates: certificates.of(config).mode === "local" });
-    },
+    load: (options = {}) => loadAs(registry, options, 0),
+    serve: (options = {}) => serveReloading(registry, (generation) => loadAs(registry, options, generation)),
   };
   return podgate;
+}
+
+function loadAs(registry: Registry, { config, baseDir }: ServeOptions, generation: number): Promise<LoadedConfig> {
+  if (config === undefined || typeof config === "string") return loadConfig(config === undefined ? {} : { path: config }, registry, generation);
+  return Promise.resolve(buildConfig(config, registry, "(config object)", baseDir ? resolve(baseDir) : process.cwd(), generation));
+}
+
+/** Serves what `load` loads, and loads it again (the next generation) whenever a file it was built from changes. */
+export async function serveReloading(registry: Registry, load: (generation: number) => Promise<LoadedConfig>): Promise<RunningServer> {
+  const config = await load(0);
+  return startServer(config, extensionsFor(config), { generateCertificates: certificates.of(config).mode === "local", load, liveSectionKeys: registry.liveSectionKeys });
 }
 
 /** Serves a config with the built-ins only: `await serve({ config: "podgate.yaml" })`. */

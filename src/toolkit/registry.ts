@@ -7,7 +7,7 @@ import type { ConfigRegistry } from "../config/load.ts";
 import type { Section, SectionContext } from "../config/section.ts";
 import { configShape, type WebhookType } from "../config/schema.ts";
 import type { PluginType } from "../../extender/plugins/plugin.ts";
-import { definitionKind } from "./define.ts";
+import { definitionKind } from "./definition-kind.ts";
 
 export type Definition = WebhookType | PluginType;
 
@@ -22,6 +22,7 @@ export class Registry implements ConfigRegistry {
   readonly webhookTypes: WebhookType[] = [];
   readonly plugins: PluginType[] = [];
   readonly sections: Record<string, (context: SectionContext) => z.ZodType> = {};
+  readonly liveSectionKeys: Record<string, readonly string[]> = {};
   readonly commands: CliCommand[] = [];
 
   /** Adds webhooks (by their `type`) and plugins (by their `name`); a second one of the same name is an error. */
@@ -55,6 +56,7 @@ export class Registry implements ConfigRegistry {
     const { name } = section;
     if (name in this.sections || name in configShape) throw new Error(`a config section "${name}" already exists`);
     this.sections[name] = section.schema;
+    this.liveSectionKeys[name] = section.live;
     return this;
   }
 }

@@ -1,6 +1,8 @@
 // The system under fuzz: podgate's real app (the embedded default config's
 // webhooks, and the extender with all four verbs over a node cache fed from
 // the fixtures), in-process. Only the apiserver behind bind is a stand-in.
+import { ServedConfig } from "../../src/server/served-config.ts";
+import { ModuleLoader } from "../../src/toolkit/modules.ts";
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { registry } from "../../src/wiring.ts";
@@ -53,7 +55,7 @@ const bindingApi: BindingApi = {
 
 export async function buildTarget(tlsDir: string): Promise<Target> {
   const config = await loadConfig({}, registry);
-  const extender: ExtenderConfig = extenderSection(registry.plugins).schema({ baseDir: process.cwd() }).parse({ nodeCacheCapable: true, preempt: true, bind: { enabled: true } });
+  const extender: ExtenderConfig = extenderSection(registry.plugins).schema({ baseDir: process.cwd(), modules: new ModuleLoader() }).parse({ nodeCacheCapable: true, preempt: true, bind: { enabled: true } });
   const metrics = new Metrics();
   const m = extenderMetrics(metrics.registry);
   const cache = new NodeCache();
@@ -63,8 +65,7 @@ export async function buildTarget(tlsDir: string): Promise<Target> {
   const app = await buildApp({
     server: { ...config.server, logLevel: "silent" },
     tls: await loadTls(tlsDir),
-    mutating: config.mutating,
-    validating: config.validating,
+    served: new ServedConfig(config),
     metrics,
     readiness: new Readiness(),
     logger: false,

@@ -3,6 +3,7 @@
 // a reply that cannot be serialized, an unknown webhook name, paths that are
 // not admission routes, and a review that arrives while the server is closing.
 // A real HTTPS server on loopback.
+import { ServedConfig } from "../../src/server/served-config.ts";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -55,8 +56,7 @@ describe("the admission routes at their edges", () => {
     app = await buildApp({
       server: serverConfig.parse({ bodyLimitBytes: LIMIT, logLevel: "silent" }),
       tls: await loadTls(dir),
-      mutating: [],
-      validating: [allowAll, unserializable, hold],
+      served: new ServedConfig({ mutating: [], validating: [allowAll, unserializable, hold], retire: () => {} }),
       metrics,
       readiness: new Readiness(),
       logger: false,

@@ -13,7 +13,7 @@ import { compileMutatingPolicy, type MutatingPolicy } from "./mutating.ts";
 import { fromNative, isNativeDocument } from "./native.ts";
 import { typedPolicy } from "./typescript-policy.ts";
 import { packagePath } from "../../src/package-root.ts";
-import { loadModule, ModuleError } from "../../src/toolkit/modules.ts";
+import { ModuleError, ModuleLoader } from "../../src/toolkit/modules.ts";
 
 export const LIBRARY_DIR = packagePath("policies/library/");
 
@@ -115,11 +115,11 @@ export function loadMutatingPolicyFiles(paths: readonly string[]): MutatingPolic
 }
 
 /** Policy modules (TypeScript or JavaScript): each default-exports a policy or a list of them. */
-export function loadPolicyModules(paths: readonly string[]): Policy[] {
+export function loadPolicyModules(paths: readonly string[], modules = new ModuleLoader()): Policy[] {
   return collect(paths, (path) => {
     let exported: unknown;
     try {
-      exported = loadModule(resolve(path));
+      exported = modules.load(resolve(path));
     } catch (error) {
       if (!(error instanceof ModuleError)) throw error;
       throw new PolicyError([error.message]);

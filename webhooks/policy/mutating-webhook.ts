@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { deny } from "../../src/admission/handler.ts";
 import { defineMutatingWebhook } from "../../src/toolkit/define.ts";
-import { resolveFrom } from "../../src/toolkit/modules.ts";
+import { ModuleLoader, resolveFrom } from "../../src/toolkit/modules.ts";
 import { PolicyError } from "./declarative.ts";
 import { assertUniqueNames, loadMutatingPolicyFiles } from "./load.ts";
 import { mutateAll, type MutatingPolicy } from "./mutating.ts";
@@ -18,8 +18,10 @@ export const mutatingPolicySettings = z.strictObject({
 });
 
 /** The mutating policies the settings name, compiled; throws PolicyError listing every problem. */
-export function mutatingPoliciesFor(settings: z.output<typeof mutatingPolicySettings>, baseDir = process.cwd()): MutatingPolicy[] {
-  const policies = loadMutatingPolicyFiles(settings.files.map((path) => resolveFrom(baseDir, path)));
+export function mutatingPoliciesFor(settings: z.output<typeof mutatingPolicySettings>, baseDir = process.cwd(), modules = new ModuleLoader()): MutatingPolicy[] {
+  const files = settings.files.map((path) => resolveFrom(baseDir, path));
+  modules.dependOn(...files);
+  const policies = loadMutatingPolicyFiles(files);
   if (policies.length === 0) throw new PolicyError([`no mutating policies (MutatingPolicy, MutatingAdmissionPolicy with a binding) in ${settings.files.join(", ")}`]);
   assertUniqueNames(policies);
   return policies;
@@ -31,7 +33,7 @@ export const mutatingPolicyWebhookType = defineMutatingWebhook({
   settings: mutatingPolicySettings,
   leavesInputIntact: true,
   create(settings, identity) {
-    const policies = mutatingPoliciesFor(settings, identity.baseDir);
+    const policies = mutatingPoliciesFor(settings, identity.baseDir, identity.modules);
     if (!identity.watchesNamespaces) assertOneNamespaceSelector(policies);
     return ({ request, namespaceObject }) => {
       const result = mutateAll(policies, namespaceObject === undefined ? { request } : { request, namespaceObject });

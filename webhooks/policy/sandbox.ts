@@ -36,6 +36,7 @@ export class PolicySandbox {
   /** Undefined after a worker died on its own: the next review starts one, so a module that kills its worker cannot make a respawn loop. */
   #worker: Worker | undefined;
   #nextId = 0;
+  #closed = false;
   /** How many workers were replaced (deadline, crash, out of memory): tests and logs read it. */
   replaced = 0;
 
@@ -63,6 +64,7 @@ export class PolicySandbox {
 
   /** Every module policy's verdict for the request, in load order; an error verdict for each when the deadline passes. */
   evaluate(input: PolicyInput): Promise<readonly Verdict[]> {
+    if (this.#closed) return Promise.resolve(this.#errors("the policy worker was stopped: its config no longer serves"));
     const id = this.#nextId++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.#expired(id), this.#options.deadlineMs);
@@ -85,8 +87,8 @@ export class PolicySandbox {
   }
 
   /** The worker died on its own (a crash, out of memory): what it held is answered with errors. */
-  #lost(worker: Worker, error: string): void {
-    if (worker !== this.#worker) return;
+  #lost(worker: Worker | undefined, error: string): void {
+    if (worker !== this.#worker && !this.#closed) return;
     for (const [id, pending] of this.#pending) {
       this.#pending.delete(id);
       clearTimeout(pending.timer);
@@ -94,6 +96,15 @@ export class PolicySandbox {
     }
     this.replaced++;
     this.#worker = undefined;
+  }
+
+  /** Stops the worker for good (the config that started it serves no more); reviews still waiting get errors. */
+  close(): void {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    this.#closed = true;
+    this.#lost(worker, "the policy worker was stopped: its config no longer serves");
+    void worker?.terminate();
   }
 
   #replace(): void {

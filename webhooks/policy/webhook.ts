@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { Decision } from "../../src/admission/handler.ts";
 import type { AdmissionRequest, KubeObject } from "../../src/admission/review.ts";
 import { defineValidatingWebhook } from "../../src/toolkit/define.ts";
-import { resolveFrom } from "../../src/toolkit/modules.ts";
+import { ModuleLoader, resolveFrom } from "../../src/toolkit/modules.ts";
 import { admissionsOf, evaluateAdmission, judging, located } from "./autogen.ts";
 import { decide } from "./decide.ts";
 import { PolicyError } from "./declarative.ts";
@@ -29,7 +29,7 @@ export type PolicySettings = z.output<typeof policySettings>;
  * Every policy the settings name, compiled, their paths read against baseDir (the config file's directory); throws PolicyError listing every problem.
  * `allowNone`: no policies is not an error (the offline tools, when the files hold only mutating policies).
  */
-export function policiesFor(settings: PolicySettings, baseDir = process.cwd(), allowNone = false): Policy[] {
+export function policiesFor(settings: PolicySettings, baseDir = process.cwd(), allowNone = false, modules = new ModuleLoader()): Policy[] {
   const problems: string[] = [];
   const attempt = (load: () => Policy[]): Policy[] => {
     try {
@@ -40,10 +40,12 @@ export function policiesFor(settings: PolicySettings, baseDir = process.cwd(), a
       return [];
     }
   };
+  const files = settings.files.map((path) => resolveFrom(baseDir, path));
+  modules.dependOn(...files);
   const policies = [
     ...attempt(() => loadLibrary(settings.library)),
-    ...attempt(() => loadPolicyFiles(settings.files.map((path) => resolveFrom(baseDir, path)))),
-    ...attempt(() => loadPolicyModules(settings.modules.map((path) => resolveFrom(baseDir, path)))),
+    ...attempt(() => loadPolicyFiles(files)),
+    ...attempt(() => loadPolicyModules(settings.modules.map((path) => resolveFrom(baseDir, path)), modules)),
   ];
   if (problems.length > 0) throw new PolicyError(problems);
   assertUniqueNames(policies);
@@ -76,10 +78,11 @@ const inputOf = (request: AdmissionRequest, namespaceObject: KubeObject | null |
  * (sandbox.ts) under a deadline below the webhook's own, so a policy that runs too long gets an error
  * verdict its failurePolicy decides, while the other policies' verdicts still count.
  */
-function sandboxedDecision(policies: readonly Policy[], modules: readonly string[], timeoutSeconds: number): (input: PolicyInput) => Decision | Promise<Decision> {
+function sandboxedDecision(policies: readonly Policy[], modules: readonly string[], timeoutSeconds: number, signal: AbortSignal): (input: PolicyInput) => Decision | Promise<Decision> {
   const fromModules = policies.filter((p) => modules.includes(p.origin));
   const inProcess = policies.filter((p) => !modules.includes(p.origin));
   const sandbox = new PolicySandbox({ modules, policyCount: fromModules.length, deadlineMs: Math.floor(deadlineMs(timeoutSeconds) * SANDBOX_SHARE) });
+  signal.addEventListener("abort", () => sandbox.close(), { once: true });
   return (input) => {
     const outcomes = evaluateAdmission(inProcess, input);
     const namespaceLabels = input.namespaceObject ? labelsOf(input.namespaceObject) : undefined;
@@ -105,10 +108,10 @@ export const policyWebhookType = defineValidatingWebhook({
   description: "CEL and TypeScript validation policies (ValidatingAdmissionPolicy semantics) and the built-in library",
   settings: policySettings,
   create(settings, identity) {
-    const policies = policiesFor(settings, identity.baseDir);
+    const policies = policiesFor(settings, identity.baseDir, false, identity.modules);
     if (!identity.watchesNamespaces) assertOneNamespaceSelector(policies);
     if (settings.modules.length === 0) return ({ request, namespaceObject }) => policyDecision(policies, request, namespaceObject);
-    const decision = sandboxedDecision(policies, settings.modules.map((path) => resolveFrom(identity.baseDir, path)), identity.timeoutSeconds);
+    const decision = sandboxedDecision(policies, settings.modules.map((path) => resolveFrom(identity.baseDir, path)), identity.timeoutSeconds, identity.signal);
     return ({ request, namespaceObject }) => decision(inputOf(request, namespaceObject));
   },
 });

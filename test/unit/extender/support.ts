@@ -1,4 +1,5 @@
 // Test helpers: plugin frameworks from config, and small pods and nodes.
+import { ModuleLoader } from "../../../src/toolkit/modules.ts";
 import { readFileSync } from "node:fs";
 import { registry } from "../../../src/wiring.ts";
 import { extenderSection, type ExtenderConfig } from "../../../extender/config.ts";
@@ -10,7 +11,7 @@ import { node as nodeSchema, pod as podSchema } from "../../../extender/wire.ts"
 export const fixture = (name: string): any => JSON.parse(readFileSync(new URL(`../../fixtures/extender/${name}`, import.meta.url), "utf8"));
 
 export function section(raw: Record<string, unknown> = {}): ExtenderConfig {
-  return extenderSection(registry.plugins).schema({ baseDir: process.cwd() }).parse(raw);
+  return extenderSection(registry.plugins).schema({ baseDir: process.cwd(), modules: new ModuleLoader() }).parse(raw);
 }
 
 export function makePod(options: { namespace?: string; cpu?: string; memory?: string; owner?: string; annotations?: Record<string, string>; sidecarCpu?: string; uid?: string } = {}): PodInfo {

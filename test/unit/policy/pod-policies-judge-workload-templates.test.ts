@@ -10,6 +10,7 @@ import { typedPolicy } from "../../../webhooks/policy/typescript-policy.ts";
 import { policyDecision, policyWebhookType } from "../../../webhooks/policy/webhook.ts";
 import { requestFor } from "../../../webhooks/policy/workload.ts";
 import { policy } from "./requests.ts";
+import { ModuleLoader } from "../../../src/toolkit/modules.ts";
 
 const podSpec = { containers: [{ name: "app", image: "x:1", securityContext: { privileged: true } }] };
 const template = { metadata: { labels: { app: "web" } }, spec: podSpec };
@@ -74,9 +75,11 @@ test("a policy's match conditions and object selector are tested on the template
   assert.equal(policyDecision([onlyWeb], requestFor(workload("apps/v1", "Deployment", { template: other }))).allowed, true);
 });
 
-test("a TypeScript module policy judges the template on the policy worker too", async () => {
+test("a TypeScript module policy judges the template on the policy worker too", async (t) => {
+  const lifetime = new AbortController();
+  t.after(() => lifetime.abort());
   const handler = policyWebhookType.create(
-    { name: "policy", failurePolicy: "Fail", timeoutSeconds: 5, baseDir: "/", watchesNamespaces: false },
+    { name: "policy", failurePolicy: "Fail", timeoutSeconds: 5, baseDir: "/", watchesNamespaces: false, modules: new ModuleLoader(), signal: lifetime.signal },
     { library: [], files: [], modules: [new URL("../../fixtures/policy/typed-policy.ts", import.meta.url).pathname] },
   );
   const three = { ...template, spec: { containers: ["a", "b", "c"].map((name) => ({ name, image: "x:1" })) } };
