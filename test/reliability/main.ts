@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { commandLine, usageError } from "../support/command-line.ts";
 import { runFuzzSuite, suiteFailures, table } from "../fuzz/suite.ts";
 import { apiDrop } from "./api-drop.ts";
-import { maxLoad, rotation, sigterm, slowloris, soak, type ScenarioResult } from "./scenarios.ts";
+import { maxLoad, reload, rotation, sigterm, slowloris, soak, type ScenarioResult } from "./scenarios.ts";
 
-const SCENARIOS = ["fuzz", "max", "sigterm", "rotation", "slow", "api-drop", "soak"] as const;
+const SCENARIOS = ["fuzz", "max", "sigterm", "rotation", "reload", "slow", "api-drop", "soak"] as const;
 const USAGE = `usage: npm run reliability -- [--only a,b] [--soak-seconds N] [--fuzz-cases N] [--max-seconds N]
   --only           scenarios to run (default: all): ${SCENARIOS.join(", ")}
   --soak-seconds   length of the soak at half the measured maximum load (default 600)
@@ -59,6 +59,7 @@ try {
   const max = await run("max", () => maxLoad(join(dir, "max"), number("max-seconds")));
   await run("sigterm", () => sigterm(join(dir, "sigterm")));
   await run("rotation", () => rotation(join(dir, "rotation")));
+  await run("reload", () => reload(join(dir, "reload")));
   await run("slow", () => slowloris(join(dir, "slow")));
   await run("api-drop", () => apiDrop(join(dir, "api-drop")));
   // Half of the measured maximum; without a measurement, a conservative 100 req/s.

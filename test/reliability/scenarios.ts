@@ -2,7 +2,7 @@
 // its own podgate, drives bounded load at it, injects one fault and reports
 // requests sent and failed, RSS at start and end, and what it checked.
 import { readFileSync } from "node:fs";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { connect as netConnect, type Socket } from "node:net";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
@@ -175,6 +175,57 @@ export async function slowloris(dir: string, sockets = 300): Promise<ScenarioRes
     const during = percentile(latencies(result), 99);
     const notes = `${sockets} slow sockets (no handshake / 1 header byte per 250 ms / idle TLS): ${lifetimes.length} closed by the server, longest ${round(Math.max(...lifetimes) / 1000)} s; others' p99 ${round(before)} -> ${round(during)} ms`;
     return summary("slow clients", result, [rss, podgate.rssMiB()], notes, problems);
+  });
+}
+
+/**
+ * A policy file edited during load, as a ConfigMap update lands: every valid edit is served from the next
+ * request on, a broken one keeps the previous policies serving (its error in the log and /readyz), and no
+ * request fails throughout.
+ */
+export async function reload(dir: string, edits = 8): Promise<ScenarioResult> {
+  const file = join(dir, "policies.yaml");
+  const policy = (i: number, broken = false) => `apiVersion: podgate.dev/v1alpha1
+kind: Policy
+metadata: {name: edited}
+spec:
+  matchConstraints: {resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}]}
+  ${broken ? "validatons" : "validations"}: [{expression: "object.metadata.name != 'forbidden-${i}'", message: "edit ${i}"}]
+`;
+  const replace = async (text: string) => {
+    await writeFile(`${file}.new`, text);
+    await rename(`${file}.new`, file);
+  };
+  await mkdir(dir, { recursive: true });
+  await replace(policy(0));
+  const config = parse(podgateConfig(dir, { reload: { intervalSeconds: 0.2 } })) as { admission: { validating: { settings: Record<string, unknown> }[] } };
+  config.admission.validating[0]!.settings["files"] = [file];
+  return withPodgate(dir, stringify(config), {}, async (podgate) => {
+    const rss = podgate.rssMiB();
+    const problems: string[] = [];
+    const load = runLoad({ url: podgate.url, ca: podgate.ca, concurrency: 16, durationMs: (edits + 4) * 1000, calls: CALLS });
+    const metric = async (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m").exec(await fetch(podgate.metricsUrl!).then((r) => r.text()))?.[1] ?? 0);
+    let brokenSeen = false;
+    for (let i = 1; i <= edits; i++) {
+      await sleep(1000);
+      if (i === Math.ceil(edits / 2)) {
+        await replace(policy(i, true));
+        await sleep(1000);
+        const ready = await podgate.readyz();
+        brokenSeen = ready.status === 200 && /config: the changed config is invalid/.test(ready.text);
+        if (!brokenSeen) problems.push(`after a broken edit /readyz answered ${ready.status}: ${ready.text.slice(0, 200)}`);
+        if (!podgate.logs.some((line) => line.includes("validatons: unknown key"))) problems.push("the broken edit's problem is not in the log");
+      }
+      await replace(policy(i));
+    }
+    const result = await load;
+    await sleep(1000);
+    const reloaded = await metric('podgate_config_reloads_total{result="reloaded"}');
+    const invalid = await metric('podgate_config_reloads_total{result="invalid"}');
+    if (reloaded !== edits) problems.push(`${reloaded} reloads served for ${edits} valid edits`);
+    if (invalid !== 1) problems.push(`${invalid} invalid reloads for 1 broken edit`);
+    const notes = `${edits} valid edits and 1 broken one during load: ${reloaded} reloads served, ${invalid} refused (old policies kept${brokenSeen ? ", said in /readyz" : ""})`;
+    return summary("policy file edited", result, [rss, podgate.rssMiB()], notes, problems);
   });
 }
 
