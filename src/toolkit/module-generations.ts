@@ -6,10 +6,11 @@
 // helpers are fresh too, and the load hook reads the real file. node_modules
 // are shared across generations. The hooks also record which local files each
 // module imports: a change to any of them reloads the config.
-import { registerHooks } from "node:module";
-import { fileURLToPath } from "node:url";
+import { createRequire, registerHooks } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const PREFIX = "podgate-module:";
+const require = createRequire(import.meta.url);
 const TAG = /\.podgate-gen-(\d+)(\.[^./]*)?$/;
 
 /** Local files each loaded local file imports (real paths), as resolved. */
@@ -61,7 +62,20 @@ function ensureHooks(): void {
 /** What require() is given to load `path` for a config of this generation (0: the first load, untagged). */
 export function moduleSpecifier(path: string, generation: number): string {
   ensureHooks();
+  if (generation > 0) forgetCommonJs(require.cache);
   return `${PREFIX}${generation}:${path}`;
+}
+
+/**
+ * CommonJS resolves a relative require() from a cache keyed by the importing
+ * file's directory, which every generation shares, and finds the previous
+ * generation's file there unless it is gone from require.cache. Users' local
+ * files go; what already holds them keeps them.
+ */
+function forgetCommonJs(cache: NodeJS.Require["cache"]): void {
+  for (const key of Object.keys(cache)) {
+    if (localImports.has(fileURLToPath(untag(pathToFileURL(key).href).url))) delete cache[key];
+  }
 }
 
 /** The module file and every local file it imports, directly or not, as far as loading them has shown. */

@@ -130,3 +130,29 @@ test("a Deny policy of the in-cluster podgate refuses a privileged pod with its 
   const log = await poll("the in-cluster podgate's log of the denial", 10_000, async () => (await podgateLog()).split("\n").find((l) => l.includes(`"namespace":"${ns}"`) && l.includes('"decision":"denied"')));
   process.stdout.write(`kubectl: ${applied.stderr.trim()}\nin-cluster podgate: ${log.slice(0, 300)}\n`);
 });
+
+test("an edited ConfigMap is reloaded live by both replicas: the latest-tag policy turned from Warn to Deny refuses a pod, no restart", async () => {
+  const ns = await namespace("e2e-incluster-reload", { inject: false });
+  const configMap = await core.readNamespacedConfigMap({ name: "podgate-config", namespace: NS });
+  const text = configMap.data?.["config.yaml"] ?? "";
+  assert.match(text, /- name: disallow-latest-tag\n\s+validationActions: \[Warn\]/);
+  const latest = demoPod("latest", ns, real);
+  latest.spec!.containers[0]!.image = "podgate.local/app:latest";
+  // A server-side dry run: admission runs in full, nothing is stored or started.
+  const dryRun = () => kubectl(["create", "--dry-run=server", "-o", "name", "-f", "-"], JSON.stringify(latest));
+  assert.equal((await dryRun()).code, 0, "Warn: allowed before the edit");
+  const restarts = async () => (await core.listNamespacedPod({ namespace: NS, labelSelector: "app.kubernetes.io/component=server" })).items.map((p) => p.status?.containerStatuses?.[0]?.restartCount ?? -1);
+  const before = await restarts();
+  const edited = performance.now();
+  await core.replaceNamespacedConfigMap({ name: "podgate-config", namespace: NS, body: { ...configMap, data: { "config.yaml": text.replace(/(- name: disallow-latest-tag\n\s+validationActions: )\[Warn\]/, "$1[Deny]") } } });
+  // The kubelet writes the new files into both pods on its next sync; each replica reloads on its own.
+  const reloaded = await poll("both replicas reloaded the config", 120_000, async () => {
+    const lines = (await podgateLog()).split("\n").filter((l) => l.includes('"msg":"config reloaded"'));
+    return podgatePods.every((pod) => lines.some((l) => l.includes(pod))) ? lines : undefined;
+  }, 1000);
+  const denied = await dryRun();
+  assert.equal(denied.code, 1, "Deny: refused after the reload, by either replica");
+  assert.match(denied.stderr, /latest/);
+  assert.deepEqual(await restarts(), before, "no container restarted");
+  process.stdout.write(`ConfigMap edited; both replicas reloaded within ${Math.round((performance.now() - edited) / 1000)} s:\n${reloaded.map((l) => l.slice(0, 240)).join("\n")}\n`);
+});

@@ -460,6 +460,9 @@ export async function startRealNode(work: string, sup: Supervisor, plane: Contro
       imageGCLowThresholdPercent: 99,
       evictionHard: { "memory.available": "50Mi", "nodefs.available": "1%", "imagefs.available": "1%", "nodefs.inodesFree": "1%" },
       serializeImagePulls: false,
+      // Pods are re-synced (and their ConfigMap volumes refreshed) every 10 s, not every minute: the e2e
+      // waits for an edited ConfigMap to reach podgate's pods.
+      syncFrequency: "10s",
     }));
     // kubelet's own mount namespace: scratch files over the sysctls it would
     // rewrite, tmpfs over /var/log (it keeps /var/log/containers symlinks

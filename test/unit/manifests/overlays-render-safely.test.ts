@@ -112,7 +112,7 @@ describe("manifests: every overlay renders and keeps the cluster safe", () => {
         assert.equal(container["livenessProbe"].httpGet.scheme, "HTTPS");
         assert.equal(container["readinessProbe"].httpGet.scheme, "HTTPS");
         assert.equal(container["readinessProbe"].httpGet.path, "/readyz");
-        for (const arg of ["serve", "--config=/etc/podgate/config.yaml", "--tls-dir=/etc/podgate/tls", "--host=0.0.0.0", "--metrics-host=0.0.0.0", "--metrics-port=9090"]) {
+        for (const arg of ["serve", "--config=/etc/podgate/config/config.yaml", "--tls-dir=/etc/podgate/tls", "--host=0.0.0.0", "--metrics-host=0.0.0.0", "--metrics-port=9090"]) {
           assert.ok(container["args"].includes(arg), `args include ${arg}`);
         }
         const tls = (pod["volumes"] as Obj[]).find((v) => v["name"] === "tls")!;
