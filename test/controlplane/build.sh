@@ -5,12 +5,13 @@
 #   kubelet (the real node, test/harness/realnode.ts)        (mod/kubernetes)
 #   etcd                                                      (mod/etcd)
 #   kwok                                                      (mod/kwok)
+#   helm (charts/podgate: lint, template, the e2e install)    (mod/helm)
 # into $PODGATE_CP_BIN (default: <repo>/.cache/controlplane/bin).
 #
 # A binary is rebuilt only when its stamp changes: sha256 of its module's
 # go.mod + go.sum, `go version`, GOOS/GOARCH/CGO_ENABLED and this script.
 #
-# Usage: test/controlplane/build.sh [binary...]   (default: all six)
+# Usage: test/controlplane/build.sh [binary...]   (default: all seven)
 # Env:   PODGATE_CP_BIN   output dir
 #        PODGATE_CP_FORCE=1  rebuild even if the stamp matches
 #        GOCACHE / GOMODCACHE are honoured (left global by default so warm
@@ -26,7 +27,7 @@ BIN="${PODGATE_CP_BIN:-$ROOT/.cache/controlplane/bin}"
 mkdir -p "$BIN"
 BIN="$(cd "$BIN" && pwd)"
 
-ALL=(kube-apiserver kube-controller-manager kube-scheduler kubelet etcd kwok)
+ALL=(kube-apiserver kube-controller-manager kube-scheduler kubelet etcd kwok helm)
 if [ "$#" -gt 0 ]; then WANT=("$@"); else WANT=("${ALL[@]}"); fi
 
 # 2 cores: one package-level job per core; never let Go fetch a toolchain.
@@ -68,6 +69,7 @@ module_of() {
     kube-apiserver|kube-controller-manager|kube-scheduler|kubelet) echo kubernetes ;;
     etcd) echo etcd ;;
     kwok) echo kwok ;;
+    helm) echo helm ;;
     *) echo "build.sh: unknown binary '$1' (known: ${ALL[*]})" >&2; exit 2 ;;
   esac
 }
@@ -76,6 +78,7 @@ pkg_of() {
     kube-*|kubelet) echo "k8s.io/kubernetes/cmd/$1" ;;
     etcd) echo "go.etcd.io/etcd/server/v3" ;;
     kwok) echo "sigs.k8s.io/kwok/cmd/kwok" ;;
+    helm) echo "helm.sh/helm/v4/cmd/helm" ;;
   esac
 }
 
