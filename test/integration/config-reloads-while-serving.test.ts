@@ -68,7 +68,7 @@ function review(uid: string, tier: string, containers = 1) {
   };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -109,7 +109,7 @@ describe("a config edited while podgate serves", () => {
     child = spawn(process.execPath, [CLI, "serve", "--config", join(dir, "podgate.yaml")], { stdio: ["pipe", "pipe", "pipe"] });
     child.stdout.on("data", (chunk: Buffer) => (log += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (log += chunk.toString()));
-    const serving = await until("podgate serving", async () => logLines().find((l) => l["msg"] === "podgate serving"));
+    const serving = await until("podgate serving", () => logLines().find((l) => l["msg"] === "podgate serving"));
     url = String(serving["url"]);
     metricsUrl = String(serving["metrics"]);
     ca = await readFile(join(dir, "tls", "ca.crt"), "utf8");
@@ -165,7 +165,7 @@ describe("a config edited while podgate serves", () => {
   it("a broken edit keeps the previous policies serving, with every problem in the log and /readyz, and the metric at 0", async () => {
     const generation = await metric("podgate_config_generation");
     await replace("policies/tier.yaml", celPolicy("bronze").replace("validations:", "validatons:"));
-    const problem = await until("the reload error in the log", async () => logLines().find((l) => typeof l["problem"] === "string" && String(l["problem"]).includes("validatons")));
+    const problem = await until("the reload error in the log", () => logLines().find((l) => typeof l["problem"] === "string" && String(l["problem"]).includes("validatons")));
     assert.match(String(problem["problem"]), /admission\.validating\[0\]\.settings.*spec\.validatons: unknown key/);
     assert.equal(problem["level"], 50);
     assert.equal((await validate("bronze")).allowed, false, "the previous policy still denies");
@@ -183,7 +183,7 @@ describe("a config edited while podgate serves", () => {
 
   it("a change only a restart applies (the port) is refused whole: the admission edit beside it waits too", async () => {
     await replace("podgate.yaml", config(join(dir, "tls"), 18443).replace("{files: [policies]", "{files: [policies/tier.yaml]"));
-    const problem = await until("the restart-required error", async () => logLines().find((l) => String(l["problem"] ?? "").startsWith("server.port: changed")));
+    const problem = await until("the restart-required error", () => logLines().find((l) => typeof l["problem"] === "string" && l["problem"].startsWith("server.port: changed")));
     assert.match(String(problem["msg"]), /needs a restart; still serving the previous one/);
     assert.equal((await validate("iron")).allowed, false, "the policy of the dropped file still serves: nothing was half-applied");
     assert.match((await call(`${url}/readyz`, { ca })).text, /config: the changed config needs a restart/);

@@ -17,7 +17,7 @@ test("a request started before the swap finishes on the old config, which retire
     return generation.config.name;
   });
   served.swap(config("b", retired));
-  assert.equal(await served.use(async (generation) => generation.config.name), "b", "the next request sees the new config");
+  assert.equal(await served.use((generation) => Promise.resolve(generation.config.name)), "b", "the next request sees the new config");
   assert.deepEqual(retired, [], "a is still in use");
   release();
   assert.equal(await held, "a");
