@@ -13,7 +13,8 @@ import { stringify } from "yaml";
 import { binDir, REPO } from "../harness/controlplane.ts";
 import { demoPod } from "../harness/demo-pod.ts";
 import { PODGATE_IMAGE } from "../harness/realnode.ts";
-import { core, env, isReady, kubeConfig, kubectl, namespace, poll, readPod, SIDECAR } from "./support/cluster.ts";
+import { core, env, isReady, kubeConfig, kubectl, namespace } from "./support/cluster.ts";
+import { injectedDemoPod } from "./support/injected-pod.ts";
 
 const real = env.realNode;
 if (!real?.podgateImage) throw new Error("no real node with podgate's image: run with PODGATE_REAL_NODE=1 npm run e2e (images.sh --podgate builds it)");
@@ -92,16 +93,7 @@ test("helm install: the certificates Job completed and two replicas are Ready on
 });
 
 test("the release injects its sidecar into a pod created with kubectl, and the pod runs", async () => {
-  const ns = await namespace("e2e-helm", { inject: false });
-  const pod = demoPod("injected", ns, real);
-  pod.metadata!.annotations = { ...pod.metadata!.annotations, "sidecar.podgate.io/inject": "true" };
-  const applied = await kubectl(["apply", "-f", "-"], JSON.stringify(pod));
-  assert.equal(applied.code, 0, applied.stderr);
-  const ready = await poll("the injected pod Ready", 60_000, async () => {
-    const p = await readPod("injected", ns);
-    return isReady(p) ? p : undefined;
-  });
-  assert.deepEqual(ready.spec?.initContainers?.map((c) => c.name), ["init", SIDECAR]);
+  await injectedDemoPod("e2e-helm", real);
 });
 
 test("the user's policy from the values denies a pod with its message; the library denies a privileged one", async () => {

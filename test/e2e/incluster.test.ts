@@ -12,8 +12,9 @@ import { after, before, test } from "node:test";
 import { AppsV1Api, BatchV1Api, CoordinationV1Api } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { REPO } from "../harness/controlplane.ts";
-import { core, env, isReady, kubeConfig, kubectl, namespace, poll, readPod, SIDECAR } from "./support/cluster.ts";
+import { core, env, isReady, kubeConfig, kubectl, namespace, poll } from "./support/cluster.ts";
 import { demoPod } from "../harness/demo-pod.ts";
+import { injectedDemoPod } from "./support/injected-pod.ts";
 
 const real = env.realNode;
 if (!real?.podgateImage) throw new Error("no real node with podgate's image: run with PODGATE_REAL_NODE=1 npm run e2e (images.sh --podgate builds it)");
@@ -104,18 +105,7 @@ test("runc enforces the restricted securityContext: uid 1000, no capabilities, n
 });
 
 test("the in-cluster podgate injects its sidecar into a pod created with kubectl, and the pod runs", async () => {
-  // Not labelled for the local podgate's injection: only the in-cluster one can inject here.
-  const ns = await namespace("e2e-incluster", { inject: false });
-  const pod = demoPod("injected", ns, real);
-  pod.metadata!.annotations = { ...pod.metadata!.annotations, "sidecar.podgate.io/inject": "true" };
-  const applied = await kubectl(["apply", "-f", "-"], JSON.stringify(pod));
-  assert.equal(applied.code, 0, applied.stderr);
-  const ready = await poll("the injected pod Ready", 60_000, async () => {
-    const p = await readPod("injected", ns);
-    return isReady(p) ? p : undefined;
-  });
-  assert.deepEqual(ready.spec?.initContainers?.map((c) => c.name), ["init", SIDECAR]);
-  assert.equal(ready.spec?.nodeName, real.name);
+  const { namespace: ns } = await injectedDemoPod("e2e-incluster", real);
   const log = await poll("the in-cluster podgate's log of the review", 10_000, async () => (await podgateLog()).split("\n").find((l) => l.includes('"admission review"') && l.includes(`"namespace":"${ns}"`) && l.includes('"route":"/mutate/sidecar/defaults"') && l.includes('"decision":"patched"')));
   process.stdout.write(`in-cluster podgate: ${log.slice(0, 300)}\n`);
 });

@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { podReview } from "../support/admission.ts";
 import { call, post } from "../support/https.ts";
 
 const CLI = new URL("../../src/cli.ts", import.meta.url).pathname;
@@ -48,25 +49,13 @@ import { STAMP } from "./limits.ts";
 export default defineMutatingWebhook({ mutate: ({ object }) => { (object as any).metadata.annotations = { stamp: STAMP }; } });
 `;
 
-function review(uid: string, tier: string, containers = 1) {
-  return {
-    apiVersion: "admission.k8s.io/v1",
-    kind: "AdmissionReview",
-    request: {
-      uid,
-      kind: { group: "", version: "v1", kind: "Pod" },
-      resource: { group: "", version: "v1", resource: "pods" },
-      namespace: "default",
-      operation: "CREATE",
-      object: {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: { name: uid, namespace: "default", labels: { tier } },
-        spec: { containers: Array.from({ length: containers }, (_, i) => ({ name: `c${i}`, image: "registry.k8s.io/pause:3.10" })) },
-      },
-    },
-  };
-}
+const review = (name: string, tier: string, containers = 1) =>
+  podReview({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "default", labels: { tier } },
+    spec: { containers: Array.from({ length: containers }, (_, i) => ({ name: `c${i}`, image: "registry.k8s.io/pause:3.10" })) },
+  });
 
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

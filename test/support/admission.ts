@@ -18,6 +18,9 @@ export function podRequest(pod: KubeObject, options: { operation?: Operation; na
   };
 }
 
+/** The AdmissionReview the apiserver would send for the pod. */
+export const podReview = (pod: KubeObject, options: Parameters<typeof podRequest>[1] = {}) => ({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: podRequest(pod, options) });
+
 export interface Mutation {
   readonly patch: PatchOperation[];
   readonly result: KubeObject;
