@@ -8,6 +8,7 @@ import { Registry } from "./toolkit/registry.ts";
 import { policyWebhookType } from "../webhooks/policy/webhook.ts";
 import { mutatingPolicyWebhookType } from "../webhooks/policy/mutating-webhook.ts";
 import { policyCommands } from "../webhooks/policy/cli/commands.ts";
+import { reportsExtension, reportsSection } from "../webhooks/policy/reports/scanner.ts";
 export * as policyTools from "../webhooks/policy/tools.ts";
 import { defaultsWebhook } from "../webhooks/defaults/index.ts";
 import { sidecarWebhook } from "../webhooks/sidecar/index.ts";
@@ -29,7 +30,8 @@ export function builtinRegistry(): Registry {
     .register(policyWebhookType, mutatingPolicyWebhookType, sidecarWebhook, defaultsWebhook)
     .command(...policyCommands)
     .register(resourceFit, nodeRules, leastAllocated, balancedAllocation, zoneSpread)
-    .section(certificates);
+    .section(certificates)
+    .section(reportsSection);
   return registry.section(extenderSection(registry.plugins));
 }
 
@@ -46,5 +48,6 @@ export function extensionsFor(config: LoadedConfig): Extension[] {
     ...(certificateSettings.mode === "secret" ? [rotationExtension(certificateSettings)] : []),
     ...(config.namespaces.watch ? [namespacesExtension(config.namespaces)] : []),
     ...(extender.enabled ? [extenderExtension(extender, extenderConfigOf)] : []),
+    ...(reportsSection.of(config).enabled ? [reportsExtension(reportsSection.of(config), config)] : []),
   ];
 }

@@ -24,6 +24,8 @@ export interface Target {
   readonly request: AdmissionRequest;
   /** For a workload's pod template: the template's path, e.g. spec.template. */
   readonly template?: string;
+  /** The object judged, or whose template is: what a report names. */
+  readonly manifest: KubeObject;
 }
 
 const metadataOf = (o: KubeObject) => (typeof o["metadata"] === "object" && o["metadata"] !== null ? (o["metadata"] as Record<string, unknown>) : {});
@@ -127,8 +129,8 @@ function describe(object: KubeObject, request: AdmissionRequest): string {
 export function targetsOf(object: KubeObject, operation: Operation = "CREATE"): Target[] {
   const request = requestFor(object, operation);
   const name = str(metadataOf(object)["name"]);
-  const targets: Target[] = [{ label: describe(object, request), name, request }];
+  const targets: Target[] = [{ label: describe(object, request), name, request, manifest: object }];
   const template = templateRequest(request);
-  if (template) targets.push({ label: `${describe(object, request)} (${template.path})`, name, request: template.request, template: template.path });
+  if (template) targets.push({ label: `${describe(object, request)} (${template.path})`, name, request: template.request, template: template.path, manifest: object });
   return targets;
 }
