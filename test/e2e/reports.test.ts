@@ -80,10 +80,13 @@ after(async () => {
 });
 
 test("pods that existed before their policy get its results in their namespace's PolicyReport", async () => {
-  const r = await poll("the namespace's PolicyReport", 60_000, async () => (outcome(await report(), "require-team").length === 3 ? report() : undefined), 500);
+  const r = await poll("the namespace's PolicyReport", 60_000, async () => {
+    const current = await report();
+    return outcome(current, "require-team").length === 3 ? current : undefined;
+  }, 500);
   assert.deepEqual(outcome(r, "require-team"), ["no-team-1=fail", "no-team-2=fail", "with-team=pass"]);
-  assert.deepEqual({ pass: r!.summary["pass"], fail: r!.summary["fail"] }, { pass: 1, fail: 2 });
-  assert.equal(r!.results.find((x) => x.result === "fail")?.message, "pods here need a team label");
+  assert.deepEqual({ pass: r.summary["pass"], fail: r.summary["fail"] }, { pass: 1, fail: 2 });
+  assert.equal(r.results.find((x) => x.result === "fail")?.message, "pods here need a team label");
   const listed = await kubectl(["get", "policyreports", "-n", ns]);
   process.stdout.write(`kubectl get policyreports -n ${ns}:\n${listed.stdout}`);
 });
