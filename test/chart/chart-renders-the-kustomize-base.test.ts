@@ -107,8 +107,14 @@ describe("charts/podgate", () => {
     buildConfig(withoutModules, registry, "(chart config)").retire();
   });
 
-  it("the default config loads in podgate as it is", () => {
+  it("the default config loads in podgate as it is, and with reports on (their section, the RBAC to scan and write)", () => {
     buildConfig(configOf(rendered()), registry, "(chart config)").retire();
+    const objects = rendered({ reports: { enabled: true, intervalSeconds: 60 } });
+    const config = buildConfig(configOf(objects), registry, "(chart config)");
+    config.retire();
+    assert.deepEqual(config.sections["reports"], { enabled: true, intervalSeconds: 60, qps: 5, namespace: "podgate", lease: "podgate-reports" });
+    const role = objects.find((o) => o["kind"] === "ClusterRole" && o["metadata"].name === "podgate-reports")!;
+    assert.ok(role["rules"].some((r: Obj) => r["apiGroups"].includes("wgpolicyk8s.io") && r["verbs"].includes("delete")));
   });
 
   it("values.schema.json refuses an unknown key, a misspelt enum and a validating webhook without rules, naming the key", () => {

@@ -72,7 +72,11 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- $server := dict "host" "0.0.0.0" "port" 8443 "tlsDir" "/etc/podgate/tls" "shutdownDelaySeconds" .Values.shutdownDelaySeconds "metrics" (dict "host" "0.0.0.0" "port" 9090) -}}
 {{- $certificates := dict "mode" "secret" "namespace" .Release.Namespace "service" $name "secret" (printf "%s-tls" $name) "mutatingWebhookConfiguration" $name "validatingWebhookConfiguration" $name "lease" (printf "%s-certificates" $name) "podSelector" "app.kubernetes.io/name=podgate,app.kubernetes.io/component=server" -}}
 {{- $admission := dict "mutating" (include "podgate.mutatingEntries" . | fromJsonArray) "validating" $validating -}}
-{{- toYaml (dict "server" $server "certificates" $certificates "admission" $admission "extender" .Values.extender) -}}
+{{- $config := dict "server" $server "certificates" $certificates "admission" $admission "extender" .Values.extender -}}
+{{- if .Values.reports.enabled -}}
+{{- $_ := set $config "reports" (dict "enabled" true "intervalSeconds" .Values.reports.intervalSeconds "qps" .Values.reports.qps "namespace" .Release.Namespace "lease" (printf "%s-reports" $name)) -}}
+{{- end -}}
+{{- toYaml $config -}}
 {{- end -}}
 
 {{- define "podgate.namespaceSelector" -}}
