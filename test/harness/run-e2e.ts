@@ -13,7 +13,7 @@ import { commandLine } from "../support/command-line.ts";
 // gets its own run: rotation moves podgate to a new CA that the running
 // kube-scheduler (which read caData at start) does not trust, so it runs last.
 // realnode and incluster need the real node (PODGATE_REAL_NODE) and are left out without it.
-export const SUITE = ["admission", "scheduling", "workload", "manifests", "pss", "cel", "map", "realnode", "incluster", "helm", "toolkit", "rotation"].map((f) => join(REPO, "test/e2e", `${f}.test.ts`));
+export const SUITE = ["admission", "scheduling", "workload", "manifests", "pss", "cel", "map", "reports", "realnode", "incluster", "helm", "toolkit", "rotation"].map((f) => join(REPO, "test/e2e", `${f}.test.ts`));
 const REAL_NODE_FILES = ["realnode", "incluster", "helm"].map((f) => join(REPO, "test/e2e", `${f}.test.ts`));
 
 function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
