@@ -9,6 +9,7 @@ import { policyWebhookType } from "../webhooks/policy/webhook.ts";
 import { mutatingPolicyWebhookType } from "../webhooks/policy/mutating-webhook.ts";
 import { policyCommands } from "../webhooks/policy/cli/commands.ts";
 import { reportsExtension, reportsSection } from "../webhooks/policy/reports/scanner.ts";
+import { servedPolicyRules } from "../webhooks/policy/served-rules.ts";
 export * as policyTools from "../webhooks/policy/tools.ts";
 import { defaultsWebhook } from "../webhooks/defaults/index.ts";
 import { sidecarWebhook } from "../webhooks/sidecar/index.ts";
@@ -45,7 +46,7 @@ export function extensionsFor(config: LoadedConfig): Extension[] {
   const certificateSettings = certificates.of(config);
   const extender = extenderConfigOf(config);
   return [
-    ...(certificateSettings.mode === "secret" ? [rotationExtension(certificateSettings)] : []),
+    ...(certificateSettings.mode === "secret" ? [rotationExtension(certificateSettings, { config, rulesOf: servedPolicyRules })] : []),
     ...(config.namespaces.watch ? [namespacesExtension(config.namespaces)] : []),
     ...(extender.enabled ? [extenderExtension(extender, extenderConfigOf)] : []),
     ...(reportsSection.of(config).enabled ? [reportsExtension(reportsSection.of(config), config)] : []),

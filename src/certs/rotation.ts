@@ -8,11 +8,30 @@ import type { Extension } from "../server/serve.ts";
 import type { LeaderElector } from "../kube/lease.ts";
 import { policyFor, type SecretModeSettings } from "./config.ts";
 import type { ReconcileOptions } from "./reconcile.ts";
+import type { LoadedConfig } from "../config/load.ts";
+import { missingRules, type WebhookRule } from "../kube/webhook-rules.ts";
+import type { WebhookTrustTargets } from "../kube/webhooks.ts";
 
 type Log = Pick<FastifyBaseLogger, "info" | "warn" | "debug">;
 
+/** What the leader reconciles besides certificates: the rules of the webhooks the served policies need. */
+export type RulesReconcile = () => Promise<void>;
+
+/**
+ * Adds to each webhook of podgate's validating configuration the rules its policies need and it lacks
+ * (a reload added a policy for a new resource); never removes any.
+ */
+export async function addMissingRules(targets: Pick<WebhookTrustTargets, "validatingRules" | "addValidatingRules">, wanted: ReadonlyMap<string, readonly WebhookRule[]>, log: Log): Promise<void> {
+  const additions = (await targets.validatingRules()).flatMap((webhook) => {
+    const rules = webhook.path === undefined ? [] : missingRules(webhook.rules, wanted.get(webhook.path) ?? []);
+    return rules.length > 0 ? [{ webhook, rules }] : [];
+  });
+  await targets.addValidatingRules(additions);
+  for (const { webhook, rules } of additions) log.info({ webhook: webhook.name, rules }, "webhook rules added: the served policies match these requests");
+}
+
 /** One tick: lead or follow; the leader reconciles. Errors are logged, never thrown: the next tick tries again. */
-export async function rotationTick(elector: LeaderElector, options: ReconcileOptions, log: Log): Promise<void> {
+export async function rotationTick(elector: LeaderElector, options: ReconcileOptions, log: Log, rules?: RulesReconcile): Promise<void> {
   const wasLeader = elector.isLeader;
   let leading: boolean;
   try {
@@ -32,9 +51,17 @@ export async function rotationTick(elector: LeaderElector, options: ReconcileOpt
   } catch (error) {
     log.warn({ err: error }, "certificate reconcile failed; retrying on the next tick");
   }
+  await rules?.().catch((error: unknown) => log.warn({ err: error }, "webhook rules reconcile failed; retrying on the next tick"));
 }
 
-export function rotationExtension(settings: SecretModeSettings, kubeconfigPath?: string): Extension {
+/**
+ * `wantedRules`: the rules each podgate webhook (by its path, /validate/policy) needs for the config's
+ * policies; the leader adds what its webhook lacks, at each tick and right after a reload.
+ */
+export function rotationExtension(settings: SecretModeSettings, wanted?: { readonly config: LoadedConfig; readonly rulesOf: (config: LoadedConfig) => ReadonlyMap<string, readonly WebhookRule[]> }, kubeconfigPath?: string): Extension {
+  let wantedRules = wanted ? wanted.rulesOf(wanted.config) : undefined;
+  let reconcileRules: RulesReconcile | undefined;
+  let leader: { readonly elector: LeaderElector; readonly log: Log } | undefined;
   return {
     name: "certificate-rotation",
     async start({ log }) {
@@ -50,12 +77,15 @@ export function rotationExtension(settings: SecretModeSettings, kubeconfigPath?:
       const policy = policyFor(settings);
       const identity = process.env["POD_NAME"] ?? hostname();
       const elector = new LeaderElector(kubeLeaseApi(kubeConfig, settings.namespace, settings.lease), { identity, durationSeconds: settings.leaseDurationSeconds });
+      leader = { elector, log };
+      const targets = new WebhookTrustTargets(kubeConfig, {
+        ...(settings.mutatingWebhookConfiguration ? { mutating: settings.mutatingWebhookConfiguration } : {}),
+        ...(settings.validatingWebhookConfiguration ? { validating: settings.validatingWebhookConfiguration } : {}),
+      });
+      reconcileRules = wantedRules ? () => addMissingRules(targets, wantedRules ?? new Map(), log) : undefined;
       const options: ReconcileOptions = {
         store: new SecretStore(kubeConfig, settings.namespace, settings.secret),
-        targets: new WebhookTrustTargets(kubeConfig, {
-          ...(settings.mutatingWebhookConfiguration ? { mutating: settings.mutatingWebhookConfiguration } : {}),
-          ...(settings.validatingWebhookConfiguration ? { validating: settings.validatingWebhookConfiguration } : {}),
-        }),
+        targets,
         probe: kubeReplicaProbe(kubeConfig, { namespace: settings.namespace, labelSelector: settings.podSelector, port: settings.replicaPort, servername: `${settings.service}.${settings.namespace}.svc` }),
         policy,
       };
@@ -64,7 +94,7 @@ export function rotationExtension(settings: SecretModeSettings, kubeconfigPath?:
       let stopped = false;
       let current: Promise<void> = Promise.resolve();
       const loop = () => {
-        current = rotationTick(elector, options, log).finally(() => {
+        current = rotationTick(elector, options, log, reconcileRules).finally(() => {
           if (!stopped) timer = setTimeout(loop, settings.checkIntervalSeconds * 1000);
         });
       };
@@ -75,6 +105,12 @@ export function rotationExtension(settings: SecretModeSettings, kubeconfigPath?:
         await current;
         await elector.release().catch((error: unknown) => log.warn({ err: error }, "certificate lease: release failed"));
       };
+    },
+    adopt(next) {
+      if (!wanted) return;
+      wantedRules = wanted.rulesOf(next);
+      // The leader does not wait for its next tick: a new policy's requests should start arriving now.
+      if (leader?.elector.isLeader) void reconcileRules?.().catch((error: unknown) => leader?.log.warn({ err: error }, "webhook rules reconcile failed; retrying on the next tick"));
     },
   };
 }

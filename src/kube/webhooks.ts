@@ -1,9 +1,19 @@
 // podgate's own webhook configurations, read and patched by name only: the
 // RBAC role grants get/patch on exactly these resourceNames.
-import { AdmissionregistrationV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { AdmissionregistrationV1Api, type KubeConfig, type V1ValidatingWebhookConfiguration } from "@kubernetes/client-node";
 import type { CaBundlePatch, WebhookConfigKind, WebhookConfigView } from "../certs/cabundle.ts";
 import type { TrustTargets } from "../certs/reconcile.ts";
 import { apiError, statusOf } from "./errors.ts";
+import type { WebhookRule } from "./webhook-rules.ts";
+
+/** One webhook of a configuration, as the rules reconcile reads it. */
+export interface ServedWebhook {
+  readonly index: number;
+  readonly name: string;
+  /** The path of its Service or URL: which podgate webhook it calls (/validate/policy). */
+  readonly path: string | undefined;
+  readonly rules: readonly WebhookRule[];
+}
 
 export interface WebhookConfigNames {
   readonly mutating?: string;
@@ -40,6 +50,39 @@ export class WebhookTrustTargets implements TrustTargets {
     await load("MutatingWebhookConfiguration", this.#names.mutating, (name) => this.#api.readMutatingWebhookConfiguration({ name }));
     await load("ValidatingWebhookConfiguration", this.#names.validating, (name) => this.#api.readValidatingWebhookConfiguration({ name }));
     return { configs, missing };
+  }
+
+  /** The validating configuration's webhooks: where the apiserver sends each (its Service path) and its rules. */
+  async validatingRules(): Promise<ServedWebhook[]> {
+    const name = this.#names.validating;
+    if (!name) return [];
+    let object: V1ValidatingWebhookConfiguration;
+    try {
+      object = await this.#api.readValidatingWebhookConfiguration({ name });
+    } catch (error) {
+      throw apiError(`reading ValidatingWebhookConfiguration ${name}`, error);
+    }
+    return (object.webhooks ?? []).map((w, index) => ({
+      index,
+      name: w.name,
+      path: w.clientConfig.service?.path ?? (w.clientConfig.url ? new URL(w.clientConfig.url).pathname : undefined),
+      rules: (w.rules ?? []).map((r) => ({ apiGroups: r.apiGroups ?? [], apiVersions: r.apiVersions ?? [], operations: r.operations ?? [], resources: r.resources ?? [], scope: r.scope })),
+    }));
+  }
+
+  /** Adds rules to webhooks of the validating configuration; fails, changing nothing, if it was reordered since it was read. */
+  async addValidatingRules(additions: readonly { readonly webhook: ServedWebhook; readonly rules: readonly WebhookRule[] }[]): Promise<void> {
+    const name = this.#names.validating;
+    if (!name || additions.length === 0) return;
+    const body = additions.flatMap(({ webhook, rules }) => [
+      { op: "test", path: `/webhooks/${webhook.index}/name`, value: webhook.name },
+      ...rules.map((rule) => ({ op: "add", path: `/webhooks/${webhook.index}/rules/-`, value: rule })),
+    ]);
+    try {
+      await this.#api.patchValidatingWebhookConfiguration({ name, body });
+    } catch (error) {
+      throw apiError(`adding rules to ValidatingWebhookConfiguration ${name}`, error);
+    }
   }
 
   async patch(change: CaBundlePatch): Promise<void> {

@@ -146,3 +146,41 @@ test("an edited ConfigMap is reloaded live by both replicas: the latest-tag poli
   assert.deepEqual(await restarts(), before, "no container restarted");
   process.stdout.write(`ConfigMap edited; both replicas reloaded within ${Math.round((performance.now() - edited) / 1000)} s:\n${reloaded.map((l) => l.slice(0, 240)).join("\n")}\n`);
 });
+
+test("a policy for a new resource added to the ConfigMap is served: the Lease leader adds its rule to the webhook configuration", async () => {
+  const ns = await namespace("e2e-incluster-rules", { inject: false });
+  const configMap = await core.readNamespacedConfigMap({ name: "podgate-config", namespace: NS });
+  const text = configMap.data?.["config.yaml"] ?? "";
+  const withFile = text.replace(/(- name: policy\n\s+type: policy\n(?:\s+\w+: .*\n)*?(\s+)settings:\n)/, "$1$2  files: [/etc/podgate/config/configmaps.yaml]\n");
+  assert.notEqual(withFile, text, "the policy entry's settings gain the file");
+  const policy = `apiVersion: podgate.dev/v1alpha1
+kind: Policy
+metadata: {name: configmaps-need-an-owner}
+spec:
+  matchConstraints:
+    resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}]
+    objectSelector: {matchLabels: {e2e.podgate.dev/rules: "true"}}
+  validations:
+    - expression: "has(object.metadata.labels) && 'owner' in object.metadata.labels"
+      message: these ConfigMaps need an owner label
+`;
+  const rulesOf = async () => {
+    const r = await kubectl(["get", "validatingwebhookconfiguration", "podgate", "-o", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { webhooks: { rules: { resources: string[] }[] }[] }).webhooks[0]!.rules;
+  };
+  assert.ok(!(await rulesOf()).some((r) => r.resources.includes("configmaps")), "not sent to podgate before");
+  await core.replaceNamespacedConfigMap({ name: "podgate-config", namespace: NS, body: { ...configMap, data: { "config.yaml": withFile, "configmaps.yaml": policy } } });
+  const edited = performance.now();
+  await poll("the configmaps rule added by the leader", 120_000, async () => ((await rulesOf()).some((r) => r.resources.includes("configmaps")) ? true : undefined), 1000);
+  const unowned = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "unowned", namespace: ns, labels: { "e2e.podgate.dev/rules": "true" } }, data: { a: "b" } };
+  const denied = await poll("the ConfigMap denied", 30_000, async () => {
+    const r = await kubectl(["create", "--dry-run=server", "-f", "-"], JSON.stringify(unowned));
+    return r.code === 1 ? r : undefined;
+  }, 1000);
+  assert.match(denied.stderr, /configmaps-need-an-owner: these ConfigMaps need an owner label/);
+  const owned = await kubectl(["create", "--dry-run=server", "-f", "-"], JSON.stringify({ ...unowned, metadata: { ...unowned.metadata, labels: { ...unowned.metadata.labels, owner: "me" } } }));
+  assert.equal(owned.code, 0, owned.stderr);
+  const added = (await podgateLog()).split("\n").find((l) => l.includes("webhook rules added"));
+  process.stdout.write(`rule added ${Math.round((performance.now() - edited) / 1000)} s after the edit:\n${added?.slice(0, 300)}\nkubectl: ${denied.stderr.trim()}\n`);
+});

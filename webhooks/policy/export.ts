@@ -157,7 +157,7 @@ export interface WebhookExportOptions {
   readonly configurationName?: string;
 }
 
-type WebhookRule = Omit<RuleWithOperations, "resourceNames">;
+export type WebhookRule = Omit<RuleWithOperations, "resourceNames">;
 
 /** The workload resources, by API group, whose pod templates an autogen policy also judges. */
 const WORKLOAD_RESOURCES = Map.groupBy(Object.values(WORKLOADS), (w) => w.group);
@@ -177,7 +177,7 @@ function workloadRules(rule: WebhookRule): WebhookRule[] {
 }
 
 /** Webhook rules have no resourceNames and no excludes: those stay with podgate (a superset is safe). */
-function webhookRules(policies: readonly Policy[]): WebhookRule[] {
+export function webhookRules(policies: readonly Policy[]): WebhookRule[] {
   const rules: WebhookRule[] = [];
   const add = (rule: WebhookRule) => {
     if (!rules.some((r) => isDeepStrictEqual(r, rule))) rules.push(rule);
