@@ -80,9 +80,10 @@ export function startReload(options: ReloadOptions): Reloader {
     try {
       next = await options.load(++attempts);
     } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      watch.watch([...new Set([...current.files, ...error.files])]);
-      return failed("invalid", error.problems);
+      // Anything a load throws leaves the served config as it is; a ConfigError names its problems.
+      const problems = error instanceof ConfigError ? error.problems : [(error as Error).message];
+      if (error instanceof ConfigError) watch.watch([...new Set([...current.files, ...error.files])]);
+      return failed("invalid", problems);
     }
     const changed = differences(restartOnly(current, options.liveSectionKeys), restartOnly(next, options.liveSectionKeys));
     if (changed.length > 0) {

@@ -104,7 +104,14 @@ export async function startServer(config: LoadedConfig, extensions: readonly Ext
           load,
           liveSectionKeys: options.liveSectionKeys ?? {},
           adopt: (next) => {
-            for (const extension of extensions) extension.adopt?.(next);
+            for (const extension of extensions) {
+              try {
+                extension.adopt?.(next);
+              } catch (error) {
+                // The webhooks are swapped already; an extension that cannot follow says so and keeps its old settings.
+                app.log.error({ err: error, extension: extension.name }, "config reload: an extension could not take the new config");
+              }
+            }
           },
           intervalMs: server.reload.intervalSeconds * 1000,
           metrics,
