@@ -7,13 +7,17 @@
 // created with kubectl injected, a privileged pod denied. Needs the harness's
 // real node with podgate's image (`npm run e2e` leaves this file out without).
 import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
+import { connect as tlsConnect } from "node:tls";
 import { after, before, test } from "node:test";
 import { AppsV1Api, BatchV1Api, CoordinationV1Api } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { REPO } from "../harness/controlplane.ts";
 import { core, env, isReady, kubeConfig, kubectl, namespace, poll } from "./support/cluster.ts";
 import { demoPod } from "../harness/demo-pod.ts";
+import { createServingCert } from "../../src/certs/generate.ts";
+import { fromSecretData } from "../../src/kube/secrets.ts";
 import { injectedDemoPod } from "./support/injected-pod.ts";
 
 const real = env.realNode;
@@ -183,4 +187,52 @@ spec:
   assert.equal(owned.code, 0, owned.stderr);
   const added = (await podgateLog()).split("\n").find((l) => l.includes("webhook rules added"));
   process.stdout.write(`rule added ${Math.round((performance.now() - edited) / 1000)} s after the edit:\n${added?.slice(0, 300)}\nkubectl: ${denied.stderr.trim()}\n`);
+});
+
+/** The certificate a replica serves, read over TLS from its pod IP (on the harness's bridge) as the apiserver would check it. */
+function servedCertificate(ip: string, ca: string): Promise<X509Certificate> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: ip, port: 8443, ca, servername: `podgate.${NS}.svc` }, () => {
+      resolve(new X509Certificate(socket.getPeerX509Certificate()!.raw));
+      socket.end();
+    });
+    socket.on("error", reject);
+  });
+}
+
+test("a serving certificate about to expire is renewed by the Lease leader while pods are created: both replicas serve the new one, no admission fails", async () => {
+  const ns = await namespace("e2e-incluster-rotation", { inject: false });
+  const secret = await core.readNamespacedSecret({ name: "podgate-tls", namespace: NS });
+  const stored = fromSecretData(secret.data);
+  const original = new X509Certificate(stored.cert!);
+  const hosts = (original.subjectAltName ?? "").split(", ").map((name) => name.replace(/^(DNS|IP Address):/, ""));
+  // From the same CA, inside the 30-day renewal window: the leader must replace it.
+  const planted = createServingCert({ ca: { cert: stored.ca!, key: stored.caKey! }, hosts, days: 5 });
+  const chained = (stored.cert!.match(/BEGIN CERTIFICATE/g) ?? []).length > 1;
+  const b64 = (text: string) => Buffer.from(text).toString("base64");
+  const load = { sent: 0, failed: [] as string[], running: true };
+  const pod = demoPod("rotation", ns, real);
+  const creating = (async () => {
+    while (load.running) {
+      load.sent++;
+      const r = await kubectl(["create", "--dry-run=server", "-o", "name", "-f", "-"], JSON.stringify(pod));
+      if (r.code !== 0) load.failed.push(r.stderr.trim());
+    }
+  })();
+  await core.replaceNamespacedSecret({ name: "podgate-tls", namespace: NS, body: { ...secret, data: { ...secret.data, "tls.crt": b64(planted.cert + (chained ? stored.ca! : "")), "tls.key": b64(planted.key) } } });
+  const plantedAt = performance.now();
+  const ips = (await core.listNamespacedPod({ namespace: NS, labelSelector: "app.kubernetes.io/component=server" })).items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.status!.podIP!);
+  assert.equal(ips.length, 2);
+  const renewed = await poll("both replicas serving a renewed certificate", 150_000, async () => {
+    const served = await Promise.all(ips.map((ip) => servedCertificate(ip, stored.ca!).catch(() => undefined)));
+    const fresh = served.every((c) => c && c.serialNumber !== original.serialNumber && c.serialNumber !== new X509Certificate(planted.cert).serialNumber && new Date(c.validTo).getTime() - Date.now() > 300 * 86_400_000);
+    return fresh ? served : undefined;
+  }, 1000);
+  load.running = false;
+  await creating;
+  assert.ok(load.sent >= 10, `creates ran throughout (${load.sent})`);
+  assert.deepEqual(load.failed, [], "no admission failed");
+  assert.equal(new Set(renewed.map((c) => c!.serialNumber)).size, 1, "both replicas serve the one renewed certificate");
+  const changed = (await podgateLog()).split("\n").find((l) => l.includes('"certificates changed"'));
+  process.stdout.write(`renewed ${Math.round((performance.now() - plantedAt) / 1000)} s after the near-expiry certificate was planted; ${load.sent} creates, 0 failed\n${changed?.slice(0, 300)}\n`);
 });
