@@ -3,12 +3,16 @@
 // workload's template as its own rule), a summary, unchanged results keeping
 // their first timestamp, and only what changed written again.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { evaluateManifests } from "../../../webhooks/policy/offline.ts";
+import { loadPolicyFiles } from "../../../webhooks/policy/load.ts";
 import { policiesFor, policySettings } from "../../../webhooks/policy/webhook.ts";
 import { policyReports, reportChanges, writtenResults, type StoredReport } from "../../../webhooks/policy/reports/policy-reports.ts";
-import { listPaths } from "../../../webhooks/policy/reports/scanner.ts";
+import { judgeInSlices, listPaths } from "../../../webhooks/policy/reports/scanner.ts";
 
 const objects = parseAllDocuments(`
 apiVersion: v1
@@ -77,4 +81,27 @@ test("a later scan keeps unchanged results' timestamps, writes only what changed
 
 test("the scan lists what the policies match: every group, version and resource, no wildcards or subresources", () => {
   assert.deepEqual(listPaths(policies), ["/api/v1/pods", "/api/v1/replicationcontrollers", "/apis/apps/v1/daemonsets", "/apis/apps/v1/deployments", "/apis/apps/v1/replicasets", "/apis/apps/v1/statefulsets", "/apis/batch/v1/cronjobs", "/apis/batch/v1/jobs"]);
+});
+
+test("judged a slice at a time (the server keeps serving meanwhile), the results are those of one pass, namespace labels included", async () => {
+  const labelled = [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { tier: "gold" } } }, ...objects];
+  const dir = mkdtempSync(join(tmpdir(), "podgate-reports-"));
+  writeFileSync(
+    join(dir, "gold.yaml"),
+    `apiVersion: podgate.dev/v1alpha1
+kind: Policy
+metadata: {name: gold-only}
+spec:
+  matchConstraints:
+    resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}]
+    namespaceSelector: {matchLabels: {tier: gold}}
+  validations: [{expression: "true"}]
+`,
+  );
+  const selective = loadPolicyFiles([join(dir, "gold.yaml")]);
+  rmSync(dir, { recursive: true });
+  const once = policyReports(evaluateManifests(selective, labelled), T0);
+  const sliced = policyReports(await judgeInSlices(selective, labelled, 1), T0);
+  assert.deepEqual(sliced, once);
+  assert.deepEqual(once.map((r) => r.metadata.namespace), ["shop"], "the selector saw the Namespace's labels");
 });

@@ -14,7 +14,7 @@ import type { KubeObject } from "../../../src/admission/review.ts";
 import type { LoadedConfig } from "../../../src/config/load.ts";
 import { defineSection } from "../../../src/config/section.ts";
 import type { Extension } from "../../../src/server/serve.ts";
-import { evaluateManifests } from "../offline.ts";
+import { evaluateManifests, type TargetResult } from "../offline.ts";
 import type { Policy } from "../policy.ts";
 import { WORKLOADS } from "../workload.ts";
 import { policiesFor, policySettings } from "../webhook.ts";
@@ -68,6 +68,24 @@ export function listPaths(policies: readonly Policy[]): string[] {
   }
   if (policies.some((p) => p.autogen)) for (const { group, resource } of Object.values(WORKLOADS)) paths.add(path(group, "v1", resource));
   return [...paths].sort();
+}
+
+/** Objects judged between two turns of the event loop: a scan of thousands must not hold up the reviews being served. */
+const SLICE = 50;
+
+/**
+ * Every object judged as `evaluateManifests` judges them all at once, but a slice at a time, yielding to
+ * the event loop between slices. Each slice sees every Namespace (their labels decide namespaceSelectors).
+ */
+export async function judgeInSlices(policies: readonly Policy[], objects: readonly KubeObject[], slice = SLICE): Promise<TargetResult[]> {
+  const namespaces = objects.filter((o) => o["kind"] === "Namespace");
+  const others = objects.filter((o) => o["kind"] !== "Namespace");
+  const results = evaluateManifests(policies, namespaces);
+  for (let start = 0; start < others.length; start += slice) {
+    await new Promise((resolve) => setImmediate(resolve));
+    results.push(...evaluateManifests(policies, [...namespaces, ...others.slice(start, start + slice)]).filter((r) => r.target.manifest["kind"] !== "Namespace"));
+  }
+  return results;
 }
 
 type Get = (path: string) => Promise<unknown>;
@@ -152,7 +170,7 @@ export function reportsExtension(settings: ReportsSettings, config: LoadedConfig
         const judged = policies;
         const objects = (await Promise.all(["/api/v1/namespaces", ...listPaths(judged)].map((path) => listAll(get, path)))).flat();
         const existing = await store.list();
-        const desired = policyReports(evaluateManifests(judged, objects), new Date(), writtenResults(existing));
+        const desired = policyReports(await judgeInSlices(judged, objects), new Date(), writtenResults(existing));
         const changes = reportChanges(existing, desired);
         // A token bucket of one: writes spaced 1/qps apart.
         for (const [operation, reports] of [["create", changes.create], ["replace", changes.replace], ["delete", changes.remove]] as const) {
