@@ -11,8 +11,8 @@ import { parseAllDocuments } from "yaml";
 import { evaluateManifests } from "../../../webhooks/policy/offline.ts";
 import { loadPolicyFiles } from "../../../webhooks/policy/load.ts";
 import { policiesFor, policySettings } from "../../../webhooks/policy/webhook.ts";
-import { policyReports, reportChanges, writtenResults, type StoredReport } from "../../../webhooks/policy/reports/policy-reports.ts";
-import { judgeInSlices, listPaths } from "../../../webhooks/policy/reports/scanner.ts";
+import { MAX_RESULTS, policyReports, reportChanges, writtenResults, type StoredReport } from "../../../webhooks/policy/reports/policy-reports.ts";
+import { judgeInSlices, listPaths, reportsInSlices } from "../../../webhooks/policy/reports/scanner.ts";
 
 const objects = parseAllDocuments(`
 apiVersion: v1
@@ -101,7 +101,19 @@ spec:
   const selective = loadPolicyFiles([join(dir, "gold.yaml")]);
   rmSync(dir, { recursive: true });
   const once = policyReports(evaluateManifests(selective, labelled), T0);
-  const sliced = policyReports(await judgeInSlices(selective, labelled, 1), T0);
+  const sliced = await reportsInSlices(await judgeInSlices(selective, labelled, 1), T0, new Map());
   assert.deepEqual(sliced, once);
+  const all = await reportsInSlices(await judgeInSlices(policies, objects, 1), T0, new Map());
+  assert.deepEqual(all.sort((a, b) => (a.metadata.namespace! < b.metadata.namespace! ? -1 : 1)), policyReports(evaluateManifests(policies, objects), T0));
   assert.deepEqual(once.map((r) => r.metadata.namespace), ["shop"], "the selector saw the Namespace's labels");
+});
+
+test("a namespace with more results than one report holds gets several, each with its own summary", () => {
+  const many = Array.from({ length: 60 }, (_, i) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: `p${String(i).padStart(3, "0")}`, namespace: "big", uid: `u${i}` }, spec: { containers: [{ name: "app", image: "nginx:1.27" }] } }));
+  const many20 = policiesFor(policySettings.parse({ library: ["pss-baseline", "pss-restricted"] }));
+  const reports = policyReports(evaluateManifests(many20, many), T0);
+  const total = reports.reduce((n, r) => n + r.results.length, 0);
+  assert.ok(total > MAX_RESULTS, `${total} results`);
+  assert.deepEqual(reports.map((r) => r.metadata.name), Array.from({ length: Math.ceil(total / MAX_RESULTS) }, (_, i) => (i === 0 ? "podgate" : `podgate-${i + 1}`)));
+  for (const r of reports) assert.equal(Object.values(r.summary).reduce((a, b) => a + b, 0), r.results.length);
 });

@@ -44,12 +44,18 @@ export const resultKey = (r: Pick<ReportResult, "policy" | "rule" | "result" | "
   JSON.stringify([r.policy, r.rule, r.result, r.message ?? "", r.resources.map((x) => x.uid ?? `${x.kind}/${x.namespace ?? ""}/${x.name}`)]);
 
 /**
+ * Results per report at most: about 290 kB of JSON, well inside the apiserver's 1.5 MiB object limit. A
+ * namespace with more gets more reports (podgate, podgate-2, …).
+ */
+export const MAX_RESULTS = 1000;
+
+/**
  * The reports for one scan. `previous` are the results already written, by key, so an unchanged
  * result keeps its timestamp and an unchanged report is not written again.
  */
 export function policyReports(results: readonly TargetResult[], now: Date, previous: ReadonlyMap<string, ReportResult> = new Map()): PolicyReport[] {
   const timestamp = { seconds: Math.floor(now.getTime() / 1000), nanos: 0 };
-  const byNamespace = new Map<string | undefined, ReportResult[]>();
+  const byNamespace = new Map<string | undefined, { key: string; result: ReportResult }[]>();
   for (const { target, outcomes } of results) {
     const meta = metadataOf(target.manifest);
     const resource = {
@@ -63,32 +69,35 @@ export function policyReports(results: readonly TargetResult[], now: Date, previ
       if (verdict.result === "skip") continue;
       const message = verdict.result === "fail" ? verdict.violations.map((v) => v.message).join("; ") : verdict.result === "error" ? verdict.error : undefined;
       const draft = { policy: policy.name, rule: target.template ?? "object", result: verdict.result, ...(message ? { message } : {}), resources: [resource] };
-      const earlier = previous.get(resultKey(draft));
+      const key = resultKey(draft);
       const result: ReportResult = {
         source: SOURCE,
         ...draft,
         scored: true,
-        timestamp: earlier?.timestamp ?? timestamp,
+        timestamp: previous.get(key)?.timestamp ?? timestamp,
         properties: { validationActions: policy.validationActions.join(",") },
       };
       const list = byNamespace.get(target.request.namespace) ?? [];
-      list.push(result);
+      list.push({ key, result });
       byNamespace.set(target.request.namespace, list);
     }
   }
   return [...byNamespace]
-    .sort(([a], [b]) => (a ?? "").localeCompare(b ?? ""))
-    .map(([namespace, list]) => {
-      const sorted = list.sort((a, b) => resultKey(a).localeCompare(resultKey(b)));
-      const summary = { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
-      for (const r of sorted) summary[r.result]++;
-      return {
-        apiVersion: REPORT_API_VERSION,
-        kind: namespace === undefined ? "ClusterPolicyReport" : "PolicyReport",
-        metadata: { name: REPORT_NAME, ...(namespace === undefined ? {} : { namespace }), labels: { ...MANAGED_BY } },
-        summary,
-        results: sorted,
-      };
+    .sort(([a], [b]) => ((a ?? "") < (b ?? "") ? -1 : 1))
+    .flatMap(([namespace, list]) => {
+      const sorted = list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((entry) => entry.result);
+      return Array.from({ length: Math.ceil(sorted.length / MAX_RESULTS) }, (_, part) => {
+        const results = sorted.slice(part * MAX_RESULTS, (part + 1) * MAX_RESULTS);
+        const summary = { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
+        for (const r of results) summary[r.result]++;
+        return {
+          apiVersion: REPORT_API_VERSION,
+          kind: namespace === undefined ? "ClusterPolicyReport" : "PolicyReport",
+          metadata: { name: part === 0 ? REPORT_NAME : `${REPORT_NAME}-${part + 1}`, ...(namespace === undefined ? {} : { namespace }), labels: { ...MANAGED_BY } },
+          summary,
+          results,
+        } satisfies PolicyReport;
+      });
     });
 }
 
