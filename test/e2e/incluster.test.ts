@@ -16,7 +16,8 @@ import { parseAllDocuments } from "yaml";
 import { REPO } from "../harness/controlplane.ts";
 import { core, env, isReady, kubeConfig, kubectl, namespace, poll } from "./support/cluster.ts";
 import { demoPod } from "../harness/demo-pod.ts";
-import { createServingCert } from "../../src/certs/generate.ts";
+import { createCa, createServingCert } from "../../src/certs/generate.ts";
+import { joinBundle, splitPem } from "../../src/certs/inspect.ts";
 import { fromSecretData } from "../../src/kube/secrets.ts";
 import { injectedDemoPod } from "./support/injected-pod.ts";
 
@@ -189,6 +190,27 @@ spec:
   process.stdout.write(`rule added ${Math.round((performance.now() - edited) / 1000)} s after the edit:\n${added?.slice(0, 300)}\nkubectl: ${denied.stderr.trim()}\n`);
 });
 
+/** Server-side dry-run creates of a demo pod, one after another, for as long as `work` runs; none may fail. */
+async function createsDuring<T>(ns: string, work: () => Promise<T>): Promise<{ result: T; sent: number }> {
+  const load = { sent: 0, failed: [] as string[], running: true };
+  const pod = demoPod("during", ns, real!);
+  const creating = (async () => {
+    while (load.running) {
+      load.sent++;
+      const r = await kubectl(["create", "--dry-run=server", "-o", "name", "-f", "-"], JSON.stringify(pod));
+      if (r.code !== 0) load.failed.push(r.stderr.trim());
+    }
+  })();
+  try {
+    return { result: await work(), sent: load.sent };
+  } finally {
+    load.running = false;
+    await creating;
+    assert.ok(load.sent >= 10, `creates ran throughout (${load.sent})`);
+    assert.deepEqual(load.failed, [], "no admission failed");
+  }
+}
+
 /** The certificate a replica serves, read over TLS from its pod IP (on the harness's bridge) as the apiserver would check it. */
 function servedCertificate(ip: string, ca: string): Promise<X509Certificate> {
   return new Promise((resolve, reject) => {
@@ -210,29 +232,70 @@ test("a serving certificate about to expire is renewed by the Lease leader while
   const planted = createServingCert({ ca: { cert: stored.ca!, key: stored.caKey! }, hosts, days: 5 });
   const chained = (stored.cert!.match(/BEGIN CERTIFICATE/g) ?? []).length > 1;
   const b64 = (text: string) => Buffer.from(text).toString("base64");
-  const load = { sent: 0, failed: [] as string[], running: true };
-  const pod = demoPod("rotation", ns, real);
-  const creating = (async () => {
-    while (load.running) {
-      load.sent++;
-      const r = await kubectl(["create", "--dry-run=server", "-o", "name", "-f", "-"], JSON.stringify(pod));
-      if (r.code !== 0) load.failed.push(r.stderr.trim());
-    }
-  })();
-  await core.replaceNamespacedSecret({ name: "podgate-tls", namespace: NS, body: { ...secret, data: { ...secret.data, "tls.crt": b64(planted.cert + (chained ? stored.ca! : "")), "tls.key": b64(planted.key) } } });
-  const plantedAt = performance.now();
   const ips = (await core.listNamespacedPod({ namespace: NS, labelSelector: "app.kubernetes.io/component=server" })).items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.status!.podIP!);
   assert.equal(ips.length, 2);
-  const renewed = await poll("both replicas serving a renewed certificate", 150_000, async () => {
-    const served = await Promise.all(ips.map((ip) => servedCertificate(ip, stored.ca!).catch(() => undefined)));
-    const fresh = served.every((c) => c && c.serialNumber !== original.serialNumber && c.serialNumber !== new X509Certificate(planted.cert).serialNumber && new Date(c.validTo).getTime() - Date.now() > 300 * 86_400_000);
-    return fresh ? served : undefined;
-  }, 1000);
-  load.running = false;
-  await creating;
-  assert.ok(load.sent >= 10, `creates ran throughout (${load.sent})`);
-  assert.deepEqual(load.failed, [], "no admission failed");
+  const plantedAt = performance.now();
+  const { result: renewed, sent } = await createsDuring(ns, async () => {
+    await core.replaceNamespacedSecret({ name: "podgate-tls", namespace: NS, body: { ...secret, data: { ...secret.data, "tls.crt": b64(planted.cert + (chained ? stored.ca! : "")), "tls.key": b64(planted.key) } } });
+    return poll("both replicas serving a renewed certificate", 150_000, async () => {
+      const served = await Promise.all(ips.map((ip) => servedCertificate(ip, stored.ca!).catch(() => undefined)));
+      const fresh = served.every((c) => c && c.serialNumber !== original.serialNumber && c.serialNumber !== new X509Certificate(planted.cert).serialNumber && new Date(c.validTo).getTime() - Date.now() > 300 * 86_400_000);
+      return fresh ? served : undefined;
+    }, 1000);
+  });
   assert.equal(new Set(renewed.map((c) => c!.serialNumber)).size, 1, "both replicas serve the one renewed certificate");
   const changed = (await podgateLog()).split("\n").find((l) => l.includes('"certificates changed"'));
-  process.stdout.write(`renewed ${Math.round((performance.now() - plantedAt) / 1000)} s after the near-expiry certificate was planted; ${load.sent} creates, 0 failed\n${changed?.slice(0, 300)}\n`);
+  process.stdout.write(`renewed ${Math.round((performance.now() - plantedAt) / 1000)} s after the near-expiry certificate was planted; ${sent} creates, 0 failed\n${changed?.slice(0, 300)}\n`);
+});
+
+test("a CA about to expire is replaced by the Lease leader in three steps while pods are created: bundle with both, certificates from the new CA, old CAs dropped; none fails", async () => {
+  const ns = await namespace("e2e-incluster-ca", { inject: false });
+  const secret = await core.readNamespacedSecret({ name: "podgate-tls", namespace: NS });
+  const stored = fromSecretData(secret.data);
+  const oldCa = new X509Certificate(stored.ca!);
+  // A CA that ends before a serving certificate it issued would: the leader must replace it. The replicas
+  // keep serving their certificate from the old CA, which stays in the bundle until they serve a new one.
+  const planted = createCa({ commonName: "podgate-ca-planted", days: 100 });
+  const plantedCa = new X509Certificate(planted.cert);
+  const b64 = (text: string) => Buffer.from(text).toString("base64");
+  await core.replaceNamespacedSecret({
+    name: "podgate-tls",
+    namespace: NS,
+    body: { ...secret, data: { ...secret.data, "ca.crt": b64(planted.cert), "ca.key": b64(planted.key), "ca-bundle.crt": b64(joinBundle([planted.cert, stored.ca!])) } },
+  });
+  const plantedAt = performance.now();
+  const ips = (await core.listNamespacedPod({ namespace: NS, labelSelector: "app.kubernetes.io/component=server" })).items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.status!.podIP!);
+  const bundles = async () => {
+    const r = await kubectl(["get", "mutatingwebhookconfiguration,validatingwebhookconfiguration", "podgate", "-o", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    // Each webhook's bundle, as the fingerprints of the CAs in it.
+    return (JSON.parse(r.stdout) as { items: { webhooks: { clientConfig: { caBundle: string } }[] }[] }).items.flatMap((c) =>
+      c.webhooks.map((w) => splitPem(Buffer.from(w.clientConfig.caBundle, "base64").toString()).map((pem) => new X509Certificate(pem).fingerprint256)),
+    );
+  };
+  const steps = new Set<string>();
+  let seen = "nothing yet";
+  const { result: rotated, sent } = await createsDuring(ns, async () => {
+    try {
+      return await poll("the new CA alone in every bundle, every replica serving from it", 240_000, async () => {
+      const now = fromSecretData((await core.readNamespacedSecret({ name: "podgate-tls", namespace: NS })).data);
+      const current = new X509Certificate(now.ca!);
+      const inBundles = await bundles();
+      const served = await Promise.all(ips.map((ip) => servedCertificate(ip, joinBundle([now.ca!, stored.ca!, planted.cert])).catch((error: Error) => error.message)));
+      seen = `Secret CA ${current.subject.replace(/\n/g, ",")}; bundles ${JSON.stringify(inBundles.map((b) => b.length))}; served ${served.map((c) => (typeof c === "string" ? c : c.issuer.replace(/\n/g, ","))).join(" | ")}`;
+      if (current.fingerprint256 === oldCa.fingerprint256 || current.fingerprint256 === plantedCa.fingerprint256) return undefined;
+      steps.add("new CA");
+      if (inBundles.every((b) => b.includes(current.fingerprint256))) steps.add("bundle trusts the new CA");
+      if (!served.every((c) => typeof c !== "string" && c.checkIssued(current))) return undefined;
+      steps.add("replicas serve from the new CA");
+      return inBundles.every((b) => b.length === 1 && b[0] === current.fingerprint256) ? { ca: current } : undefined;
+    }, 2000);
+    } catch (error) {
+      const lines = (await podgateLog()).split("\n").filter((l) => l.includes("certificate"));
+      throw new Error(`${(error as Error).message}; steps seen: ${[...steps].join(", ") || "none"}; last: ${seen}\n${lines.slice(-12).join("\n")}`, { cause: error });
+    }
+  });
+  assert.deepEqual([...steps], ["new CA", "bundle trusts the new CA", "replicas serve from the new CA"]);
+  const lines = (await podgateLog()).split("\n").filter((l) => l.includes('"certificates changed"'));
+  process.stdout.write(`CA rotated in ${Math.round((performance.now() - plantedAt) / 1000)} s (${rotated.ca.subject.replace(/\n/g, ",")}); ${sent} creates, 0 failed\n${lines.map((l) => l.slice(0, 260)).join("\n")}\n`);
 });

@@ -21,6 +21,7 @@ function neededRights(config: Obj, certificatesMode: string): Map<string, string
   const need = (why: string, ...list: string[]) => list.forEach((r) => needed.set(r, why));
   if (certificatesMode === "secret") {
     need("certificates in a Secret", "/secrets get", "/secrets update", "/secrets create", "coordination.k8s.io/leases get", "coordination.k8s.io/leases update", "coordination.k8s.io/leases create");
+    need("the replica probe before a rotated-out CA leaves the bundle", "/pods list");
     need("caBundle patching", "admissionregistration.k8s.io/mutatingwebhookconfigurations get", "admissionregistration.k8s.io/mutatingwebhookconfigurations patch", "admissionregistration.k8s.io/validatingwebhookconfigurations get", "admissionregistration.k8s.io/validatingwebhookconfigurations patch");
   }
   if (config["namespaces"]?.watch === true) need("namespaces.watch", "/namespaces list", "/namespaces watch");
