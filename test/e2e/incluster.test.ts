@@ -49,6 +49,10 @@ async function rendered(): Promise<string> {
   return JSON.stringify({ apiVersion: "v1", kind: "List", items: docs });
 }
 
+/** podgate's server pods that are not terminating. */
+const serverPods = async () => (await core.listNamespacedPod({ namespace: NS, labelSelector: "app.kubernetes.io/component=server" })).items.filter((p) => p.metadata?.deletionTimestamp === undefined);
+const b64 = (text: string) => Buffer.from(text).toString("base64");
+
 let manifests: string;
 let podgatePods: string[] = [];
 
@@ -64,7 +68,7 @@ before(async () => {
   assert.equal(applied.code, 0, applied.stderr);
   await poll("the certificates Job to complete", 180_000, async () => ((await batch.readNamespacedJob({ name: "podgate-certificates", namespace: NS })).status?.succeeded ?? 0) >= 1, 500);
   await poll("2 podgate replicas available", 180_000, async () => ((await apps.readNamespacedDeployment({ name: "podgate", namespace: NS })).status?.availableReplicas ?? 0) >= 2, 500);
-  podgatePods = (await core.listNamespacedPod({ namespace: NS, labelSelector: "app.kubernetes.io/component=server" })).items.filter((p) => p.metadata?.deletionTimestamp === undefined).map((p) => p.metadata!.name!);
+  podgatePods = (await serverPods()).map((p) => p.metadata!.name!);
 });
 
 after(async () => {
@@ -74,8 +78,7 @@ after(async () => {
 });
 
 test("podgate runs in the cluster from manifests/overlays/local: the certificates Job completed, two replicas Ready on the real node, one holds the Lease", async () => {
-  const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: "app.kubernetes.io/component=server" });
-  const running = pods.items.filter((p) => p.metadata?.deletionTimestamp === undefined);
+  const running = await serverPods();
   assert.equal(running.length, 2);
   for (const p of running) {
     assert.equal(p.spec?.nodeName, real.name);
@@ -231,8 +234,7 @@ test("a serving certificate about to expire is renewed by the Lease leader while
   // From the same CA, inside the 30-day renewal window: the leader must replace it.
   const planted = createServingCert({ ca: { cert: stored.ca!, key: stored.caKey! }, hosts, days: 5 });
   const chained = (stored.cert!.match(/BEGIN CERTIFICATE/g) ?? []).length > 1;
-  const b64 = (text: string) => Buffer.from(text).toString("base64");
-  const ips = (await core.listNamespacedPod({ namespace: NS, labelSelector: "app.kubernetes.io/component=server" })).items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.status!.podIP!);
+  const ips = (await serverPods()).map((p) => p.status!.podIP!);
   assert.equal(ips.length, 2);
   const plantedAt = performance.now();
   const { result: renewed, sent } = await createsDuring(ns, async () => {
@@ -257,14 +259,13 @@ test("a CA about to expire is replaced by the Lease leader in three steps while 
   // keep serving their certificate from the old CA, which stays in the bundle until they serve a new one.
   const planted = createCa({ commonName: "podgate-ca-planted", days: 100 });
   const plantedCa = new X509Certificate(planted.cert);
-  const b64 = (text: string) => Buffer.from(text).toString("base64");
   await core.replaceNamespacedSecret({
     name: "podgate-tls",
     namespace: NS,
     body: { ...secret, data: { ...secret.data, "ca.crt": b64(planted.cert), "ca.key": b64(planted.key), "ca-bundle.crt": b64(joinBundle([planted.cert, stored.ca!])) } },
   });
   const plantedAt = performance.now();
-  const ips = (await core.listNamespacedPod({ namespace: NS, labelSelector: "app.kubernetes.io/component=server" })).items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.status!.podIP!);
+  const ips = (await serverPods()).map((p) => p.status!.podIP!);
   const bundles = async () => {
     const r = await kubectl(["get", "mutatingwebhookconfiguration,validatingwebhookconfiguration", "podgate", "-o", "json"]);
     assert.equal(r.code, 0, r.stderr);
