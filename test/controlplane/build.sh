@@ -2,16 +2,19 @@
 # Builds the real control plane used by podgate's e2e harness from the Go
 # module proxy, with the machine's Go (no Docker, no prebuilt downloads):
 #   kube-apiserver, kube-controller-manager, kube-scheduler,
-#   kubelet (the real node, test/harness/realnode.ts)        (mod/kubernetes)
+#   kubelet (the real node, test/harness/realnode.ts),
+#   kubeadm, kube-proxy, kubectl (the offline kind node image,
+#     test/e2e/kind/offline/)                                 (mod/kubernetes)
 #   etcd                                                      (mod/etcd)
 #   kwok                                                      (mod/kwok)
 #   helm (charts/podgate: lint, template, the e2e install)    (mod/helm)
+#   kind (npm run e2e:kind)                                   (mod/kind)
 # into $PODGATE_CP_BIN (default: <repo>/.cache/controlplane/bin).
 #
 # A binary is rebuilt only when its stamp changes: sha256 of its module's
 # go.mod + go.sum, `go version`, GOOS/GOARCH/CGO_ENABLED and this script.
 #
-# Usage: test/controlplane/build.sh [binary...]   (default: all seven)
+# Usage: test/controlplane/build.sh [binary...]   (default: all eleven)
 # Env:   PODGATE_CP_BIN   output dir
 #        PODGATE_CP_FORCE=1  rebuild even if the stamp matches
 #        GOCACHE / GOMODCACHE are honoured (left global by default so warm
@@ -27,7 +30,7 @@ BIN="${PODGATE_CP_BIN:-$ROOT/.cache/controlplane/bin}"
 mkdir -p "$BIN"
 BIN="$(cd "$BIN" && pwd)"
 
-ALL=(kube-apiserver kube-controller-manager kube-scheduler kubelet etcd kwok helm)
+ALL=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubeadm kube-proxy kubectl etcd kwok helm kind)
 if [ "$#" -gt 0 ]; then WANT=("$@"); else WANT=("${ALL[@]}"); fi
 
 # 2 cores: one package-level job per core; never let Go fetch a toolchain.
@@ -66,19 +69,21 @@ stop_ticker() { kill "$TICKER" 2>/dev/null || true; wait "$TICKER" 2>/dev/null |
 
 module_of() {
   case "$1" in
-    kube-apiserver|kube-controller-manager|kube-scheduler|kubelet) echo kubernetes ;;
+    kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|kubelet|kubeadm|kubectl) echo kubernetes ;;
     etcd) echo etcd ;;
     kwok) echo kwok ;;
     helm) echo helm ;;
+    kind) echo kind ;;
     *) echo "build.sh: unknown binary '$1' (known: ${ALL[*]})" >&2; exit 2 ;;
   esac
 }
 pkg_of() {
   case "$1" in
-    kube-*|kubelet) echo "k8s.io/kubernetes/cmd/$1" ;;
+    kube-*|kubelet|kubeadm|kubectl) echo "k8s.io/kubernetes/cmd/$1" ;;
     etcd) echo "go.etcd.io/etcd/server/v3" ;;
     kwok) echo "sigs.k8s.io/kwok/cmd/kwok" ;;
     helm) echo "helm.sh/helm/v4/cmd/helm" ;;
+    kind) echo "sigs.k8s.io/kind" ;;
   esac
 }
 

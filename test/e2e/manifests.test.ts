@@ -23,7 +23,9 @@ before(async () => {
 });
 
 for (const dir of ["manifests/base", "manifests/overlays/kind"]) {
-  test(`${dir} applies to this apiserver with kubectl apply --dry-run=server`, async () => {
+  // On kind podgate runs from overlays/kind, and a Job's pod template is immutable: the base's (another image) cannot apply over it.
+  const skip = env.cluster === "kind" && dir === "manifests/base" ? "kind runs podgate from overlays/kind; the base's certificates Job differs in its immutable pod template (image)" : false;
+  test(`${dir} applies to this apiserver with kubectl apply --dry-run=server`, { skip }, async () => {
     const result = await kubectl(["apply", "--dry-run=server", "-k", resolve(REPO, dir)]);
     assert.equal(result.code, 0, result.stderr);
     for (const kind of ["deployment.apps/podgate", "mutatingwebhookconfiguration.admissionregistration.k8s.io/podgate", "validatingwebhookconfiguration.admissionregistration.k8s.io/podgate", "job.batch/podgate-certificates"]) {

@@ -58,7 +58,7 @@ test("the scheduler filters and scores through podgate and binds the pod to the 
   assert.match(events.items[0]?.message ?? "", new RegExp(`assigned ${ns}/placed to ${preferred}`));
 });
 
-test("kwok runs the pod: phase Running, a pod IP, Ready", async () => {
+test("the node runs the pod (kwok locally, a real kubelet on kind): phase Running, a pod IP, Ready", async () => {
   const pod = await waitForPod("placed", ns, "Running and Ready", (p) => p.status?.phase === "Running" && isReady(p));
   assert.match(pod.status?.podIP ?? "", /^\d+\.\d+\.\d+\.\d+$/);
   const [row] = await recorder.print("scheduling: pod placed", ["placed"]);

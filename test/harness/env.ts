@@ -11,6 +11,8 @@ export const e2eEnvironment = z.strictObject({
   kubeconfig: z.string().min(1),
   /** The scheduler binds through podgate's extender (extender.bind.enabled). */
   bindThroughExtender: z.boolean(),
+  /** The image the suite's pods run, when not registry.k8s.io/pause:3.10 (the offline kind run loads its own). */
+  appImage: z.string().min(1).optional(),
   /** Present when podgate runs on this machine: its URL, CA, TLS dir, log file and metrics. */
   podgate: z
     .strictObject({

@@ -20,7 +20,7 @@ export const WATCHED_SYSCTLS = [
   "kernel/keys/root_maxkeys", "kernel/keys/root_maxbytes",
   "net/ipv4/ip_forward", "net/ipv4/conf/all/forwarding", "net/ipv4/conf/all/route_localnet",
   "net/ipv6/conf/all/forwarding", "net/bridge/bridge-nf-call-iptables", "net/bridge/bridge-nf-call-ip6tables",
-  "fs/file-max", "fs/inotify/max_user_instances", "fs/inotify/max_user_watches",
+  "fs/file-max", "fs/nr_open", "fs/inotify/max_user_instances", "fs/inotify/max_user_watches",
   "fs/protected_hardlinks", "fs/protected_symlinks", "fs/protected_fifos", "fs/protected_regular",
 ] as const;
 

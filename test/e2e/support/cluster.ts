@@ -17,8 +17,8 @@ export const core = kubeConfig.makeApiClient(CoreV1Api);
 export const apps = kubeConfig.makeApiClient(AppsV1Api);
 export const discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
 
-/** An image every cluster can run (kind pulls it; kwok never does). */
-export const APP_IMAGE = "registry.k8s.io/pause:3.10";
+/** An image every cluster can run (kind pulls it, or the offline kind run loads its own; kwok never does). */
+export const APP_IMAGE = env.appImage ?? "registry.k8s.io/pause:3.10";
 export const SIDECAR = "log-shipper";
 
 export interface KubectlResult {
