@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".cache/", ".podgate/", "dist/", "bench/results/", "test/controlplane/", "templates/"] },
+  { ignores: ["node_modules/", ".cache/", ".podgate/", "dist/", "bench/results/", "controlplane/", "templates/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -7,27 +7,27 @@
 //  4. with the real node (PODGATE_REAL_NODE, test/harness/realnode.ts): the
 //     demo pod's create→Running/Ready on it, by stage, beside kwok's (bench/realnode.ts).
 // Prints a table and writes JSON to bench/results/. Needs the binaries:
-// test/controlplane/build.sh. Run: node bench/flow.ts [--quick] [--keep] (--keep: leave the work dir with every log)
+// controlplane/build.sh. Run: node bench/flow.ts [--quick] [--keep] (--keep: leave the work dir with every log)
 import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { CoreV1Api, EventsV1Api, type V1Pod } from "@kubernetes/client-node";
-import { REPO } from "../test/harness/controlplane.ts";
 import { withHarness, type Harness } from "../test/harness/harness.ts";
 import { readRealNodeMode, realNodePreflight } from "../test/harness/realnode.ts";
-import { uniformNodes } from "../test/harness/nodes.ts";
+import { uniformNodes } from "../src/harness/nodes.ts";
 import { hasSidecar, registerWebhooks, removeWebhooks } from "../test/harness/podgate.ts";
-import { httpsGet, waitFor, type TlsClient } from "../test/harness/wait.ts";
+import { httpsGet, waitFor, type TlsClient } from "../src/harness/wait.ts";
 import { INJECT_LABEL } from "../test/harness/webhooks.ts";
 import { histogram, since, summaryMs } from "./prom.ts";
 import { median } from "./stats.ts";
 import { componentCpuSeconds } from "./process-cpu.ts";
 import { formatRealNodeBench, realNodeBench } from "./realnode.ts";
-import { PodRecorder } from "../test/harness/recorder.ts";
-import { createToRunning, formatTimeline, type TimelineRow } from "../test/harness/timeline.ts";
+import { PodRecorder } from "../src/harness/recorder.ts";
+import { createToRunning, formatTimeline, type TimelineRow } from "../src/harness/timeline.ts";
 import { commandLine } from "../test/support/command-line.ts";
+import { REPO } from "../test/support/build.ts";
 
 export interface FlowOptions {
   readonly nodes: number;
@@ -378,7 +378,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
 
 if (import.meta.main) {
   const { values } = commandLine(
-    "usage: node bench/flow.ts [--quick] [--keep]\n  --quick  fewer nodes and pods\n  --keep   leave the work dir with every log\nStarts the local control plane (test/controlplane/build.sh builds it) and measures the whole flow.",
+    "usage: node bench/flow.ts [--quick] [--keep]\n  --quick  fewer nodes and pods\n  --keep   leave the work dir with every log\nStarts the local control plane (controlplane/build.sh builds it) and measures the whole flow.",
     { options: { quick: { type: "boolean" }, keep: { type: "boolean" } } },
   );
   await main([...(values.quick ? ["--quick"] : []), ...(values.keep ? ["--keep"] : [])]);

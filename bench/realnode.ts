@@ -11,11 +11,11 @@
 import { CoreV1Api } from "@kubernetes/client-node";
 import type { Harness } from "../test/harness/harness.ts";
 import { realNodeEnvironment } from "../test/harness/realnode.ts";
-import { waitFor } from "../test/harness/wait.ts";
+import { waitFor } from "../src/harness/wait.ts";
 import { INJECT_LABEL } from "../test/harness/webhooks.ts";
 import { demoPod, type RealNodeEnvironment } from "../test/harness/demo-pod.ts";
-import { isReady, PodRecorder } from "../test/harness/recorder.ts";
-import type { PodStages } from "../test/harness/timeline.ts";
+import { isReady, PodRecorder } from "../src/harness/recorder.ts";
+import type { PodStages } from "../src/harness/timeline.ts";
 
 const SIDECAR = "log-shipper";
 /** Stage boundaries of a real pod, in order; each segment ends at its key. */

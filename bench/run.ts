@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { binDir } from "../src/harness/controlplane.ts";
 import { buildPodgate } from "../test/support/build.ts";
 import { commandLine, usageError } from "../test/support/command-line.ts";
 import { FULL, QUICK, profileAdmission, runAdmission, type AdmissionReport, type ProfileReport } from "./admission.ts";
@@ -60,11 +61,11 @@ export function flowBlocker(forced: boolean, binDir: string, present: (path: str
   if (!present(FLOW_MODULE)) return "bench/flow.ts is not on this branch (the e2e harness issue provides it)";
   if (forced) return undefined;
   const missing = CONTROL_PLANE.filter((b) => !present(join(binDir, b)));
-  if (missing.length > 0) return `control-plane binaries not built (${missing.join(", ")} missing in ${binDir}); run test/controlplane/build.sh, or pass --flow`;
+  if (missing.length > 0) return `control-plane binaries not built (${missing.join(", ")} missing in ${binDir}); run controlplane/build.sh, or pass --flow`;
   return undefined;
 }
 
-const controlPlaneBlocker = (forced: boolean) => flowBlocker(forced, process.env["PODGATE_CP_BIN"] ?? join(ROOT, ".cache/controlplane/bin"), existsSync);
+const controlPlaneBlocker = (forced: boolean) => flowBlocker(forced, binDir(), existsSync);
 
 type ApiserverPart = NonNullable<BenchResults["apiserver"]>;
 

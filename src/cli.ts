@@ -10,6 +10,7 @@ import { schedulerConfigCommand } from "./cli/scheduler-config.ts";
 import { initCommand } from "./cli/init.ts";
 import { devCommand } from "./cli/dev.ts";
 import { completionCommand } from "./cli/completion.ts";
+import { e2eCommand } from "./cli/e2e.ts";
 import { registry } from "./wiring.ts";
 
 export const EXIT_FAILURE = 1;
@@ -35,7 +36,7 @@ const program = new Command("podgate")
   .version(VERSION)
   .showHelpAfterError(helpLine("podgate"))
   .exitOverride();
-for (const command of [serveCommand(), exportCommand(), certsCommand(), schedulerConfigCommand(), initCommand(VERSION), devCommand(), completionCommand(() => program)]) program.addCommand(command);
+for (const command of [serveCommand(), exportCommand(), certsCommand(), schedulerConfigCommand(), initCommand(VERSION), devCommand(), e2eCommand(), completionCommand(() => program)]) program.addCommand(command);
 // The registered definitions' commands (the policy webhook's test, apply and export vap), as a program's own would be.
 for (const { parent, make } of registry.commands) {
   const group = parent === undefined ? program : program.commands.find((c) => c.name() === parent);

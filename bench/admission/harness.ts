@@ -1,7 +1,7 @@
 // Process plumbing for the admission bench: a pinned server child, a pinned
 // load-generator child per run, and single probe requests that check every
 // scenario answers what it should before it is timed.
-import { post } from "../../test/support/https.ts";
+import { post } from "../../src/harness/https.ts";
 import type { ChildProcess } from "node:child_process";
 import { applyPatch, type PatchOperation } from "../../src/admission/patch.ts";
 import type { KubeObject } from "../../src/admission/review.ts";

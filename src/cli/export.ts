@@ -54,7 +54,7 @@ function webhooksCommand(): Command {
       const routeOf = (entry: (typeof config.entries.mutating)[number]) =>
         entry.type === "policy" ? policyTools.mutatingPolicyRoute(policyTools.usageErrors(command, () => policyTools.mutatingPoliciesFor(policyTools.mutatingPolicySettings.parse(entry.settings ?? {}), config.baseDir))) : undefined;
       const mutating = policyTools.mutatingWebhookConfiguration(config.entries.mutating, { ...options, configurationName: flags.mutatingName }, routeOf);
-      for (const name of mutating.skipped) process.stderr.write(`podgate: skipped mutating webhook ${name}: a module's webhook declares no resources to route; write its entry by hand\n`);
+      for (const name of mutating.skipped) process.stderr.write(`podgate: skipped mutating webhook ${name}: a module's webhook declares no resources to route; give its entry rules: in the config, or write its entry by hand\n`);
       if (entries.length === 0 && !mutating.configuration) command.error("podgate: the config enables no built-in mutating webhook and no policy webhook", { exitCode: 2, code: "podgate.usage" });
       const objects = [
         ...(mutating.configuration ? [mutating.configuration] : []),

@@ -47,6 +47,16 @@ const dnsLabel = z
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label: lowercase letters, digits and '-'")
   .max(63);
 
+/** A rule of a webhook configuration: which requests the apiserver sends the entry. */
+export const webhookRule = z.strictObject({
+  apiGroups: z.array(z.string()).min(1),
+  apiVersions: z.array(z.string().min(1)).min(1),
+  operations: z.array(z.enum(["CREATE", "UPDATE", "DELETE", "CONNECT", "*"])).min(1),
+  resources: z.array(z.string().min(1)).min(1),
+  // the apiserver's default
+  scope: z.enum(["Cluster", "Namespaced", "*"]).default("*"),
+});
+
 /** What every webhook entry has, whatever its type. */
 export const webhookEntry = z.strictObject({
   name: dnsLabel,
@@ -57,6 +67,11 @@ export const webhookEntry = z.strictObject({
   enabled: z.boolean().default(true),
   failurePolicy: z.enum(["Fail", "Ignore"]).default("Fail"),
   timeoutSeconds: z.number().int().min(1).max(30).default(10),
+  /**
+   * The requests the apiserver sends this entry, as `podgate export webhooks` (and `podgate e2e`) registers it:
+   * needed by a module's webhook, which declares none; for the built-ins and policies it replaces what they imply.
+   */
+  rules: z.array(webhookRule).min(1).optional(),
   settings: z.unknown().optional(),
 });
 export type WebhookEntry = z.infer<typeof webhookEntry>;

@@ -119,7 +119,7 @@ export function applySchemaFrom(schemas: Readonly<Record<string, OpenApiSchema>>
 }
 
 function defaultSpecs(): string[] {
-  const dir = execFileSync("go", ["list", "-m", "-f", "{{.Dir}}", "k8s.io/kubernetes@v1.36.3"], { encoding: "utf8", cwd: "test/controlplane/mod/kubernetes" }).trim();
+  const dir = execFileSync("go", ["list", "-m", "-f", "{{.Dir}}", "k8s.io/kubernetes@v1.36.3"], { encoding: "utf8", cwd: "controlplane/mod/kubernetes" }).trim();
   return ["api__v1_openapi.json", "apis__apps__v1_openapi.json", "apis__batch__v1_openapi.json"].map((f) => join(dir, "api/openapi-spec/v3", f));
 }
 

@@ -3,7 +3,7 @@
 // aside), the config included. Every values file below renders a config that
 // podgate loads, the chart passes helm lint --strict, and values.schema.json
 // refuses what the chart cannot render, naming the key. Needs helm from
-// test/controlplane/build.sh helm (npm run test:chart builds it, cached).
+// controlplane/build.sh helm (npm run test:chart builds it, cached).
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -13,7 +13,8 @@ import { after, describe, it } from "node:test";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { buildConfig } from "../../src/config/load.ts";
 import { registry } from "../../src/wiring.ts";
-import { binDir, REPO } from "../harness/controlplane.ts";
+import { binDir } from "../../src/harness/controlplane.ts";
+import { REPO } from "../support/build.ts";
 
 type Obj = Record<string, any>;
 const HELM = join(binDir(), "helm");
@@ -22,7 +23,7 @@ const HELM_LABELS = ["app.kubernetes.io/instance", "app.kubernetes.io/managed-by
 const work = mkdtempSync(join(tmpdir(), "podgate-chart-"));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-assert.ok(existsSync(HELM), `no helm at ${HELM}: run test/controlplane/build.sh helm (npm run test:chart does)`);
+assert.ok(existsSync(HELM), `no helm at ${HELM}: run controlplane/build.sh helm (npm run test:chart does)`);
 
 function helm(args: readonly string[], values?: Obj) {
   const files = values ? ["-f", join(work, `values-${Math.random().toString(36).slice(2)}.yaml`)] : [];

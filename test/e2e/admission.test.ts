@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { before, after, test } from "node:test";
 import { APP_IMAGE, SIDECAR, containerNames, core, env, kubectl, namespace, podYaml, readPod, startRecorder } from "./support/cluster.ts";
-import type { PodRecorder } from "../harness/recorder.ts";
-import { readPodgateLog, reviewsOf } from "../harness/timeline.ts";
+import type { PodRecorder } from "../../src/harness/recorder.ts";
+import { readPodgateLog, reviewsOf } from "../../src/harness/timeline.ts";
 
 let ns: string;
 let recorder: PodRecorder;

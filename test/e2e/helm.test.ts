@@ -1,5 +1,5 @@
 // podgate installed with its Helm chart (charts/podgate, helm built from the
-// Go module proxy by test/controlplane/build.sh) on the real control plane
+// Go module proxy by controlplane/build.sh) on the real control plane
 // and the real node, from podgate's own image: the certificates Job, two
 // replicas Ready, a user's policy given in the values, and the apiserver
 // calling the release — a pod injected and run, a pod denied by the user's
@@ -10,11 +10,12 @@ import { spawn } from "node:child_process";
 import { after, before, test } from "node:test";
 import { AppsV1Api } from "@kubernetes/client-node";
 import { stringify } from "yaml";
-import { binDir, REPO } from "../harness/controlplane.ts";
+import { binDir } from "../../src/harness/controlplane.ts";
 import { demoPod } from "../harness/demo-pod.ts";
 import { PODGATE_IMAGE } from "../harness/realnode.ts";
 import { core, env, isReady, kubeConfig, kubectl, namespace } from "./support/cluster.ts";
 import { injectedDemoPod } from "./support/injected-pod.ts";
+import { REPO } from "../support/build.ts";
 
 const real = env.realNode;
 if (!real?.podgateImage) throw new Error("no real node with podgate's image: run with PODGATE_REAL_NODE=1 npm run e2e (images.sh --podgate builds it)");

@@ -1,5 +1,5 @@
 // podgate deployed for real: its image (built here without a registry or
-// Docker, test/controlplane/images.sh --podgate) run on the real node from
+// Docker, controlplane/images.sh --podgate) run on the real node from
 // manifests/overlays/local — the certificate bootstrap Job, two replicas
 // behind the Service the apiserver calls (--enable-aggregator-routing dials
 // the endpoints; no kube-proxy), the Lease leader, the restricted
@@ -13,13 +13,13 @@ import { connect as tlsConnect } from "node:tls";
 import { after, before, test } from "node:test";
 import { AppsV1Api, BatchV1Api, CoordinationV1Api } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
-import { REPO } from "../harness/controlplane.ts";
 import { core, env, isReady, kubeConfig, kubectl, namespace, poll } from "./support/cluster.ts";
 import { demoPod } from "../harness/demo-pod.ts";
 import { createCa, createServingCert } from "../../src/certs/generate.ts";
 import { joinBundle, splitPem } from "../../src/certs/inspect.ts";
 import { fromSecretData } from "../../src/kube/secrets.ts";
 import { injectedDemoPod } from "./support/injected-pod.ts";
+import { REPO } from "../support/build.ts";
 
 const real = env.realNode;
 if (!real?.podgateImage) throw new Error("no real node with podgate's image: run with PODGATE_REAL_NODE=1 npm run e2e (images.sh --podgate builds it)");

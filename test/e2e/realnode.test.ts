@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { V1Pod } from "@kubernetes/client-node";
 import { core, env, isReady, kubectl, namespace, poll, readPod, startRecorder, SIDECAR } from "./support/cluster.ts";
-import type { PodRecorder } from "../harness/recorder.ts";
+import type { PodRecorder } from "../../src/harness/recorder.ts";
 import { demoPod } from "../harness/demo-pod.ts";
-import { extenderCallsOf, readPodgateLog, reviewsOf } from "../harness/timeline.ts";
+import { extenderCallsOf, readPodgateLog, reviewsOf } from "../../src/harness/timeline.ts";
 
 const real = env.realNode;
 if (!real) throw new Error("no real node in this environment: run with PODGATE_REAL_NODE=1 npm run e2e (needs root, containerd, runc)");

@@ -12,8 +12,8 @@ import { after, before, test } from "node:test";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import { createPodgate } from "../../src/index.ts";
 import type { RunningServer } from "../../src/server/serve.ts";
-import { REPO } from "../harness/controlplane.ts";
 import { core, env, kubeConfig, kubectl, namespace, poll, podYaml } from "./support/cluster.ts";
+import { REPO } from "../support/build.ts";
 
 const custom = kubeConfig.makeApiClient(CustomObjectsApi);
 type Report = { summary: Record<string, number>; results: { policy: string; result: string; message?: string; resources: { name: string }[] }[] };

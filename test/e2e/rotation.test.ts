@@ -13,7 +13,7 @@ import { createCa, createServingCert } from "../../src/certs/generate.ts";
 import { joinBundle } from "../../src/certs/inspect.ts";
 import { WEBHOOK_CONFIG_NAME } from "../harness/podgate.ts";
 import { SIDECAR, containerNames, core, env, kubeConfig, namespace, poll } from "./support/cluster.ts";
-import { podgateLogText } from "../harness/timeline.ts";
+import { podgateLogText } from "../../src/harness/timeline.ts";
 
 function servedSerial(url: string, ca: string): Promise<string> {
   const { hostname, port } = new URL(url);

@@ -3,13 +3,13 @@
 // idempotence against the real apiserver.
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { post } from "../support/https.ts";
+import { post } from "../../src/harness/https.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
 import type { V1Node } from "@kubernetes/client-node";
 import { core, env, isReady, kubectl, namespace, podYaml, poll, readPod, waitForPod, startRecorder } from "./support/cluster.ts";
-import type { PodRecorder } from "../harness/recorder.ts";
-import { createToRunning, extenderCallsOf, readPodgateLog } from "../harness/timeline.ts";
+import type { PodRecorder } from "../../src/harness/recorder.ts";
+import { createToRunning, extenderCallsOf, readPodgateLog } from "../../src/harness/timeline.ts";
 
 const PREFERRED = "e2e.podgate.dev/preferred";
 

@@ -10,9 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { AdmissionregistrationV1Api } from "@kubernetes/client-node";
-import { REPO } from "../harness/controlplane.ts";
-import { freePort } from "../harness/wait.ts";
-import { PODGATE_BIN } from "../support/build.ts";
+import { freePort } from "../../src/harness/wait.ts";
+import { PODGATE_BIN, REPO } from "../support/build.ts";
 import { env, kubeConfig, kubectl, namespace, poll, podYaml, readPod } from "./support/cluster.ts";
 
 const CONFIGURATION = "podgate-dev-e2e";

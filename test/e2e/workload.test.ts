@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { APP_IMAGE, SIDECAR, containerNames, core, discovery, env, isReady, kubectl, namespace, poll, startRecorder } from "./support/cluster.ts";
-import type { PodRecorder } from "../harness/recorder.ts";
-import { createToRunning, extenderCallsOf, readPodgateLog } from "../harness/timeline.ts";
+import type { PodRecorder } from "../../src/harness/recorder.ts";
+import { createToRunning, extenderCallsOf, readPodgateLog } from "../../src/harness/timeline.ts";
 
 const REPLICAS = 3;
 let ns: string;

@@ -3,7 +3,7 @@
 // an HTTP reply), wrong replies (per the oracle), replies past the deadline,
 // and heap growth across the run.
 import { Agent } from "node:https";
-import { call } from "../support/https.ts";
+import { call } from "../../src/harness/https.ts";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import fc from "fast-check";

@@ -7,13 +7,15 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api, type V1Pod } from "@kubernetes/client-node";
-import { addNodes, startControlPlane, startScheduler, type ControlPlane } from "./controlplane.ts";
+import { addNodes, startControlPlane, startScheduler, type ControlPlane } from "../../src/harness/controlplane.ts";
 import type { E2eEnvironment } from "./env.ts";
-import { E2E_NODES, type FakeNodeSpec } from "./nodes.ts";
-import { E2E_CONFIG, hasSidecar, registerWebhooks, schedulerConfig, startPodgate, type Podgate } from "./podgate.ts";
+import { DEFAULT_NODES, type FakeNodeSpec } from "../../src/harness/nodes.ts";
+import { schedulerConfig, startPodgate, type Podgate } from "../../src/harness/podgate.ts";
+import { buildPodgate } from "../support/build.ts";
+import { E2E_CONFIG, hasSidecar, registerWebhooks } from "./podgate.ts";
 import { realNodeEnvironment, startRealNode, type RealNode } from "./realnode.ts";
-import { Supervisor } from "./supervisor.ts";
-import { waitFor } from "./wait.ts";
+import { Supervisor } from "../../src/harness/supervisor.ts";
+import { waitFor } from "../../src/harness/wait.ts";
 import { INJECT_LABEL } from "./webhooks.ts";
 
 export interface HarnessOptions {
@@ -91,7 +93,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     log(`work dir ${work}`);
     plane = await startControlPlane(work, sup, log);
     Object.assign(timings, plane.timings);
-    const nodes = options.nodes ?? E2E_NODES;
+    const nodes = options.nodes ?? DEFAULT_NODES;
     await addNodes(plane, nodes, alive);
     mark("nodes ready");
     log(`${nodes.length} kwok nodes Ready`);
@@ -100,6 +102,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       mark("real node ready");
     }
     const podgateConfig = options.podgateConfig ?? E2E_CONFIG;
+    buildPodgate();
     const podgate = await startPodgate(work, sup, plane, podgateConfig);
     mark("podgate ready");
     log(`podgate ready at ${podgate.url} (log ${podgate.logFile})`);

@@ -16,12 +16,13 @@ import { promisify } from "node:util";
 import { CoreV1Api, type V1Node } from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import { z } from "zod";
-import { binDir, REPO, type ControlPlane } from "./controlplane.ts";
+import { binDir, type ControlPlane } from "../../src/harness/controlplane.ts";
 import type { E2eEnvironment } from "./env.ts";
 import { diffMachineState, processesMentioning, readMachineState, type MachineState } from "./machine-state.ts";
-import { createNodeCredentials } from "./pki.ts";
-import type { Supervisor } from "./supervisor.ts";
-import { freePort, waitFor } from "./wait.ts";
+import { createNodeCredentials } from "../../src/harness/pki.ts";
+import type { Supervisor } from "../../src/harness/supervisor.ts";
+import { freePort, waitFor } from "../../src/harness/wait.ts";
+import { REPO } from "../support/build.ts";
 
 const run = promisify(execFile);
 
@@ -29,7 +30,7 @@ export const REAL_NODE_NAME = "real-node";
 /** Only pods that tolerate this taint (and select the label) run on the real node; the kwok suite never lands there. */
 export const REAL_NODE_TAINT = { key: "podgate.dev/real-node", value: "true", effect: "NoSchedule" } as const;
 export const REAL_NODE_LABEL = { key: "podgate.dev/real-node", value: "true" } as const;
-/** Built by test/controlplane/images.sh, imported into the node's containerd. */
+/** Built by controlplane/images.sh, imported into the node's containerd. */
 export const REAL_NODE_IMAGES = { pause: "podgate.local/pause:e2e", app: "podgate.local/app:e2e", logShipper: "podgate.local/log-shipper:e2e" } as const;
 const IMAGE_FILES = ["pause", "app", "log-shipper"] as const;
 /** podgate's own image (images.sh --podgate), imported when built. */
@@ -65,12 +66,12 @@ const onPath = (name: string) => (process.env["PATH"] ?? "/usr/sbin:/usr/bin:/sb
 export function realNodePreflight(): string | undefined {
   if (process.getuid?.() !== 0) return "the real node needs root (kubelet, containerd, mounts, a bridge)";
   const tools = ["containerd", "containerd-shim-runc-v2", "runc", "ctr", "ip", "unshare", "mount", "umount", "iptables-save"].filter((t) => !onPath(t));
-  if (tools.length > 0) return `missing on PATH: ${tools.join(", ")} (test/controlplane/node-deps.sh installs them)`;
+  if (tools.length > 0) return `missing on PATH: ${tools.join(", ")} (controlplane/node-deps.sh installs them)`;
   const plugins = ["bridge", "host-local", "loopback"].filter((p) => !existsSync(join(CNI_BIN, p)));
   if (plugins.length > 0) return `missing CNI plugins in ${CNI_BIN}: ${plugins.join(", ")} (containernetworking-plugins)`;
-  if (!existsSync(join(binDir(), "kubelet"))) return `${join(binDir(), "kubelet")} missing: run test/controlplane/build.sh`;
+  if (!existsSync(join(binDir(), "kubelet"))) return `${join(binDir(), "kubelet")} missing: run controlplane/build.sh`;
   const images = IMAGE_FILES.filter((f) => !existsSync(join(imagesDir(), `${f}.tar`)));
-  if (images.length > 0) return `images missing in ${imagesDir()}: ${images.join(", ")}: run test/controlplane/images.sh`;
+  if (images.length > 0) return `images missing in ${imagesDir()}: ${images.join(", ")}: run controlplane/images.sh`;
   if (!existsSync("/sys/fs/cgroup")) return "no /sys/fs/cgroup";
   const holder = lockHolder();
   if (holder) return `another real node run is up (pid ${holder.pid}, lock ${LOCK_DIR})`;

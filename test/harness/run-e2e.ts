@@ -3,11 +3,11 @@
 // the suite is never skipped.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { REPO } from "./controlplane.ts";
 import { ENV_VARIABLE } from "./env.ts";
 import { withHarness } from "./harness.ts";
 import { readRealNodeMode, realNodePreflight } from "./realnode.ts";
 import { commandLine } from "../support/command-line.ts";
+import { REPO } from "../support/build.ts";
 
 // Order matters, and node --test sorts the files it is given, so each file
 // gets its own run: rotation moves podgate to a new CA that the running
@@ -36,12 +36,12 @@ Exits non-zero if the build, the start or any test fails: the suite is never ski
 const { positionals } = commandLine(USAGE, { allowPositionals: true });
 const mode = readRealNodeMode();
 
-if ((await run(join(REPO, "test/controlplane/build.sh"), [])) !== 0) {
+if ((await run(join(REPO, "controlplane/build.sh"), [])) !== 0) {
   process.stderr.write("e2e: building the control plane failed (see above)\n");
   process.exit(1);
 }
 // --podgate: podgate's own image too, for incluster.test.ts (the build of this checkout).
-if (mode !== "0" && (await run(join(REPO, "test/controlplane/images.sh"), ["--podgate"])) !== 0) {
+if (mode !== "0" && (await run(join(REPO, "controlplane/images.sh"), ["--podgate"])) !== 0) {
   process.stderr.write("e2e: building the real node's images failed (see above)\n");
   process.exit(1);
 }

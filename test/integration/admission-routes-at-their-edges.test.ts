@@ -20,7 +20,7 @@ import { Metrics } from "../../src/server/metrics.ts";
 import { Readiness } from "../../src/server/readiness.ts";
 import { ensureLocalCertificates, loadTls } from "../../src/server/tls.ts";
 import { fixture } from "../support/fixtures.ts";
-import { post } from "../support/https.ts";
+import { post } from "../../src/harness/https.ts";
 
 const LIMIT = 16 * 1024;
 const allowAll: AdmissionHandler = { name: "allow-all", kind: "validating", failurePolicy: "Fail", timeoutSeconds: 2, handle: () => allow() };

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { podReview } from "../support/admission.ts";
-import { call, post } from "../support/https.ts";
+import { call, post } from "../../src/harness/https.ts";
 
 const CLI = new URL("../../src/cli.ts", import.meta.url).pathname;
 const INDEX = new URL("../../src/index.ts", import.meta.url).pathname;

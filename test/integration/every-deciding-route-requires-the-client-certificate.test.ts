@@ -13,7 +13,7 @@ import { extensionsFor, registry } from "../../src/wiring.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
 import { fixture } from "../support/fixtures.ts";
-import { call } from "../support/https.ts";
+import { call } from "../../src/harness/https.ts";
 
 /** Full paths and methods from Fastify's route tree (printRoutes nests by four columns per level). */
 function routesOf(tree: string): { path: string; methods: string[] }[] {

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { extensionsFor, registry } from "../../src/wiring.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
-import { call } from "../support/https.ts";
+import { call } from "../../src/harness/https.ts";
 import { fixture } from "../unit/extender/support.ts";
 
 let server: RunningServer;

@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { extensionsFor, registry } from "../../src/wiring.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
-import { call, post } from "../support/https.ts";
+import { call, post } from "../../src/harness/https.ts";
 
 const LOOPING = new URL("../fixtures/policy/looping-policy.ts", import.meta.url).pathname;
 const TIMEOUT_SECONDS = 2;

@@ -14,7 +14,7 @@ import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { LOG_FLUSH_INTERVAL_MS } from "../../src/server/logger.ts";
-import { post } from "../support/https.ts";
+import { post } from "../../src/harness/https.ts";
 import { controlPlaneBin, startControlPlane, type ControlPlane } from "../reliability/apiserver.ts";
 import { startPodgate, type Podgate } from "../reliability/podgate.ts";
 import { podgateConfig } from "../reliability/scenarios.ts";
@@ -112,7 +112,7 @@ describe("no private key or Secret content reaches logs or metrics", () => {
         keyFiles.push(join(dir, `stored-${name}`));
       }
     } else {
-      console.log("# certs bootstrap skipped: no control plane binaries (test/controlplane/build.sh or PODGATE_CP_BIN)");
+      console.log("# certs bootstrap skipped: no control plane binaries (controlplane/build.sh or PODGATE_CP_BIN)");
     }
 
     const metrics = await (await fetch(podgate.metricsUrl!)).text();

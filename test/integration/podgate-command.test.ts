@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fixture } from "../support/fixtures.ts";
-import { post } from "../support/https.ts";
+import { post } from "../../src/harness/https.ts";
 
 const BIN = new URL("../../bin/podgate.js", import.meta.url).pathname;
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 30_000 });
@@ -37,6 +37,11 @@ describe("the podgate command", () => {
       const missing = run("serve", "--config", join(dir, "absent.yaml"));
       assert.equal(missing.status, 2);
       assert.match(missing.stderr, /absent\.yaml/);
+      // podgate e2e refuses it the same way, before it builds or starts anything.
+      const e2e = run("e2e", "--config", join(dir, "bad.yaml"));
+      assert.equal(e2e.status, 2);
+      assert.match(e2e.stderr, /server\.prot: unknown key/);
+      assert.doesNotMatch(e2e.stderr, /kube-apiserver|building/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import { registry } from "../../src/wiring.ts";
 import { loadConfig } from "../../src/config/default.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
-import { post } from "../support/https.ts";
+import { post } from "../../src/harness/https.ts";
 
 let server: RunningServer;
 let ca: string;

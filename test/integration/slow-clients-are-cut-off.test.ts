@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { after, before, test } from "node:test";
-import { post } from "../support/https.ts";
+import { post } from "../../src/harness/https.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 
 let server: TestServer;

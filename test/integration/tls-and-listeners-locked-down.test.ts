@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { extensionsFor, registry } from "../../src/wiring.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
-import { post } from "../support/https.ts";
+import { post } from "../../src/harness/https.ts";
 
 let dir: string;
 let server: RunningServer;

@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { createCa, createServingCert } from "../../src/certs/generate.ts";
 import { slowValidator } from "../support/admission.ts";
 import { fixture } from "../support/fixtures.ts";
-import { call, post } from "../support/https.ts";
+import { call, post } from "../../src/harness/https.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 
 const slow = slowValidator(600);

@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PACKAGE_ROOT } from "../../src/package-root.ts";
-import { freePort, waitFor } from "../harness/wait.ts";
-import { post } from "../support/https.ts";
+import { freePort, waitFor } from "../../src/harness/wait.ts";
+import { post } from "../../src/harness/https.ts";
 
 const ROOT = PACKAGE_ROOT.pathname;
 const NPM_FLAGS = ["--no-audit", "--no-fund", "--loglevel=error"];
@@ -132,6 +132,18 @@ admissionRequestFor(null, { operation: "PATCH" });
       assert.match(test.stdout + test.stderr, /(ℹ|#) pass 5$/m, explain(test));
       assert.match(test.stdout + test.stderr, /(ℹ|#) fail 0$/m);
     }
+  });
+
+  it("runs the scaffolded project's e2e with npx podgate e2e --local: its webhook's patch, its policy's denial and its plugin's filter reason, each on a pod in a real control plane", () => {
+    // The control plane is built once into the user's cache (CI's e2e step built it before this one).
+    const e2e = withNode(nodes["24"]!, project, "npx", ["--no-install", "podgate", "e2e", "--local"], 40 * 60_000);
+    const out = e2e.stdout + e2e.stderr;
+    assert.equal(e2e.status, 0, explain(e2e));
+    assert.match(out, /✔ team-label gives a pod without a team the configured one/);
+    assert.match(out, /✔ no-host-network denies a pod on the host's network/);
+    assert.match(out, /✔ team-nodes keeps a team's pods off the nodes of another team/);
+    assert.match(out, /ℹ pass 3$/m);
+    assert.match(out, /ℹ fail 0$/m);
   });
 
   it("serves the scaffolded project: npx podgate serve -c podgate.yaml answers with the user's patch, denial and filter reason over HTTPS", async () => {

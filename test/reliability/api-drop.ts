@@ -3,7 +3,7 @@
 // extender must keep answering from its cache, report staleness in the
 // metric and (past staleAfterSeconds) in /readyz, and resync on return.
 import { readFileSync } from "node:fs";
-import { post } from "../support/https.ts";
+import { post } from "../../src/harness/https.ts";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { controlPlaneBin, startControlPlane } from "./apiserver.ts";
@@ -41,7 +41,7 @@ const staleGauge = (text: string) => Number(/^podgate_extender_cache_stale_secon
 export async function apiDrop(dir: string, outageSeconds = 8): Promise<ScenarioResult> {
   const bin = controlPlaneBin();
   if (!bin) {
-    return { name: "extender API drop", sent: 0, failed: 0, rssStartMiB: 0, rssEndMiB: 0, notes: "skipped: no etcd/kube-apiserver (run test/controlplane/build.sh or set PODGATE_CP_BIN)", passed: true, problems: [] };
+    return { name: "extender API drop", sent: 0, failed: 0, rssStartMiB: 0, rssEndMiB: 0, notes: "skipped: no etcd/kube-apiserver (run controlplane/build.sh or set PODGATE_CP_BIN)", passed: true, problems: [] };
   }
   const plane = await startControlPlane(bin, join(dir, "controlplane"));
   const problems: string[] = [];

@@ -1,28 +1,21 @@
 // Just enough real control plane for the extender's API-drop scenario: etcd
-// and kube-apiserver from test/controlplane/build.sh, a token for an admin
+// and kube-apiserver from controlplane/build.sh, a token for an admin
 // in system:masters, and a kubeconfig. The apiserver can be stopped and
 // started again on the same port; etcd keeps the state.
 import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
-import { call } from "../support/https.ts";
+import { binDir } from "../../src/harness/controlplane.ts";
+import { call } from "../../src/harness/https.ts";
+import { freePort } from "../../src/harness/wait.ts";
 import { stringify } from "yaml";
 import { createCa, createServingCert } from "../../src/certs/generate.ts";
 
 export function controlPlaneBin(): string | undefined {
-  const dir = process.env["PODGATE_CP_BIN"] ?? new URL("../../.cache/controlplane/bin/", import.meta.url).pathname;
+  const dir = binDir();
   return existsSync(join(dir, "kube-apiserver")) && existsSync(join(dir, "etcd")) ? dir : undefined;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export interface ControlPlane {

@@ -2,7 +2,7 @@
 // fresh TLS handshake per request), stopping at a request count, a time limit
 // or when told to; every outcome and latency recorded.
 import { Agent } from "node:https";
-import { call } from "../support/https.ts";
+import { call } from "../../src/harness/https.ts";
 
 export interface Call {
   readonly path: string;

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { call } from "../support/https.ts";
+import { call } from "../../src/harness/https.ts";
 import { SERVE_NODE_FLAGS } from "../../src/server/node-flags.ts";
 import { buildPodgate, PODGATE_BIN } from "../support/build.ts";
 

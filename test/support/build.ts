@@ -4,10 +4,12 @@
 // run code older than the sources.
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { PACKAGE_ROOT } from "../../src/package-root.ts";
 
 const ROOT = PACKAGE_ROOT.pathname;
+/** The repository's root (no trailing slash). */
+export const REPO = resolve(ROOT);
 const TSC = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 
 /** podgate's command, as the Dockerfile and npm start run it (bin/ picks the build). */

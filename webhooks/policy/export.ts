@@ -279,8 +279,8 @@ export function mutatingPolicyRoute(policies: readonly MutatingPolicy[]): Mutati
 /**
  * The MutatingWebhookConfiguration for the config's mutating webhooks: the built-ins (sidecar, defaults)
  * and those `routeOf` routes (mutating policy webhooks, by their policies), one entry per route, entries
- * on the same route sharing one call. A webhook from a module declares no resources podgate could route,
- * so it is listed in `skipped` for its entry to be written by hand.
+ * on the same route sharing one call. An entry's own `rules` win. A webhook from a module declares no
+ * resources podgate could route: without `rules` it is listed in `skipped` for its entry to be written by hand.
  */
 export function mutatingWebhookConfiguration(
   entries: readonly WebhookEntry[],
@@ -288,7 +288,8 @@ export function mutatingWebhookConfiguration(
   routeOf: (entry: WebhookEntry) => MutatingRoute | undefined = () => undefined,
 ): { configuration?: Record<string, unknown>; skipped: string[] } {
   const enabled = entries.filter((e) => e.enabled);
-  const routes = new Map(enabled.map((e) => [e, e.type !== undefined && MUTATING_RULES[e.type] !== undefined ? { rules: MUTATING_RULES[e.type]! } : routeOf(e)] as const));
+  const builtIn = (e: WebhookEntry) => (e.type !== undefined && MUTATING_RULES[e.type] !== undefined ? { rules: MUTATING_RULES[e.type]! } : undefined);
+  const routes = new Map(enabled.map((e) => [e, e.rules ? { rules: e.rules } : (builtIn(e) ?? routeOf(e))] as const));
   const known = enabled.filter((e) => routes.get(e) !== undefined);
   const skipped = enabled.filter((e) => !known.includes(e)).map((e) => e.name);
   if (known.length === 0) return { skipped };
@@ -318,7 +319,7 @@ export function webhookConfiguration(entries: readonly { entry: WebhookEntry; po
     webhooks: entries.map(({ entry, policies }) => {
       const namespaceSelector = shared(policies.map((p) => p.match.namespaceSelector));
       const objectSelector = shared(policies.map((p) => p.match.objectSelector));
-      const rules = webhookRules(policies);
+      const rules = entry.rules ?? webhookRules(policies);
       const conditions = matchConditions(policies, rules);
       return {
         ...webhookEntryBasics(entry, `${entry.name}.policy.podgate.dev`),

@@ -5,12 +5,12 @@ import { ModuleLoader } from "../../src/toolkit/modules.ts";
 import { webhookRules, type WebhookRule } from "./export.ts";
 import { policiesFor, policySettings } from "./webhook.ts";
 
-/** By the path the apiserver calls (/validate/<name>): what the entry's policies match, as `podgate export webhooks` writes it. */
+/** By the path the apiserver calls (/validate/<name>): the entry's own rules or what its policies match, as `podgate export webhooks` writes it. */
 export function servedPolicyRules(config: LoadedConfig): Map<string, WebhookRule[]> {
   return new Map(
     config.entries.validating
       .filter((entry) => entry.type === "policy" && entry.enabled)
       // This config's own generation: its modules are already loaded, not loaded again.
-      .map((entry) => [`/validate/${entry.name}`, webhookRules(policiesFor(policySettings.parse(entry.settings ?? {}), config.baseDir, true, new ModuleLoader(config.generation)))]),
+      .map((entry) => [`/validate/${entry.name}`, entry.rules ?? webhookRules(policiesFor(policySettings.parse(entry.settings ?? {}), config.baseDir, true, new ModuleLoader(config.generation)))]),
   );
 }

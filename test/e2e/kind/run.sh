@@ -11,10 +11,10 @@
 #            published node image, `docker build` of the Dockerfile.
 #   offline  nothing pulled, everything from this repository's scripts (as
 #            root): kind, kubeadm, kubelet and the control plane from the Go
-#            module proxy (test/controlplane/build.sh), a private dockerd
+#            module proxy (controlplane/build.sh), a private dockerd
 #            (offline/docker.sh), the node image from a Debian rootfs
 #            (offline/node-image.sh), podgate's image without Docker
-#            (test/controlplane/images.sh --podgate). The machine's state is
+#            (controlplane/images.sh --podgate). The machine's state is
 #            read before and after, and the run fails if anything was left.
 set -euo pipefail
 {
@@ -36,8 +36,8 @@ if [ "$OFFLINE" = 1 ]; then
   log "offline: no image is pulled; kind, the node image and podgate's image are built here"
   [ "$(cat /proc/sys/net/ipv4/ip_forward)" = 0 ] \
     || { echo "e2e:kind: net.ipv4.ip_forward is 1 here, so the nodes' traffic could leave the machine; refusing" >&2; exit 1; }
-  export PODGATE_CP_BIN="${PODGATE_CP_BIN:-$PWD/.cache/controlplane/bin}"
-  test/controlplane/build.sh kind kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy etcd
+  export PODGATE_CP_BIN="${PODGATE_CP_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/podgate/controlplane/bin}"
+  controlplane/build.sh kind kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy etcd
   KIND="$PODGATE_CP_BIN/kind"
   node test/e2e/kind/offline/machine-state.ts save "$WORK/machine-before.json"
 else
@@ -59,11 +59,13 @@ node -e '
   for (const w of e2e.admission.validating) if (w.settings?.files) w.settings.files = ["/etc/podgate/policies"];
   if (process.argv[2]) for (const t of Object.values(e2e.admission.mutating.find((w) => w.type === "sidecar").settings.templates)) t.values.image.default = process.argv[2];
   writeFileSync(process.argv[1], stringify({ server: base.server, certificates: base.certificates, namespaces: e2e.namespaces, admission: e2e.admission, extender: e2e.extender }));
-' "$WORK/config.yaml" "$([ "$OFFLINE" = 1 ] && echo podgate.local/log-shipper:e2e)"
+  // What scheduler-config reads here: its policy files are where the pod mounts them, not on this machine.
+  writeFileSync(process.argv[3], stringify({ server: base.server, extender: e2e.extender }));
+' "$WORK/config.yaml" "$([ "$OFFLINE" = 1 ] && echo podgate.local/log-shipper:e2e)" "$WORK/extender.yaml"
 # The scheduler reaches podgate on the NodePort and checks its Service name.
 # Ignorable, as manifests/scheduler/default-scheduler.yaml has it: podgate's
 # own pods are scheduled before podgate serves.
-npx podgate scheduler-config --config "$WORK/config.yaml" --url https://127.0.0.1:30443/extender \
+npx podgate scheduler-config --config "$WORK/extender.yaml" --url https://127.0.0.1:30443/extender \
   --ca-file /etc/kubernetes/podgate/ca-bundle.crt --kubeconfig /etc/kubernetes/scheduler.conf \
   | node -e '
   const { parse, stringify } = require("yaml");
@@ -103,7 +105,7 @@ if [ "$OFFLINE" = 1 ]; then
   eval "$(test/e2e/kind/offline/docker.sh start)"
   export DOCKER_HOST
   IMAGE="$(test/e2e/kind/offline/node-image.sh)"
-  PODGATE_IMAGES_DIR="$PWD/$WORK/images" test/controlplane/images.sh --podgate
+  PODGATE_IMAGES_DIR="$PWD/$WORK/images" controlplane/images.sh --podgate
   # The nodes' network: a bridge of our own in 198.18.0.0/15 (RFC 2544, reserved
   # for tests), with no NAT and no route out (dockerd leaves iptables and ip_forward alone).
   docker network rm podgate-kind >/dev/null 2>&1 || true

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { readEnvironment, type E2eEnvironment } from "../../harness/env.ts";
 import { INJECT_LABEL } from "../../harness/webhooks.ts";
-import { PodRecorder } from "../../harness/recorder.ts";
+import { PodRecorder } from "../../../src/harness/recorder.ts";
 
 export const env: E2eEnvironment = readEnvironment();
 export const kubeConfig = new KubeConfig();
@@ -89,7 +89,7 @@ export function podYaml(name: string, namespace: string, extra: { labels?: Recor
 
 export const readPod = (name: string, namespace: string) => core.readNamespacedPod({ name, namespace });
 
-export { isReady } from "../../harness/recorder.ts";
+export { isReady } from "../../../src/harness/recorder.ts";
 export const startRecorder = (ns: string) => PodRecorder.start(kubeConfig, ns, env.podgate?.logFile);
 
 export function waitForPod(name: string, namespace: string, what: string, predicate: (pod: V1Pod) => boolean, timeoutMs = 60_000): Promise<V1Pod> {

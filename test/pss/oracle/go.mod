@@ -2,7 +2,7 @@
 // kube-apiserver 1.36 runs (its own module, so podgate's npm package never
 // needs Go). Built by test/pss/build.sh. k8s.io/kubernetes supplies the
 // apiserver's defaulting; it needs every staging module replaced by its
-// published version, as test/controlplane/mod/kubernetes does.
+// published version, as controlplane/mod/kubernetes does.
 module podgate.dev/test/pss/oracle
 
 go 1.26.0

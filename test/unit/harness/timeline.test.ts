@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createToRunning, formatTimeline, parseLog, podgateStages, reviewsOf } from "../../harness/timeline.ts";
+import { createToRunning, formatTimeline, parseLog, podgateStages, reviewsOf } from "../../../src/harness/timeline.ts";
 
 const line = (o: Record<string, unknown>) => JSON.stringify({ level: 30, pid: 1, hostname: "h", ...o });
 const LOG = [

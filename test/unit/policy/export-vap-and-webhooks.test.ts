@@ -115,3 +115,24 @@ test("policies that differ in requests, failure policy or actions get a VAP each
   const { objects } = exportVap([privileged!, latest!]);
   assert.deepEqual(objects.filter((o) => o["kind"] === "ValidatingAdmissionPolicy").map((o) => (o["metadata"] as { name: string }).name), ["pss-baseline-privileged", "disallow-latest-tag"]);
 });
+
+test("an entry's own rules are what export registers: a module's webhook gets an entry, a policy webhook's rules are replaced", () => {
+  const pods = [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"] }];
+  const options = { target: { url: "https://h" }, excludeNamespaces: [] };
+  const module = webhookEntry.parse({ name: "team-label", module: "./team-label.ts", rules: pods });
+  const { configuration, skipped } = mutatingWebhookConfiguration([module], options);
+  assert.deepEqual(skipped, []);
+  const [mutating] = (configuration as { webhooks: Record<string, unknown>[] }).webhooks;
+  assert.deepEqual([mutating?.["clientConfig"], mutating?.["rules"]], [{ url: "https://h/mutate/team-label" }, [{ ...pods[0], scope: "*" }]]);
+  const off = compilePolicy(policy("p", { matchConstraints: { resourceRules: [rule(["pods", "services"])] }, validations: [{ expression: "true" }] }), "t");
+  const entry = webhookEntry.parse({ name: "policies", type: "policy", rules: pods });
+  const [validating] = (webhookConfiguration([{ entry, policies: [off] }], options) as { webhooks: Record<string, unknown>[] }).webhooks;
+  assert.deepEqual(validating?.["rules"], [{ ...pods[0], scope: "*" }]);
+});
+
+test("a webhook entry's rules are checked where they are written: the key path and what was expected", () => {
+  const result = webhookEntry.safeParse({ name: "m", module: "./m.ts", rules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["PATCH"], resources: ["pods"] }] });
+  assert.equal(result.success, false);
+  assert.deepEqual(result.error?.issues.map((i) => i.path.join(".")), ["rules.0.operations.0"]);
+  assert.equal(webhookEntry.safeParse({ name: "m", module: "./m.ts", rules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resource: ["pods"] }] }).success, false);
+});

@@ -15,22 +15,22 @@
 #
 # Usage: node-image.sh   (DOCKER_HOST set, as docker.sh start prints)
 #   -> podgate.local/kind-node:<kubernetes version>
-# Env: PODGATE_CP_BIN (Go-built binaries, as test/controlplane/build.sh)
+# Env: PODGATE_CP_BIN (Go-built binaries, as controlplane/build.sh)
 set -euo pipefail
 {
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../../../.." && pwd)"
-BIN="${PODGATE_CP_BIN:-$ROOT/.cache/controlplane/bin}"
+BIN="${PODGATE_CP_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/podgate/controlplane/bin}"
 CACHE="$ROOT/.cache/kind"
 t0=$(date +%s)
 log() { echo "[kind/node-image $(( $(date +%s) - t0 ))s] $*" >&2; }
 
 for b in kubelet kubeadm kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy etcd; do
-  [ -x "$BIN/$b" ] || { echo "node-image.sh: $BIN/$b missing: run test/controlplane/build.sh" >&2; exit 1; }
+  [ -x "$BIN/$b" ] || { echo "node-image.sh: $BIN/$b missing: run controlplane/build.sh" >&2; exit 1; }
 done
 VERSION="$("$BIN/kubeadm" version -o short)"
 IMAGE="podgate.local/kind-node:$VERSION"
-KIND_FILES="$(cd "$ROOT/test/controlplane/mod/kind" && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' sigs.k8s.io/kind)/images/base/files"
+KIND_FILES="$(cd "$ROOT/controlplane/mod/kind" && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' sigs.k8s.io/kind)/images/base/files"
 [ -d "$KIND_FILES" ] || { echo "node-image.sh: kind's base image files not found at $KIND_FILES" >&2; exit 1; }
 
 # 1. The Debian base (kind's base Dockerfile's package list, plus Debian's
@@ -56,7 +56,7 @@ fi
 # 2. The images the node carries, packed as OCI archives.
 STAGE="$CACHE/stage"
 rm -rf "$STAGE" && mkdir -p "$STAGE/kind/images" "$STAGE/iptables"
-(cd "$ROOT/test/controlplane/mod/images" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-buildvcs=false -mod=readonly" \
+(cd "$ROOT/controlplane/mod/images" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-buildvcs=false -mod=readonly" \
   go build -trimpath -ldflags "-s -w" -o "$CACHE/pack" ./pack)
 PATH_ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 image_of() { "$BIN/kubeadm" config images list --kubernetes-version "$VERSION" --image-repository podgate.local 2>/dev/null | grep "/$1:"; }
@@ -77,7 +77,7 @@ for d in "$STAGE"/iptables/*; do kp+=("/$(basename "$d")=$d"); done
 "$CACHE/pack" -name "$(image_of kube-proxy)" -out "$STAGE/kind/images/kube-proxy.tar" -env "$PATH_ENV" \
   -entrypoint /usr/local/bin/kube-proxy /usr/local/bin/kube-proxy="$BIN/kube-proxy" "${kp[@]}"
 PAUSE="$(image_of pause)"
-(cd "$ROOT/test/controlplane/mod/images" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-buildvcs=false -mod=readonly" \
+(cd "$ROOT/controlplane/mod/images" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-buildvcs=false -mod=readonly" \
   go build -trimpath -ldflags "-s -w" -o "$CACHE/pause" ./pause)
 "$CACHE/pack" -name "$PAUSE" -out "$STAGE/kind/images/pause.tar" -entrypoint /pause /pause="$CACHE/pause"
 

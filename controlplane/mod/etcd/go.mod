@@ -1,6 +1,6 @@
 // Pins etcd for podgate's e2e harness (its own module so etcd's grpc/otel
 // versions never bump the ones Kubernetes was tested with). Built by ../../build.sh.
-module podgate.test/controlplane/etcd
+module podgate.controlplane/etcd
 
 go 1.26.0
 

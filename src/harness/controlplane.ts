@@ -1,22 +1,27 @@
 // etcd, kube-apiserver, kube-controller-manager and kwok on loopback, with the
-// flags test/controlplane/README.md documents as working (v1.36.3, etcd
+// flags controlplane/README.md documents as working (v1.36.3, etcd
 // v3.6.16, kwok v0.8.0); kube-scheduler is started separately because its
-// configuration depends on podgate.
+// configuration depends on podgate. The binaries are built from the Go module
+// proxy by controlplane/build.sh (shipped in the package) into the user's
+// cache directory, shared by every project and checkout: build.sh stamps each
+// binary with its inputs, so a stale one is rebuilt, never run.
 import { existsSync, readdirSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { CoreV1Api, KubeConfig, type V1Node } from "@kubernetes/client-node";
 import { stringify } from "yaml";
+import { packagePath } from "../package-root.ts";
 import { createPki, type Pki } from "./pki.ts";
 import { nodeObject, type FakeNodeSpec } from "./nodes.ts";
 import type { Supervisor } from "./supervisor.ts";
 import { freePort, httpsGet, waitFor } from "./wait.ts";
 
-export const REPO = resolve(import.meta.dirname, "../..");
 export const BINARIES = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"] as const;
 
+/** $PODGATE_CP_BIN, or podgate/controlplane/bin under the user's cache directory (as build.sh has it). */
 export function binDir(): string {
-  return process.env["PODGATE_CP_BIN"] ?? join(REPO, ".cache/controlplane/bin");
+  return process.env["PODGATE_CP_BIN"] ?? join(process.env["XDG_CACHE_HOME"] ?? join(homedir(), ".cache"), "podgate/controlplane/bin");
 }
 
 export interface ControlPlane {
@@ -57,7 +62,7 @@ const b64 = async (path: string) => (await readFile(path)).toString("base64");
 export async function startControlPlane(work: string, sup: Supervisor, log: (message: string) => void): Promise<ControlPlane> {
   const bin = binDir();
   const missing = BINARIES.filter((b) => !existsSync(join(bin, b)));
-  if (missing.length > 0) throw new Error(`control-plane binaries missing in ${bin}: ${missing.join(", ")}; run test/controlplane/build.sh`);
+  if (missing.length > 0) throw new Error(`control-plane binaries missing in ${bin}: ${missing.join(", ")}; run controlplane/build.sh (podgate e2e builds them)`);
   const t0 = performance.now();
   const timings: Record<string, number> = {};
   const mark = (what: string) => (timings[what] = Math.round(performance.now() - t0));
@@ -122,7 +127,8 @@ export async function startControlPlane(work: string, sup: Supervisor, log: (mes
     "--controllers=*,-service-lb-controller,-cloud-node-lifecycle-controller,-node-route-controller",
     "--profiling=false",
   ]);
-  const stages = readdirSync(join(REPO, "test/controlplane/kwok")).filter((f) => f.endsWith(".yaml")).map((f) => `--config=${join(REPO, "test/controlplane/kwok", f)}`);
+  const stageDir = packagePath("controlplane/kwok");
+  const stages = readdirSync(stageDir).filter((f) => f.endsWith(".yaml")).map((f) => `--config=${join(stageDir, f)}`);
   sup.start("kwok", join(bin, "kwok"), [
     `--kubeconfig=${kubeconfig}`, "--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
     "--node-lease-duration-seconds=40",

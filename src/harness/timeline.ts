@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
-import { LOG_FLUSH_INTERVAL_MS } from "../../src/server/logger.ts";
+import { LOG_FLUSH_INTERVAL_MS } from "../server/logger.ts";
 
 export const STAGES = ["created", "mutated", "validated", "persisted", "filtered", "scored", "bound", "running", "ready"] as const;
 export type Stage = (typeof STAGES)[number];

@@ -2,22 +2,24 @@
 // them (heartbeats, leases, pods Running with IPs). Capacity and allocatable
 // are set at create and kept by kwok's node-initialize stage.
 import type { V1Node } from "@kubernetes/client-node";
+import { z } from "zod";
 
-export interface FakeNodeSpec {
-  readonly name: string;
-  readonly zone: string;
-  readonly cpu: string;
-  readonly memory: string;
-  readonly pods?: number;
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly taints?: readonly { key: string; value?: string; effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute" }[];
-}
+export const fakeNodeSpec = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a DNS subdomain: lowercase letters, digits, '-' and '.'"),
+  zone: z.string().min(1),
+  cpu: z.string().min(1),
+  memory: z.string().min(1),
+  pods: z.number().int().positive().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  taints: z.array(z.strictObject({ key: z.string().min(1), value: z.string().optional(), effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]) })).optional(),
+});
+export type FakeNodeSpec = z.infer<typeof fakeNodeSpec>;
 
 export const FAKE_NODE_LABEL = { key: "type", value: "kwok" } as const;
 export const TAINT_KEY = "podgate.dev/dedicated";
 
-/** The e2e set: varied sizes over three zones, one tainted, one tiny. */
-export const E2E_NODES: readonly FakeNodeSpec[] = [
+/** The default set (podgate's own e2e uses it too): varied sizes over three zones, one tainted. */
+export const DEFAULT_NODES: readonly FakeNodeSpec[] = [
   { name: "kwok-large-a", zone: "zone-a", cpu: "16", memory: "64Gi", labels: { "podgate.dev/pool": "general", "disk": "ssd" } },
   { name: "kwok-medium-a", zone: "zone-a", cpu: "8", memory: "32Gi", labels: { "podgate.dev/pool": "general" } },
   { name: "kwok-medium-b", zone: "zone-b", cpu: "8", memory: "16Gi", labels: { "podgate.dev/pool": "general", "disk": "ssd" } },

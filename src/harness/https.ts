@@ -1,4 +1,4 @@
-// The one small HTTPS client of the tests, the harness and the bench: trusts a
+// The one small HTTPS client of the harness, the tests and the bench: trusts a
 // given CA, optional client certificate; keep-alive off unless an agent is
 // given, so every call is a fresh handshake (reload tests rely on it).
 import { request as httpsRequest, type Agent } from "node:https";
@@ -23,6 +23,7 @@ export interface CallOptions {
 export interface CallResult {
   readonly status: number;
   readonly text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests read replies of every shape
   readonly json: any;
   readonly peerCertificate: { fingerprint256: string; valid_to: string };
 }

@@ -6,7 +6,7 @@
 # Needs root and apt; prints why and exits 3 when it cannot install, so the
 # caller can run the kwok-only suite instead (PODGATE_REAL_NODE=auto).
 #
-# Usage: test/controlplane/node-deps.sh
+# Usage: controlplane/node-deps.sh
 set -euo pipefail
 {
 PACKAGES=(containerd runc containernetworking-plugins iptables conntrack util-linux iproute2)

@@ -5,8 +5,8 @@
 # IPs and an EndpointSlice. Everything runs from a temp dir and is torn down
 # on exit (trap), leaving no process behind.
 #
-# Usage: test/controlplane/up.sh        (build first: test/controlplane/build.sh)
-# Env:   PODGATE_CP_BIN      binaries dir (default <repo>/.cache/controlplane/bin)
+# Usage: controlplane/up.sh        (build first: controlplane/build.sh)
+# Env:   PODGATE_CP_BIN      binaries dir (default as build.sh: ~/.cache/podgate/controlplane/bin)
 #        PODGATE_CP_KEEP=1   keep the temp dir (certs, kubeconfig, logs)
 #        PODGATE_CP_HOLD=1   keep the cluster up until Ctrl-C (prints KUBECONFIG)
 set -euo pipefail
@@ -15,10 +15,10 @@ set -euo pipefail
 {
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-BIN="${PODGATE_CP_BIN:-$ROOT/.cache/controlplane/bin}"
+ROOT="$(cd "$HERE/.." && pwd)"
+BIN="${PODGATE_CP_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/podgate/controlplane/bin}"
 for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
-  [ -x "$BIN/$b" ] || { echo "up.sh: $BIN/$b missing; run test/controlplane/build.sh" >&2; exit 1; }
+  [ -x "$BIN/$b" ] || { echo "up.sh: $BIN/$b missing; run controlplane/build.sh" >&2; exit 1; }
 done
 for t in openssl curl kubectl python3; do
   command -v "$t" >/dev/null || { echo "up.sh: $t not found on PATH" >&2; exit 1; }

@@ -1,4 +1,4 @@
-// The control plane's PKI, made with openssl exactly as test/controlplane/up.sh
+// The control plane's PKI, made with openssl exactly as controlplane/up.sh
 // does (its flags are the ones proven to work): a cluster CA, the apiserver's
 // serving certificate, an admin client certificate in system:masters, the
 // client certificate the apiserver shows webhooks that ask for one, a

@@ -1,7 +1,7 @@
 // Pins kwok (fake kubelets) for podgate's e2e harness, in its own module
 // because kwok's k8s.io/* library versions differ from ../kubernetes.
 // Built by ../../build.sh.
-module podgate.test/controlplane/kwok
+module podgate.controlplane/kwok
 
 go 1.26.0
 

@@ -1,6 +1,6 @@
 // Readiness polling and small network helpers for the harness.
 import { readFileSync } from "node:fs";
-import { call } from "../support/https.ts";
+import { call } from "./https.ts";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 

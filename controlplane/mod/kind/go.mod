@@ -1,7 +1,7 @@
 // Pins kind, which `npm run e2e:kind` drives (test/e2e/kind/run.sh), in its
 // own module: its k8s.io/* library versions differ from ../kubernetes.
 // Built by ../../build.sh.
-module podgate.test/controlplane/kind
+module podgate.controlplane/kind
 
 go 1.26.0
 

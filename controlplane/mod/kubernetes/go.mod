@@ -3,7 +3,7 @@
 // k8s.io/kubernetes is not meant to be imported: every staging module it
 // replaces with ./staging/... must be replaced here with its published
 // v0.X.Y twin (the kubernetes-sigs/scheduler-plugins pattern).
-module podgate.test/controlplane/kubernetes
+module podgate.controlplane/kubernetes
 
 go 1.26.0
 

@@ -1,7 +1,7 @@
 // Pins helm, which CI uses to lint and render charts/podgate and the e2e uses
 // to install it, in its own module because helm's k8s.io/* library versions
 // differ from ../kubernetes. Built by ../../build.sh.
-module podgate.test/controlplane/helm
+module podgate.controlplane/helm
 
 go 1.26.0
 

@@ -12,13 +12,13 @@
 #                                  links, dist/, the production node_modules, bin/ src/ webhooks/
 #                                  extender/ config/ policies/), built from this checkout
 #
-# Usage: test/controlplane/images.sh [--podgate]  -> $PODGATE_IMAGES_DIR (default <repo>/.cache/controlplane/images)
+# Usage: controlplane/images.sh [--podgate]  -> $PODGATE_IMAGES_DIR (default <repo>/.cache/controlplane/images)
 # A few seconds with a warm Go build cache; the archives are rebuilt every run
 # (the same inputs give the same image digests: fixed file times).
 set -euo pipefail
 {
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
 OUT="${PODGATE_IMAGES_DIR:-$ROOT/.cache/controlplane/images}"
 mkdir -p "$OUT/bin/empty-dir"
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-buildvcs=false -mod=readonly"

@@ -9,12 +9,13 @@
 #   kwok                                                      (mod/kwok)
 #   helm (charts/podgate: lint, template, the e2e install)    (mod/helm)
 #   kind (npm run e2e:kind)                                   (mod/kind)
-# into $PODGATE_CP_BIN (default: <repo>/.cache/controlplane/bin).
+# into $PODGATE_CP_BIN (default: podgate/controlplane/bin in the user's cache
+# directory, $XDG_CACHE_HOME or ~/.cache: shared by every checkout and project).
 #
 # A binary is rebuilt only when its stamp changes: sha256 of its module's
 # go.mod + go.sum, `go version`, GOOS/GOARCH/CGO_ENABLED and this script.
 #
-# Usage: test/controlplane/build.sh [binary...]   (default: all eleven)
+# Usage: controlplane/build.sh [binary...]   (default: all eleven)
 # Env:   PODGATE_CP_BIN   output dir
 #        PODGATE_CP_FORCE=1  rebuild even if the stamp matches
 #        GOCACHE / GOMODCACHE are honoured (left global by default so warm
@@ -25,8 +26,8 @@ set -euo pipefail
 {
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-BIN="${PODGATE_CP_BIN:-$ROOT/.cache/controlplane/bin}"
+ROOT="$(cd "$HERE/.." && pwd)"
+BIN="${PODGATE_CP_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/podgate/controlplane/bin}"
 mkdir -p "$BIN"
 BIN="$(cd "$BIN" && pwd)"
 
