@@ -137,9 +137,17 @@ export class Cluster {
   async labelNodes(labels: Readonly<Record<string, string>>, names?: readonly string[]): Promise<void> {
     const targets = names ?? (await this.core.listNode()).items.map((n) => n.metadata!.name!);
     for (const name of targets) {
-      const node = await this.core.readNode({ name });
-      node.metadata = { ...node.metadata, labels: { ...node.metadata?.labels, ...labels } };
-      await this.core.replaceNode({ name, body: node });
+      // kwok's heartbeats change the node between our read and write: read again on a conflict.
+      for (let attempt = 1; ; attempt++) {
+        const node = await this.core.readNode({ name });
+        node.metadata = { ...node.metadata, labels: { ...node.metadata?.labels, ...labels } };
+        try {
+          await this.core.replaceNode({ name, body: node });
+          break;
+        } catch (error) {
+          if ((error as { code?: number }).code !== 409 || attempt === 5) throw new Error(`labelling node ${name} failed: ${apiMessage(error)}`, { cause: error });
+        }
+      }
     }
   }
 
