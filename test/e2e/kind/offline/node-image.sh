@@ -54,8 +54,10 @@ if ! docker image inspect "$BASE" >/dev/null 2>&1; then
 fi
 
 # 2. The images the node carries, packed as OCI archives.
-STAGE="$CACHE/stage"
-rm -rf "$STAGE" && mkdir -p "$STAGE/kind/images" "$STAGE/iptables"
+# The build's context holds only what the image gets (the docker data root may sit beside it in .cache/kind).
+CONTEXT="$CACHE/context"
+STAGE="$CONTEXT/stage"
+rm -rf "$CONTEXT" && mkdir -p "$STAGE/kind/images" "$STAGE/iptables"
 (cd "$ROOT/controlplane/mod/images" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-buildvcs=false -mod=readonly" \
   go build -trimpath -ldflags "-s -w" -o "$CACHE/pack" ./pack)
 PATH_ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -94,7 +96,7 @@ for b in kubelet kubeadm kubectl; do cp "$BIN/$b" "$STAGE/usr/bin/"; done
 echo "$VERSION" > "$STAGE/kind/version"
 rm -rf "$STAGE/iptables"
 chmod -R a+rX "$STAGE" && chmod 0755 "$STAGE"/usr/local/bin/* "$STAGE"/kind/bin/*
-cat > "$CACHE/Dockerfile" <<DOCKERFILE
+cat > "$CONTEXT/Dockerfile" <<DOCKERFILE
 FROM $BASE
 COPY stage/ /
 RUN rm -f /lib/systemd/system/multi-user.target.wants/* /etc/systemd/system/*.wants/* \\
@@ -111,8 +113,8 @@ ENTRYPOINT ["/usr/local/bin/podgate-node-entrypoint", "/sbin/init"]
 DOCKERFILE
 log "building $IMAGE ..."
 # The classic builder: Debian's dockerd has no BuildKit, and nothing here needs it.
-DOCKER_BUILDKIT=0 docker build -q -t "$IMAGE" -f "$CACHE/Dockerfile" "$CACHE" >/dev/null
-rm -rf "$STAGE"
+DOCKER_BUILDKIT=0 docker build -q -t "$IMAGE" "$CONTEXT" >/dev/null
+rm -rf "$CONTEXT"
 log "$IMAGE built ($(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%d MB", $1/1e6}'))"
 echo "$IMAGE"
 exit
