@@ -23,7 +23,8 @@ async function recordTestNamespaces(cluster: Cluster): Promise<{ recorders: Map<
   const request = await new Watch(cluster.kubeConfig).watch("/api/v1/namespaces", { labelSelector: `${E2E_NAMESPACE_LABEL}=true` }, (type: string, ns: V1Namespace) => {
     const name = ns.metadata?.name;
     if (type !== "ADDED" || !name || recorders.has(name)) return;
-    void PodRecorder.start(cluster.kubeConfig, name, cluster.podgate.logFile).then((r) => recorders.set(name, r));
+    // Best effort: a namespace deleted before its watch starts has nothing to show.
+    void PodRecorder.start(cluster.kubeConfig, name, cluster.podgate.logFile).then((r) => recorders.set(name, r), () => undefined);
   }, () => undefined);
   return { recorders, stop: () => { request.abort(); for (const r of recorders.values()) r.stop(); } };
 }
