@@ -330,7 +330,7 @@ export async function runApiserverBench(options: ApiserverOptions, log: (message
   return withHarness({ nodes: [], webhooks: false, extender: false, podgateConfig: BENCH_CONFIG, log: (m) => log(`apiserver: ${m}`) }, async (h) => {
     const mtlsConfig = join(h.work, "podgate-mtls.yaml");
     await writeFile(mtlsConfig, stringify({ ...(parse(await readFile(BENCH_CONFIG, "utf8")) as Record<string, unknown>), server: { logLevel: "warn", clientCA: h.plane.pki.caCert } }));
-    const mtls = await startPodgate(h.work, h.supervisor, h.plane, mtlsConfig, "podgate-mtls");
+    const mtls = await startPodgate(h.work, h.supervisor, h.plane, mtlsConfig, { name: "podgate-mtls" });
     const podgate = { plain: h.podgate, mtls };
     const exported = new Map<Podgate, KubernetesObject[]>();
     for (const p of [podgate.plain, podgate.mtls]) {

@@ -4,7 +4,7 @@
 #   kube-apiserver, kube-controller-manager, kube-scheduler,
 #   kubelet (the real node, test/harness/realnode.ts),
 #   kubeadm, kube-proxy, kubectl (the offline kind node image,
-#     test/e2e/kind/offline/)                                 (mod/kubernetes)
+#     controlplane/kind/)                                     (mod/kubernetes)
 #   etcd                                                      (mod/etcd)
 #   kwok                                                      (mod/kwok)
 #   helm (charts/podgate: lint, template, the e2e install)    (mod/helm)

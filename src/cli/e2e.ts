@@ -1,5 +1,6 @@
-// podgate e2e [files…]: the project's e2e tests against a real control plane
-// started for the run (podgate/harness's startCluster): node --test runs the
+// podgate e2e [files…]: the project's e2e tests against a real cluster
+// started for the run (podgate/harness's startCluster: the local control
+// plane, or kind with --kind): node --test runs the
 // files with $PODGATE_E2E_CLUSTER naming the cluster, so connectCluster()
 // reaches it. On a failure it prints the stage timeline of every pod in the
 // namespaces the tests made, then tears everything down.
@@ -7,7 +8,7 @@ import { spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { Watch, type V1Namespace } from "@kubernetes/client-node";
 import { loadConfig } from "../config/default.ts";
 import { CLUSTER_VARIABLE, E2E_NAMESPACE_LABEL, startCluster, writeClusterHandle, type Cluster } from "../harness/cluster.ts";
@@ -29,6 +30,12 @@ async function recordTestNamespaces(cluster: Cluster): Promise<{ recorders: Map<
   return { recorders, stop: () => { request.abort(); for (const r of recorders.values()) r.stop(); } };
 }
 
+function workers(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError("expected 1..5 worker nodes");
+  return n;
+}
+
 function runTests(files: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--test", "--test-concurrency=1", "--test-reporter=spec", ...files], { stdio: "inherit", env });
@@ -39,9 +46,11 @@ function runTests(files: readonly string[], env: NodeJS.ProcessEnv): Promise<num
 
 export function e2eCommand(): Command {
   return new Command("e2e")
-    .description("Run the project's e2e tests against a real local control plane with this project's podgate in it")
+    .description("Run the project's e2e tests against a real cluster (local control plane or kind) with this project's podgate in it")
     .argument("[files...]", `test files or globs for node --test (default: ${DEFAULT_FILES})`)
-    .option("--local", "the local control plane: kube-apiserver, etcd, kube-controller-manager, kube-scheduler and kwok nodes on loopback (the default; built once from the Go module proxy, cached)")
+    .addOption(new Option("--local", "the local control plane: kube-apiserver, etcd, kube-controller-manager, kube-scheduler and kwok nodes on loopback (the default; built once from the Go module proxy, cached)").conflicts("kind"))
+    .option("--kind", "a kind cluster whose nodes run the pods (kubelet, containerd); with a Docker engine, or offline as root (a private dockerd and node image built here)")
+    .option("--workers <n>", "kind's worker nodes (with --kind; default 1)", workers)
     .option("-c, --config <file>", "the project's podgate config", "podgate.yaml")
     .option("--keep", "keep the work directory (kubeconfig, certificates, every component's log)")
     .addHelpText(
@@ -52,18 +61,22 @@ kubeconfig, a typed client, and helpers (namespace, createPod … until
 scheduled/running/unschedulable, expectDenied, schedulingFailure,
 labelNodes, timeline). podgate serves the config with its webhooks
 registered (as \`podgate export webhooks\` writes them) and its extender in
-kube-scheduler (as \`podgate scheduler-config\` writes it).
+kube-scheduler (as \`podgate scheduler-config\` writes it). With --kind,
+podgate serves on this machine at the kind network's gateway; pods that
+must reach Running use cluster.image (kind offline has no registry).
 
 Exit codes: 0 the tests passed, 1 a test failed or the cluster did not start, 2 bad flags.
 
 Examples:
   podgate e2e
+  podgate e2e --kind
   podgate e2e e2e/team-label.test.ts --keep`,
     )
-    .action(async (files: string[], flags: { config: string; keep?: boolean }) => {
+    .action(async (files: string[], flags: { config: string; keep?: boolean; kind?: boolean; workers?: number }, command: Command) => {
+      if (flags.workers !== undefined && !flags.kind) command.error("error: --workers is kind's: add --kind", { exitCode: 2 });
       // A config serve would refuse is refused before anything is built or started: exit 2, naming the key.
       (await loadConfig({ path: flags.config }, registry)).retire();
-      const cluster = await startCluster({ config: flags.config, keep: flags.keep === true });
+      const cluster = await startCluster({ config: flags.config, keep: flags.keep === true, ...(flags.kind ? { on: "kind", workers: flags.workers ?? 1 } : {}) });
       const handle = join(tmpdir(), `podgate-e2e-${process.pid}.json`);
       let code: number;
       try {

@@ -1,10 +1,12 @@
-// A real control plane for users' e2e tests: kube-apiserver, etcd,
-// kube-controller-manager, kube-scheduler and kwok nodes on loopback, with the
-// user's podgate project served beside them — its webhooks registered as
-// `podgate export webhooks` writes them, its extender in the scheduler as
-// `podgate scheduler-config` writes it. startCluster() starts one from a test;
-// connectCluster() reaches the one `podgate e2e` started. Both hand the test
-// the same Cluster: a kubeconfig, a typed client and helpers.
+// A real cluster for users' e2e tests, with the user's podgate project served
+// beside it — its webhooks registered as `podgate export webhooks` writes
+// them, its extender in the scheduler as `podgate scheduler-config` writes it:
+//   local  kube-apiserver, etcd, kube-controller-manager, kube-scheduler and
+//          kwok nodes on loopback (kwok marks pods Running; nothing runs);
+//   kind   kind's nodes run the pods with kubelet and containerd (kind.ts).
+// startCluster() starts one from a test; connectCluster() reaches the one
+// `podgate e2e` started. Both hand the test the same Cluster: a kubeconfig,
+// a typed client and helpers.
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -17,17 +19,22 @@ import { z } from "zod";
 import { packagePath } from "../package-root.ts";
 import { addNodes, BINARIES, binDir, startControlPlane, startScheduler } from "./controlplane.ts";
 import { DEFAULT_NODES, fakeNodeSpec } from "./nodes.ts";
+import { createKindCluster, KIND_OFFLINE_BINARIES, kindMode } from "./kind.ts";
 import { exportedWebhooks, schedulerConfig, startPodgate, type Podgate } from "./podgate.ts";
 import { PodRecorder } from "./recorder.ts";
 import { Supervisor } from "./supervisor.ts";
 import { readPodgateLog, type TimelineRow } from "./timeline.ts";
-import { waitFor } from "./wait.ts";
+import { freePort, waitFor } from "./wait.ts";
 
 export const clusterOptions = z.strictObject({
   /** The project's podgate config (relative to the working directory). */
   config: z.string().min(1).default("podgate.yaml"),
-  /** kwok nodes: node objects the scheduler places pods on; kwok marks their pods Running. */
-  nodes: z.array(fakeNodeSpec).min(1).default([...DEFAULT_NODES]),
+  /** local: the control plane on loopback with kwok nodes; kind: kind's nodes, which run the pods. */
+  on: z.enum(["local", "kind"]).default("local"),
+  /** local only: kwok nodes, node objects the scheduler places pods on; kwok marks their pods Running. */
+  nodes: z.array(fakeNodeSpec).min(1).optional(),
+  /** kind only: worker nodes beside the control plane's. */
+  workers: z.number().int().min(1).max(5).optional(),
   /** Keep the work directory (certificates, kubeconfig, every component's log) after stop. */
   keep: z.boolean().default(false),
   /** Progress lines on stderr. */
@@ -38,6 +45,8 @@ export type ClusterOptions = z.input<typeof clusterOptions>;
 /** What `podgate e2e` hands its test files (the file named by $PODGATE_E2E_CLUSTER). */
 export const clusterHandle = z.strictObject({
   kubeconfig: z.string().min(1),
+  /** An image the nodes run (kind offline has no registry: its nodes' own pause image). */
+  image: z.string().min(1),
   podgate: z.strictObject({ url: z.url(), logFile: z.string().min(1), metricsUrl: z.url() }),
 });
 export type ClusterHandle = z.infer<typeof clusterHandle>;
@@ -46,6 +55,8 @@ export const CLUSTER_VARIABLE = "PODGATE_E2E_CLUSTER";
 /** Namespaces the helpers make carry this label (`podgate e2e` prints their pods' timelines on failure). */
 export const E2E_NAMESPACE_LABEL = "e2e.podgate.dev/namespace";
 const WEBHOOK_CONFIG_NAME = "podgate-e2e";
+/** kwok runs no container: any image name does. */
+const KWOK_IMAGE = "registry.k8s.io/pause:3.10";
 const TIMEOUT_MS = 60_000;
 
 export type PodStage = "stored" | "scheduled" | "running" | "unschedulable";
@@ -76,6 +87,8 @@ export class Cluster {
   readonly kubeConfig: KubeConfig;
   readonly core: CoreV1Api;
   readonly podgate: ClusterHandle["podgate"];
+  /** An image the nodes run: use it for pods that must reach Running on kind. */
+  readonly image: string;
   private readonly recorders = new Map<string, PodRecorder>();
   private readonly teardown: () => Promise<void>;
 
@@ -85,6 +98,7 @@ export class Cluster {
     this.kubeConfig.loadFromFile(handle.kubeconfig);
     this.core = this.kubeConfig.makeApiClient(CoreV1Api);
     this.podgate = handle.podgate;
+    this.image = handle.image;
     this.teardown = teardown;
   }
 
@@ -168,22 +182,22 @@ export class Cluster {
 
 const run = promisify(execFile);
 
-/** The control plane's binaries, built once from the Go module proxy (controlplane/build.sh) when missing. */
-export async function ensureControlPlane(log: (message: string) => void): Promise<void> {
+/** Binaries built once from the Go module proxy (controlplane/build.sh) when missing. */
+export async function ensureControlPlane(log: (message: string) => void, binaries: readonly string[] = BINARIES): Promise<void> {
   const bin = binDir();
-  if (BINARIES.every((b) => existsSync(join(bin, b)))) return;
+  if (binaries.every((b) => existsSync(join(bin, b)))) return;
   try {
     await run("go", ["version"]);
   } catch {
     throw new Error(
-      `the local cluster needs kube-apiserver, kube-scheduler, kube-controller-manager, etcd and kwok in ${bin}, ` +
+      `the cluster needs ${binaries.join(", ")} in ${bin}, ` +
         "built once from the Go module proxy: install Go 1.26 or newer (https://go.dev/dl/) and run again " +
         "(the first build takes about 10 minutes on 2 cores; later runs reuse it), or point PODGATE_CP_BIN at a directory with them",
     );
   }
   log(`building the control plane into ${bin} (once; about 10 minutes on 2 cores, progress below)`);
   const code = await new Promise<number>((done, fail) => {
-    const child = spawn(packagePath("controlplane/build.sh"), [...BINARIES], { stdio: ["ignore", "inherit", "inherit"] });
+    const child = spawn(packagePath("controlplane/build.sh"), [...binaries], { stdio: ["ignore", "inherit", "inherit"] });
     child.on("error", fail);
     child.on("exit", (c) => done(c ?? 1));
   });
@@ -206,45 +220,80 @@ async function waitForWebhooks(cluster: Cluster, takesPods: boolean, alive: () =
 const coversPodCreates = (rules: readonly { resources?: string[]; operations?: string[] }[] | undefined) =>
   (rules ?? []).some((r) => (r.resources ?? []).some((x) => x === "pods" || x === "*") && (r.operations ?? []).some((o) => o === "CREATE" || o === "*"));
 
-/** Starts the cluster with the project's podgate; stop() tears every process down (also on a failed start). */
-export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
-  const parsed = clusterOptions.safeParse(options);
-  if (!parsed.success) throw new Error(`startCluster: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(options)"}: ${i.message}`).join("; ")}`);
-  const o = parsed.data;
-  const log = o.quiet ? () => {} : (m: string) => process.stderr.write(`[podgate e2e] ${m}\n`);
-  const config = resolve(o.config);
-  if (!existsSync(config)) throw new Error(`startCluster: no podgate config at ${config} (options.config, or --config)`);
+interface Started {
+  readonly kubeconfig: string;
+  readonly kubeConfig: KubeConfig;
+  readonly podgate: Podgate;
+  readonly image: string;
+}
+
+type Options = z.output<typeof clusterOptions>;
+type Log = (message: string) => void;
+
+async function startLocal(o: Options, work: string, sup: Supervisor, log: Log): Promise<Started> {
   await ensureControlPlane(log);
+  const plane = await startControlPlane(work, sup, log);
+  const nodes = o.nodes ?? DEFAULT_NODES;
+  await addNodes(plane, nodes, () => sup.assertAlive());
+  log(`${nodes.length} kwok nodes Ready`);
+  const podgate = await startPodgate(work, sup, plane, o.config);
+  const scheduling = (await schedulerConfig(podgate).catch((error: unknown) => {
+    // A project without the extender gets the plain scheduler.
+    if (/extender\.enabled/.test((error as Error).message)) return undefined;
+    throw error;
+  })) ?? { apiVersion: "kubescheduler.config.k8s.io/v1", kind: "KubeSchedulerConfiguration" };
+  await startScheduler(work, sup, plane, scheduling);
+  log(`kube-scheduler ${"extenders" in scheduling ? "calling podgate's extender" : "without an extender (the config has none)"}`);
+  return { kubeconfig: plane.kubeconfig, kubeConfig: plane.kubeConfig, podgate, image: KWOK_IMAGE };
+}
+
+async function startKind(o: Options, work: string, sup: Supervisor, log: Log, onDelete: (remove: () => Promise<void>) => void): Promise<Started> {
+  const mode = await kindMode();
+  if (mode === "offline") await ensureControlPlane(log, KIND_OFFLINE_BINARIES);
+  else if (!(await run("kind", ["version"]).then(() => true, () => false))) await ensureControlPlane(log, ["kind"]);
+  log(`kind, ${mode === "online" ? "with the Docker engine that answers" : "offline: a private dockerd and a node image built here (controlplane/kind/)"}`);
+  const port = await freePort();
+  const kind = await createKindCluster({ work, workers: o.workers ?? 1, config: o.config, log, quiet: o.quiet }, mode, port, join(work, "podgate-tls"));
+  onDelete(kind.delete);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kind.kubeconfig);
+  const podgate = await startPodgate(work, sup, kind, o.config, { host: kind.gateway, port });
+  return { kubeconfig: kind.kubeconfig, kubeConfig, podgate, image: kind.image };
+}
+
+/** Starts the cluster with the project's podgate; stop() tears everything down (also on a failed start). */
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+  const parsed = clusterOptions
+    .refine((o) => !(o.on === "kind" && o.nodes), { message: "nodes are kwok's (on: local); kind has workers", path: ["nodes"] })
+    .refine((o) => !(o.on === "local" && o.workers), { message: "workers are kind's (on: kind); the local cluster has nodes", path: ["workers"] })
+    .safeParse(options);
+  if (!parsed.success) throw new Error(`startCluster: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(options)"}: ${i.message}`).join("; ")}`);
+  const o = { ...parsed.data, config: resolve(parsed.data.config) };
+  const log = o.quiet ? () => {} : (m: string) => process.stderr.write(`[podgate e2e] ${m}\n`);
+  if (!existsSync(o.config)) throw new Error(`startCluster: no podgate config at ${o.config} (options.config, or --config)`);
   const work = await mkdtemp(join(tmpdir(), "podgate-e2e-"));
   const sup = new Supervisor(work);
-  const alive = () => sup.assertAlive();
+  let removeKind: (() => Promise<void>) | undefined;
   const teardown = async (failed = false) => {
     if (failed) process.stderr.write(`[podgate e2e] the cluster failed to start; last log lines:\n${sup.tails()}\n`);
     await sup.stop();
+    await removeKind?.();
     if (o.keep || failed) log(`kept ${work}`);
     else await rm(work, { recursive: true, force: true });
   };
   try {
     log(`work dir ${work}`);
-    const plane = await startControlPlane(work, sup, log);
-    await addNodes(plane, o.nodes, alive);
-    log(`${o.nodes.length} kwok nodes Ready`);
-    const podgate: Podgate = await startPodgate(work, sup, plane, config);
-    log(`podgate serving ${config} at ${podgate.url} (log ${podgate.logFile})`);
-    const api = plane.kubeConfig.makeApiClient(AdmissionregistrationV1Api);
+    const started = o.on === "kind" ? await startKind(o, work, sup, log, (r) => (removeKind = r)) : await startLocal(o, work, sup, log);
+    const { podgate } = started;
+    log(`podgate serving ${o.config} at ${podgate.url} (log ${podgate.logFile})`);
+    const api = started.kubeConfig.makeApiClient(AdmissionregistrationV1Api);
     const { mutating, validating } = await exportedWebhooks(podgate, WEBHOOK_CONFIG_NAME);
     if (mutating) await api.createMutatingWebhookConfiguration({ body: mutating });
     if (validating) await api.createValidatingWebhookConfiguration({ body: validating });
-    const scheduling = await schedulerConfig(podgate).catch((error: unknown) => {
-      // A project without the extender gets the plain scheduler.
-      if (/extender\.enabled/.test((error as Error).message)) return { apiVersion: "kubescheduler.config.k8s.io/v1", kind: "KubeSchedulerConfiguration" };
-      throw error;
-    });
-    await startScheduler(work, sup, plane, scheduling);
-    log(`kube-scheduler ${"extenders" in scheduling ? "calling podgate's extender" : "without an extender (the config has none)"}`);
-    const cluster = new Cluster({ kubeconfig: plane.kubeconfig, podgate: { url: podgate.url, logFile: podgate.logFile, metricsUrl: podgate.metricsUrl } }, () => teardown());
+    const handle = { kubeconfig: started.kubeconfig, image: started.image, podgate: { url: podgate.url, logFile: podgate.logFile, metricsUrl: podgate.metricsUrl } };
+    const cluster = new Cluster(handle, () => teardown());
     const takesPods = [...(mutating?.webhooks ?? []), ...(validating?.webhooks ?? [])].some((w) => coversPodCreates(w.rules));
-    await waitForWebhooks(cluster, takesPods, alive);
+    await waitForWebhooks(cluster, takesPods, () => sup.assertAlive());
     log("ready");
     return cluster;
   } catch (error) {
@@ -263,5 +312,5 @@ export function connectCluster(file = process.env[CLUSTER_VARIABLE]): Cluster {
 
 /** Writes the handle connectCluster() reads. */
 export async function writeClusterHandle(file: string, cluster: Cluster): Promise<void> {
-  await writeFile(file, JSON.stringify({ kubeconfig: cluster.kubeconfig, podgate: cluster.podgate } satisfies ClusterHandle));
+  await writeFile(file, JSON.stringify({ kubeconfig: cluster.kubeconfig, image: cluster.image, podgate: cluster.podgate } satisfies ClusterHandle));
 }

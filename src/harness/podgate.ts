@@ -9,7 +9,7 @@ import type { V1MutatingWebhookConfiguration, V1ValidatingWebhookConfiguration }
 import { parse, parseAllDocuments } from "yaml";
 import { packagePath } from "../package-root.ts";
 import { SERVE_NODE_FLAGS } from "../server/node-flags.ts";
-import type { ControlPlane } from "./controlplane.ts";
+import { ensureLocalCertificates } from "../server/tls.ts";
 import type { Supervisor } from "./supervisor.ts";
 import { freePort, httpsGet, waitFor } from "./wait.ts";
 
@@ -38,19 +38,31 @@ export async function podgateCli(args: readonly string[], env: NodeJS.ProcessEnv
   }
 }
 
+export interface PodgateOptions {
+  /** The supervised component's name (its log file's). */
+  readonly name?: string;
+  /** The address it listens on, and its serving certificate's IP (default loopback). */
+  readonly host?: string;
+  /** Its HTTPS port (default: a free one). */
+  readonly port?: number;
+}
+
 /**
  * Serves `config` (where it lies: its paths are relative to it) until the
  * supervisor stops; resolves once /readyz is 200 (certificate loaded, node
- * cache synced). `name` is the supervised component's.
+ * cache synced).
  */
-export async function startPodgate(work: string, sup: Supervisor, plane: ControlPlane, config: string, name = "podgate"): Promise<Podgate> {
+export async function startPodgate(work: string, sup: Supervisor, plane: { readonly kubeconfig: string }, config: string, options: PodgateOptions = {}): Promise<Podgate> {
+  const { name = "podgate", host = "127.0.0.1" } = options;
   const configPath = resolve(config);
-  const [port, metricsPort] = await Promise.all([freePort(), freePort()]);
+  const [port, metricsPort] = await Promise.all([options.port ?? freePort(), freePort()]);
   const tlsDir = join(work, `${name}-tls`);
-  const listeners = ["--host", "127.0.0.1", "--port", String(port), "--tls-dir", tlsDir, "--metrics-host", "127.0.0.1", "--metrics-port", String(metricsPort)];
+  // serve would generate a certificate for loopback only; another address is named in it here.
+  if (host !== "127.0.0.1") await ensureLocalCertificates(tlsDir, [host, "127.0.0.1", "localhost"]);
+  const listeners = ["--host", host, "--port", String(port), "--tls-dir", tlsDir, "--metrics-host", "127.0.0.1", "--metrics-port", String(metricsPort)];
   // The extender's informers and binder find the API through $KUBECONFIG; the Node flags are those it is deployed with.
   sup.start(name, process.execPath, [...SERVE_NODE_FLAGS, PODGATE_BIN, "serve", "--config", configPath, ...listeners], { cwd: dirname(configPath), env: { ...process.env, KUBECONFIG: plane.kubeconfig } });
-  const url = `https://127.0.0.1:${port}`;
+  const url = `https://${host}:${port}`;
   const caFile = join(tlsDir, "ca.crt");
   await waitFor(`${name} /readyz`, 60_000, async () => (await httpsGet(`${url}/readyz`, { ca: caFile })).status === 200, () => sup.assertAlive());
   return { url, tlsDir, caFile, configPath, logFile: sup.logPath(name), metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
@@ -71,7 +83,12 @@ export async function exportedWebhooks(podgate: Podgate, name: string): Promise<
   return { ...(mutating ? { mutating } : {}), ...(validating ? { validating } : {}) };
 }
 
-/** `podgate scheduler-config` for this podgate: the extenders block, trusting the CA it serves with (a file on this machine). */
-export async function schedulerConfig(podgate: Podgate): Promise<Record<string, unknown>> {
-  return parse(await podgateCli(["scheduler-config", "--config", podgate.configPath, "--url", `${podgate.url}/extender`, "--ca-file", podgate.caFile])) as Record<string, unknown>;
+/**
+ * `podgate scheduler-config` for a podgate at `url` serving `configPath`: the
+ * extenders block, trusting `caFile` (a path where the scheduler runs), with
+ * the scheduler's own kubeconfig when given.
+ */
+export async function schedulerConfig(target: Pick<Podgate, "configPath" | "url" | "caFile">, kubeconfig?: string): Promise<Record<string, unknown>> {
+  const client = kubeconfig ? ["--kubeconfig", kubeconfig] : [];
+  return parse(await podgateCli(["scheduler-config", "--config", target.configPath, "--url", `${target.url}/extender`, "--ca-file", target.caFile, ...client])) as Record<string, unknown>;
 }

@@ -3,7 +3,7 @@
 // tolerate its taint run for real: sandbox, init containers, native sidecars,
 // probes, logs. Everything it touches is put back on stop(), which then
 // compares the machine with what it read before starting and throws if
-// anything was left behind (test/harness/machine-state.ts).
+// anything was left behind (src/harness/machine-state.ts).
 //
 // The traps of this machine and their fixes (issue 23) are in the comments
 // where each is handled. Needs root; realNodePreflight() says why not.
@@ -18,7 +18,7 @@ import { stringify } from "yaml";
 import { z } from "zod";
 import { binDir, type ControlPlane } from "../../src/harness/controlplane.ts";
 import type { E2eEnvironment } from "./env.ts";
-import { diffMachineState, processesMentioning, readMachineState, type MachineState } from "./machine-state.ts";
+import { diffMachineState, processesMentioning, readMachineState, type MachineState } from "../../src/harness/machine-state.ts";
 import { createNodeCredentials } from "../../src/harness/pki.ts";
 import type { Supervisor } from "../../src/harness/supervisor.ts";
 import { freePort, waitFor } from "../../src/harness/wait.ts";

@@ -1,6 +1,6 @@
 // This project's webhook, policy and plugin in a real cluster: `npm run e2e`
-// (podgate e2e) starts kube-apiserver, kube-scheduler and kwok nodes with
-// this project's podgate in them, then runs these tests against it.
+// (podgate e2e) starts kube-apiserver, kube-scheduler and kwok nodes (kind's
+// with --kind) with this project's podgate in them, then runs these tests.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { connectCluster } from "podgate/harness";
@@ -9,12 +9,12 @@ const cluster = connectCluster();
 after(() => cluster.stop());
 const pod = (name: string, spec: { team?: string; hostNetwork?: boolean } = {}) => ({
   metadata: { name, ...(spec.team ? { labels: { team: spec.team } } : {}) },
-  spec: { hostNetwork: spec.hostNetwork === true, containers: [{ name: "app", image: "registry.example.com/app:1" }] },
+  spec: { hostNetwork: spec.hostNetwork === true, containers: [{ name: "app", image: cluster.image }] },
 });
 
 test("team-label gives a pod without a team the configured one", async () => {
-  const stored = await cluster.createPod(await cluster.namespace(), pod("app"), { until: "scheduled" });
-  assert.equal(stored.metadata?.labels?.["team"], "platform");
+  const running = await cluster.createPod(await cluster.namespace(), pod("app"), { until: "running" });
+  assert.equal(running.metadata?.labels?.["team"], "platform");
 });
 
 test("no-host-network denies a pod on the host's network", async () => {

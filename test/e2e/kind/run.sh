@@ -12,8 +12,8 @@
 #   offline  nothing pulled, everything from this repository's scripts (as
 #            root): kind, kubeadm, kubelet and the control plane from the Go
 #            module proxy (controlplane/build.sh), a private dockerd
-#            (offline/docker.sh), the node image from a Debian rootfs
-#            (offline/node-image.sh), podgate's image without Docker
+#            (controlplane/kind/docker.sh), the node image from a Debian rootfs
+#            (controlplane/kind/node-image.sh), podgate's image without Docker
 #            (controlplane/images.sh --podgate). The machine's state is
 #            read before and after, and the run fails if anything was left.
 set -euo pipefail
@@ -39,7 +39,7 @@ if [ "$OFFLINE" = 1 ]; then
   export PODGATE_CP_BIN="${PODGATE_CP_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/podgate/controlplane/bin}"
   controlplane/build.sh kind kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy etcd
   KIND="$PODGATE_CP_BIN/kind"
-  node test/e2e/kind/offline/machine-state.ts save "$WORK/machine-before.json"
+  node test/e2e/kind/machine-state.ts save "$WORK/machine-before.json"
 else
   for t in docker kind; do command -v "$t" >/dev/null || { echo "e2e:kind: $t not found" >&2; exit 1; }; done
   KIND=kind
@@ -74,13 +74,13 @@ npx podgate scheduler-config --config "$WORK/extender.yaml" --url https://127.0.
     for (const e of c.extenders) Object.assign(e, { ignorable: true, tlsConfig: { ...e.tlsConfig, serverName: "podgate.podgate.svc" } });
     process.stdout.write(stringify(c));
   });' > "$WORK/scheduler/scheduler.yaml"
-# The cluster's config: kind-cluster.yaml, plus offline/kind-offline.yaml offline.
+# The cluster's config: kind-cluster.yaml, plus controlplane/kind/kind-offline.yaml offline.
 node -e '
   const { readFileSync, writeFileSync } = require("node:fs");
   const { parse, stringify } = require("yaml");
   const cluster = parse(readFileSync("test/e2e/kind/kind-cluster.yaml", "utf8"));
   if (process.argv[2] === "1") {
-    const offline = parse(readFileSync("test/e2e/kind/offline/kind-offline.yaml", "utf8"));
+    const offline = parse(readFileSync("controlplane/kind/kind-offline.yaml", "utf8"));
     cluster.networking = { ...cluster.networking, ...offline.networking };
     cluster.kubeadmConfigPatches = [...(cluster.kubeadmConfigPatches ?? []), ...offline.kubeadmConfigPatches];
   }
@@ -93,8 +93,8 @@ cleanup() {
   "$KIND" delete cluster --name "$NAME" || rc=1
   if [ "$OFFLINE" = 1 ]; then
     docker network rm podgate-kind >/dev/null 2>&1 || true
-    test/e2e/kind/offline/docker.sh stop || rc=1
-    node test/e2e/kind/offline/machine-state.ts check "$WORK/machine-before.json" || rc=1
+    controlplane/kind/docker.sh stop || rc=1
+    node test/e2e/kind/machine-state.ts check "$WORK/machine-before.json" || rc=1
   fi
   log "done (exit $rc)"
   exit "$rc"
@@ -102,19 +102,13 @@ cleanup() {
 trap cleanup EXIT
 
 if [ "$OFFLINE" = 1 ]; then
-  eval "$(test/e2e/kind/offline/docker.sh start)"
+  eval "$(controlplane/kind/docker.sh start)"
   export DOCKER_HOST
-  IMAGE="$(test/e2e/kind/offline/node-image.sh)"
+  IMAGE="$(controlplane/kind/node-image.sh)"
   PODGATE_IMAGES_DIR="$PWD/$WORK/images" controlplane/images.sh --podgate
   # The nodes' network: a bridge of our own in 198.18.0.0/15 (RFC 2544, reserved
   # for tests), with no NAT and no route out (dockerd leaves iptables and ip_forward alone).
-  docker network rm podgate-kind >/dev/null 2>&1 || true
-  for n in $(seq 100 199); do
-    ip -o addr show | grep -q " 198\.18\.$n\." && continue
-    docker network create --subnet "198.18.$n.0/24" --gateway "198.18.$n.1" \
-      -o com.docker.network.bridge.name=pgb-kind podgate-kind >/dev/null && break
-  done
-  docker network inspect podgate-kind >/dev/null
+  controlplane/kind/docker.sh network podgate-kind pgb-kind >/dev/null
   export KIND_EXPERIMENTAL_DOCKER_NETWORK=podgate-kind
   "$KIND" create cluster --name "$NAME" --image "$IMAGE" --config "$WORK/kind-cluster.yaml" --kubeconfig "$KUBECONFIG" --wait 180s
   for image in podgate pause app log-shipper; do "$KIND" load image-archive "$WORK/images/$image.tar" --name "$NAME"; done

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { diffMachineState, normalizeIptables } from "../../harness/machine-state.ts";
+import { diffMachineState, normalizeIptables } from "../../../src/harness/machine-state.ts";
 
 test("a machine left as found has no difference; a leftover or a removal is named with its part", () => {
   const before = { mounts: ["/ ext4 /dev/vda"], links: ["1: lo"], sysctls: ["kernel.panic = 1"] };

@@ -2,7 +2,7 @@
 // dockerd starts, `check FILE` after it stopped; check names every line the
 // run left behind or removed and exits 1.
 import { readFileSync, writeFileSync } from "node:fs";
-import { diffMachineState, readMachineState, type MachineState } from "../../../harness/machine-state.ts";
+import { diffMachineState, readMachineState, type MachineState } from "../../../src/harness/machine-state.ts";
 
 const MARKER = "/run/podgate-docker";
 const [command, file] = process.argv.slice(2);

@@ -7,11 +7,16 @@
 #   docker.sh start   starts it (a no-op when it already answers); prints DOCKER_HOST=...
 #   docker.sh stop    removes every container and network it made, stops it,
 #                     and removes its mounts and cgroups
-# Env: PODGATE_DOCKER_ROOT (default <repo>/.cache/kind/docker: images and the base stay cached there)
+#   docker.sh network NAME BRIDGE
+#                     creates the network NAME on a bridge named BRIDGE with a free
+#                     198.18.N.0/24 (RFC 2544, reserved for tests): no NAT, no route
+#                     out; prints its gateway, the machine's address on it
+# Env: PODGATE_DOCKER_ROOT (default ${XDG_CACHE_HOME:-~/.cache}/podgate/kind/docker:
+#      images and the base stay cached there)
 set -euo pipefail
 {
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT_DIR="${PODGATE_DOCKER_ROOT:-$(cd "$HERE/../../../.." && pwd)/.cache/kind/docker}"
+ROOT_DIR="${PODGATE_DOCKER_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/podgate/kind/docker}"
 RUN_DIR=/run/podgate-docker
 SOCK="unix://$RUN_DIR/docker.sock"
 CGROUP_PARENT=podgate-docker
@@ -32,7 +37,7 @@ start() {
   log "starting dockerd ($(dockerd --version)) at $SOCK, data in $ROOT_DIR"
   # In a private mount namespace whose resolv.conf names only loopback, so that
   # no lookup of dockerd's (a pull it was never meant to make) leaves the machine.
-  # --bridge=none: no docker0; the kind network is the only bridge, made by run.sh.
+  # --bridge=none: no docker0; the kind network is the only bridge (docker.sh network).
   echo "nameserver 127.0.0.1" > "$RUN_DIR/resolv.conf"
   setsid unshare --mount --propagation private -- sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$RUN_DIR/resolv.conf" \
     dockerd --host "$SOCK" --data-root "$ROOT_DIR" --exec-root "$RUN_DIR/exec" \
@@ -67,10 +72,23 @@ stop() {
   log "stopped"
 }
 
+network() {
+  local name="$1" bridge="$2" n
+  docker network rm "$name" >/dev/null 2>&1 || true
+  for n in $(seq 100 199); do
+    ip -o addr show | grep -q " 198\.18\.$n\." && continue
+    docker network create --subnet "198.18.$n.0/24" --gateway "198.18.$n.1" \
+      -o com.docker.network.bridge.name="$bridge" "$name" >/dev/null && { echo "198.18.$n.1"; return; }
+  done
+  echo "docker.sh: no free 198.18.N.0/24 (N 100..199) for the network $name" >&2
+  exit 1
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: docker.sh start|stop" >&2; exit 2 ;;
+  network) [ $# = 3 ] || { echo "usage: docker.sh network NAME BRIDGE" >&2; exit 2; }; network "$2" "$3" ;;
+  *) echo "usage: docker.sh start|stop|network NAME BRIDGE" >&2; exit 2 ;;
 esac
 exit
 }

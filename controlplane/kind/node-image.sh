@@ -5,7 +5,7 @@
 #   - a Debian rootfs made by debootstrap (Debian's packages), with Debian's
 #     containerd 1.6, runc and CNI plugins, imported once per package list;
 #   - kind's own entrypoint, systemd units and scripts, from the kind module
-#     build.sh fetched;
+#     controlplane/build.sh fetched;
 #   - kubelet, kubeadm and kubectl, and the control plane's images (kube-apiserver,
 #     kube-controller-manager, kube-scheduler, kube-proxy with Debian's
 #     iptables, etcd, pause) packed from the Go-built binaries under the names
@@ -19,9 +19,9 @@
 set -euo pipefail
 {
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/../../../.." && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
 BIN="${PODGATE_CP_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/podgate/controlplane/bin}"
-CACHE="$ROOT/.cache/kind"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/podgate/kind"
 t0=$(date +%s)
 log() { echo "[kind/node-image $(( $(date +%s) - t0 ))s] $*" >&2; }
 
@@ -54,7 +54,7 @@ if ! docker image inspect "$BASE" >/dev/null 2>&1; then
 fi
 
 # 2. The images the node carries, packed as OCI archives.
-# The build's context holds only what the image gets (the docker data root may sit beside it in .cache/kind).
+# The build's context holds only what the image gets (the docker data root sits beside it in the cache).
 CONTEXT="$CACHE/context"
 STAGE="$CONTEXT/stage"
 rm -rf "$CONTEXT" && mkdir -p "$STAGE/kind/images" "$STAGE/iptables"
