@@ -254,7 +254,7 @@ async function startKind(o: Options, work: string, sup: Supervisor, log: Log, on
   log(`kind, ${mode === "online" ? "with the Docker engine that answers" : "offline: a private dockerd and a node image built here (controlplane/kind/)"}`);
   const port = await freePort();
   const kind = await createKindCluster({ work, workers: o.workers ?? 1, config: o.config, log, quiet: o.quiet }, mode, port, join(work, "podgate-tls"));
-  onDelete(kind.delete);
+  onDelete(() => kind.delete());
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kind.kubeconfig);
   const podgate = await startPodgate(work, sup, kind, o.config, { host: kind.gateway, port });

@@ -147,6 +147,9 @@ export async function createKindCluster(options: KindStartOptions, mode: "online
     let gateway: string;
     let image = ONLINE_IMAGE;
     if (mode === "offline") {
+      if (readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim() !== "0") {
+        throw new Error("--kind offline: net.ipv4.ip_forward is 1 on this machine, so the nodes' traffic could leave it through the kind network's bridge; refusing");
+      }
       before = await readMachineState(DOCKER_RUN_DIR);
       undo.push(() => step(script("docker.sh"), ["stop"], process.env, quiet).then(() => undefined));
       const started = await step(script("docker.sh"), ["start"], process.env, quiet);

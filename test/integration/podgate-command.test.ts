@@ -25,6 +25,12 @@ describe("the podgate command", () => {
     assert.equal(run("serve", "--no-such-flag").status, 2);
     assert.equal(run("frobnicate").status, 2);
     assert.equal(run("serve", "--port", "http").status, 2);
+    // podgate e2e: one cluster, and kind's flags with --kind only.
+    assert.match(run("e2e", "--local", "--kind").stderr, /option '--local' cannot be used with option '--kind'/);
+    const workers = run("e2e", "--workers", "2");
+    assert.equal(workers.status, 2);
+    assert.match(workers.stderr, /--workers is kind's: add --kind/);
+    assert.match(run("e2e", "--kind", "--workers", "9").stderr, /expected 1\.\.5 worker nodes/);
   });
 
   it("exits 2 on a bad config file, naming the key path", async () => {

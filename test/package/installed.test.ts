@@ -134,9 +134,9 @@ admissionRequestFor(null, { operation: "PATCH" });
     }
   });
 
-  it("runs the scaffolded project's e2e with npx podgate e2e --local: its webhook's patch, its policy's denial and its plugin's filter reason, each on a pod in a real control plane", () => {
-    // The control plane is built once into the user's cache (CI's e2e step built it before this one).
-    const e2e = withNode(nodes["24"]!, project, "npx", ["--no-install", "podgate", "e2e", "--local"], 40 * 60_000);
+  /** `npx podgate e2e <flags>` in the scaffolded project: its three tests pass. */
+  function scaffoldE2e(flags: readonly string[]): string {
+    const e2e = withNode(nodes["24"]!, project, "npx", ["--no-install", "podgate", "e2e", ...flags], 40 * 60_000);
     const out = e2e.stdout + e2e.stderr;
     assert.equal(e2e.status, 0, explain(e2e));
     assert.match(out, /✔ team-label gives a pod without a team the configured one/);
@@ -144,6 +144,20 @@ admissionRequestFor(null, { operation: "PATCH" });
     assert.match(out, /✔ team-nodes keeps a team's pods off the nodes of another team/);
     assert.match(out, /ℹ pass 3$/m);
     assert.match(out, /ℹ fail 0$/m);
+    return out;
+  }
+
+  it("runs the scaffolded project's e2e with npx podgate e2e --local: its webhook's patch, its policy's denial and its plugin's filter reason, each on a pod in a real control plane", () => {
+    // The control plane is built once into the user's cache (CI's e2e step built it before this one).
+    scaffoldE2e(["--local"]);
+  });
+
+  const kindSkip = process.getuid?.() === 0 || spawnSync("docker", ["version"]).status === 0 ? false : "--kind needs a Docker engine or root (offline: a private dockerd), and this machine has neither";
+  it("runs the same e2e with npx podgate e2e --kind: the team-label pod Running on a kind node (kubelet, containerd), the scheduler in kind calling the extender", { skip: kindSkip }, () => {
+    const out = scaffoldE2e(["--kind"]);
+    assert.match(out, /creating kind cluster podgate-e2e-\w+ \(1 worker\)/);
+    // Offline (no engine answered): the machine is left as it was found.
+    if (/kind, offline/.test(out)) assert.match(out, /the machine is as it was before the cluster/);
   });
 
   it("serves the scaffolded project: npx podgate serve -c podgate.yaml answers with the user's patch, denial and filter reason over HTTPS", async () => {

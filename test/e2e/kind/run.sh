@@ -74,18 +74,9 @@ npx podgate scheduler-config --config "$WORK/extender.yaml" --url https://127.0.
     for (const e of c.extenders) Object.assign(e, { ignorable: true, tlsConfig: { ...e.tlsConfig, serverName: "podgate.podgate.svc" } });
     process.stdout.write(stringify(c));
   });' > "$WORK/scheduler/scheduler.yaml"
-# The cluster's config: kind-cluster.yaml, plus controlplane/kind/kind-offline.yaml offline.
-node -e '
-  const { readFileSync, writeFileSync } = require("node:fs");
-  const { parse, stringify } = require("yaml");
-  const cluster = parse(readFileSync("test/e2e/kind/kind-cluster.yaml", "utf8"));
-  if (process.argv[2] === "1") {
-    const offline = parse(readFileSync("controlplane/kind/kind-offline.yaml", "utf8"));
-    cluster.networking = { ...cluster.networking, ...offline.networking };
-    cluster.kubeadmConfigPatches = [...(cluster.kubeadmConfigPatches ?? []), ...offline.kubeadmConfigPatches];
-  }
-  writeFileSync(process.argv[1], stringify(cluster));
-' "$WORK/kind-cluster.yaml" "$OFFLINE"
+# The cluster's config: podgate/harness's (a control plane whose kube-scheduler
+# reads .work/scheduler, three workers; offline, controlplane/kind/kind-offline.yaml too).
+node test/e2e/kind/cluster-config.ts "$WORK/kind-cluster.yaml" "$OFFLINE" "$WORK/scheduler"
 
 cleanup() {
   local rc=$?
