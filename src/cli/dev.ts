@@ -30,32 +30,37 @@ function port(value: string): number {
 
 const excluded = { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: SYSTEM_NAMESPACES }] };
 
-/** A validating webhook calling podgate at `url` for pods; the policy webhook's rules come from its policies instead. */
+/** A validating webhook calling podgate at `url`, for its `rules:` or pods; the policy webhook's rules come from its policies instead. */
 function validatingPodWebhook(entry: WebhookEntry, url: string, caBundle: string) {
   return {
     ...policyTools.webhookEntryBasics(entry, `${entry.name}.dev.podgate.io`),
     clientConfig: { url: `${url}/validate/${entry.name}`, caBundle },
-    rules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"], scope: "Namespaced" }],
+    rules: entry.rules ?? [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"], scope: "Namespaced" }],
     namespaceSelector: excluded,
   };
 }
 
 /**
- * The two configurations for the loaded config's enabled webhooks, named `name`. The mutating ones
- * are one entry, called once per pod create, as `podgate export webhooks` registers them.
+ * The two configurations for the loaded config's enabled webhooks, named `name`, routed as
+ * `podgate export webhooks` routes them (mutating entries on the same requests share one call;
+ * an entry's `rules:` win). A module's webhook without `rules:` gets pod creates here, so a
+ * new one is called at once; the export asks for its rules instead.
  */
 export function devConfigurations(config: LoadedConfig, options: { name: string; url: string; caBundle: string }) {
-  const enabled = config.entries.mutating.filter((e) => e.enabled);
-  const target = { target: { url: options.url }, caBundle: options.caBundle, excludeNamespaces: SYSTEM_NAMESPACES };
+  const target = { target: { url: options.url }, caBundle: options.caBundle, excludeNamespaces: SYSTEM_NAMESPACES, configurationName: options.name };
+  const routeOf = (entry: WebhookEntry) =>
+    entry.type === "policy"
+      ? policyTools.mutatingPolicyRoute(policyTools.mutatingPoliciesFor(policyTools.mutatingPolicySettings.parse(entry.settings ?? {}), config.baseDir))
+      : { rules: policyTools.POD_CREATE_RULES };
   // The export writes plain objects (as YAML does); client-node's type is what the API call takes.
-  const mutating = enabled.length > 0 ? [policyTools.mutatingEntry(enabled, policyTools.POD_CREATE_RULES, target) as unknown as V1MutatingWebhook] : [];
+  const exported = policyTools.mutatingWebhookConfiguration(config.entries.mutating, target, routeOf).configuration as { webhooks: V1MutatingWebhook[] } | undefined;
   const policyEntries = config.entries.validating.filter((e) => e.enabled && e.type === "policy");
   const policies = policyEntries.map((entry) => ({ entry, policies: policyTools.policiesFor(policyTools.policySettings.parse(entry.settings ?? {}), config.baseDir) }));
   const compiled = policyTools.webhookConfiguration(policies, target) as { webhooks: V1ValidatingWebhook[] };
   const others = config.entries.validating.filter((e) => e.enabled && e.type !== "policy").map((e) => validatingPodWebhook(e, options.url, options.caBundle));
   const metadata = { name: options.name, labels: { "app.kubernetes.io/managed-by": "podgate-dev" } };
   return {
-    mutating: { apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingWebhookConfiguration", metadata, webhooks: mutating },
+    mutating: { apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingWebhookConfiguration", metadata, webhooks: exported?.webhooks ?? [] },
     validating: { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingWebhookConfiguration", metadata, webhooks: [...compiled.webhooks, ...others] },
   };
 }

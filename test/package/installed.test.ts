@@ -160,6 +160,32 @@ admissionRequestFor(null, { operation: "PATCH" });
     if (/kind, offline/.test(out)) assert.match(out, /the machine is as it was before the cluster/);
   });
 
+  it("starts its own cluster from a vitest file with startCluster(): the team-label pod Running with the label its webhook gave", async () => {
+    const install = withNode(nodes["24"]!, project, "npm", ["install", ...NPM_FLAGS, "--no-save", "vitest@5"]);
+    assert.equal(install.status, 0, explain(install));
+    await mkdir(join(project, "e2e-vitest"));
+    await writeFile(
+      join(project, "e2e-vitest/team-label.test.ts"),
+      `import { afterAll, beforeAll, expect, test } from "vitest";
+import { startCluster, type Cluster } from "podgate/harness";
+
+let cluster: Cluster;
+beforeAll(async () => { cluster = await startCluster({ config: "podgate.yaml", quiet: true }); }, 15 * 60_000);
+afterAll(() => cluster?.stop());
+
+test("team-label labels a pod that then runs", async () => {
+  const pod = { metadata: { name: "app" }, spec: { containers: [{ name: "app", image: cluster.image }] } };
+  const running = await cluster.createPod(await cluster.namespace(), pod, { until: "running" });
+  expect(running.metadata?.labels?.["team"]).toBe("platform");
+}, 60_000);
+`,
+    );
+    const vitest = withNode(nodes["24"]!, project, "npx", ["--no-install", "vitest", "run", "e2e-vitest"], 20 * 60_000);
+    assert.equal(vitest.status, 0, explain(vitest));
+    // eslint-disable-next-line no-control-regex -- vitest colours its summary even into a pipe
+    assert.match(vitest.stdout.replace(/\x1b\[[0-9;]*m/g, ""), /Tests\s+1 passed \(1\)/, explain(vitest));
+  });
+
   it("serves the scaffolded project: npx podgate serve -c podgate.yaml answers with the user's patch, denial and filter reason over HTTPS", async () => {
     const port = await freePort();
     const server = spawn("npx", ["--no-install", "podgate", "serve", "-c", "podgate.yaml", "--port", String(port), "--no-metrics"], {
