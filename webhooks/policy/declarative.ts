@@ -3,6 +3,7 @@
 import { celErrorMessage, compileCel, fromCel, toCel, type CelBindings, type CelExpect, type CelProgram } from "./cel.ts";
 import { ASSUMED_LIST_LENGTH, METER, PER_EXPRESSION_LIMIT } from "./cel-cost.ts";
 import { authorizerFor, type Authorizer } from "./cel-lib/authz.ts";
+import { withoutValidationGuard } from "./export-guard.ts";
 import { matchesConstraints, labelsOf } from "./match.ts";
 import { ReviewState, type Policy, type PolicyInput, type PolicyOverrides, type Verdict, type Violation } from "./policy.ts";
 import { paramsProblems, paramsSchemaOf } from "./params.ts";
@@ -81,7 +82,8 @@ export function compileCommon(compiler: Compiler, spec: SharedSpec) {
 
 export function compilePolicy(document: PolicyDocument, origin: string, overrides: PolicyOverrides = {}): Policy {
   const name = document.metadata.name;
-  const spec = document.spec;
+  // A VAP podgate exported, read back: its guard only lets the apiserver skip what runs here anyway.
+  const spec = withoutValidationGuard(document.spec);
   const compiler = new Compiler(`policy "${name}" (${origin})`, overrides.params ?? spec.params);
   const { matchConditions, variables, defined } = compileCommon(compiler, spec);
   const validations = spec.validations.map((v, i): CompiledValidation | undefined => {

@@ -4,6 +4,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { WebhookEntry } from "../../src/config/schema.ts";
 import { compileCel } from "./cel.ts";
+import { withValidationGuard } from "./export-guard.ts";
 import type { MutatingPolicy } from "./mutating.ts";
 import type { Policy } from "./policy.ts";
 import { listed, resourceMatches } from "./match.ts";
@@ -45,7 +46,7 @@ interface Exportable {
 function vapObjects(name: string, metadata: Record<string, unknown>, spec: VapSpec, validationActions: readonly string[]): Record<string, unknown>[] {
   const labels = (metadata as { labels?: Record<string, string> }).labels;
   return [
-    { apiVersion: ADMISSIONREGISTRATION, kind: "ValidatingAdmissionPolicy", metadata: { ...metadata, name }, spec },
+    { apiVersion: ADMISSIONREGISTRATION, kind: "ValidatingAdmissionPolicy", metadata: { ...metadata, name }, spec: withValidationGuard(spec) },
     {
       apiVersion: ADMISSIONREGISTRATION,
       kind: "ValidatingAdmissionPolicyBinding",
