@@ -37,9 +37,9 @@ test("a policy that fails open, or has one validation, gets no guard; one that h
   assert.equal(validationGuard(spec({ validations: validations.slice(0, 1) })), undefined);
   const guard = validationGuard(spec({}));
   assert.deepEqual(guard, { name: GUARD_CONDITION, expression: "!((object.spec.containers.all(c, c.name != 'x')) && (!object.spec.?hostNetwork.orValue(false)))" });
-  assert.equal(validationGuard(spec({ matchConditions: [guard!] })), undefined);
+  assert.equal(validationGuard(spec({ matchConditions: [guard] })), undefined);
   // Read back, only the exact guard goes; another condition of that name stays.
-  assert.deepEqual(withoutValidationGuard(spec({ matchConditions: [{ name: "a", expression: "true" }, guard!] })).matchConditions, [{ name: "a", expression: "true" }]);
+  assert.deepEqual(withoutValidationGuard(spec({ matchConditions: [{ name: "a", expression: "true" }, guard] })).matchConditions, [{ name: "a", expression: "true" }]);
   const other = { name: GUARD_CONDITION, expression: "true" };
   assert.deepEqual(withoutValidationGuard(spec({ matchConditions: [other] })).matchConditions, [other]);
 });
