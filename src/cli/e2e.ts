@@ -36,12 +36,38 @@ function workers(value: string): number {
   return n;
 }
 
-function runTests(files: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+function runTests(files: readonly string[], env: NodeJS.ProcessEnv, interruption: Interruption): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--test", "--test-concurrency=1", "--test-reporter=spec", ...files], { stdio: "inherit", env });
+    interruption.onSignal = (signal) => child.kill(signal);
     child.on("error", reject);
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
+}
+
+/**
+ * SIGINT or SIGTERM: the tests are stopped and the cluster torn down once
+ * the step under way ends (a kind cluster half made is deleted whole); a
+ * second signal leaves at once, with whatever runs left running.
+ */
+class Interruption {
+  signal: NodeJS.Signals | undefined;
+  onSignal: (signal: NodeJS.Signals) => void = () => {};
+  private readonly handler = (signal: NodeJS.Signals) => {
+    if (this.signal) {
+      process.stderr.write(`[podgate e2e] ${signal} again: leaving without tearing down\n`);
+      process.exit(130);
+    }
+    this.signal = signal;
+    process.stderr.write(`[podgate e2e] ${signal}: stopping the tests and tearing the cluster down (${signal} again leaves it as it is)\n`);
+    this.onSignal(signal);
+  };
+  constructor() {
+    process.on("SIGINT", this.handler).on("SIGTERM", this.handler);
+  }
+  dispose(): void {
+    process.off("SIGINT", this.handler).off("SIGTERM", this.handler);
+  }
 }
 
 export function e2eCommand(): Command {
@@ -76,14 +102,15 @@ Examples:
       if (flags.workers !== undefined && !flags.kind) command.error("error: --workers is kind's: add --kind", { exitCode: 2 });
       // A config serve would refuse is refused before anything is built or started: exit 2, naming the key.
       (await loadConfig({ path: flags.config }, registry)).retire();
+      const interruption = new Interruption();
       const cluster = await startCluster({ config: flags.config, keep: flags.keep === true, ...(flags.kind ? { on: "kind", workers: flags.workers ?? 1 } : {}) });
       const handle = join(tmpdir(), `podgate-e2e-${process.pid}.json`);
-      let code: number;
+      let code = 1;
       try {
         await writeClusterHandle(handle, cluster);
         const recording = await recordTestNamespaces(cluster);
-        code = await runTests(files.length > 0 ? files : [DEFAULT_FILES], { ...process.env, [CLUSTER_VARIABLE]: handle, KUBECONFIG: cluster.kubeconfig });
-        if (code !== 0) {
+        if (!interruption.signal) code = await runTests(files.length > 0 ? files : [DEFAULT_FILES], { ...process.env, [CLUSTER_VARIABLE]: handle, KUBECONFIG: cluster.kubeconfig }, interruption);
+        if (code !== 0 && !interruption.signal) {
           for (const [namespace, recorder] of recording.recorders) {
             const rows = await recorder.rows();
             if (rows.length > 0) process.stderr.write(`\n[podgate e2e] pods in ${namespace} (ms after the client's create; podgate's log: ${cluster.podgate.logFile})\n${formatTimeline(rows)}\n`);
@@ -93,7 +120,8 @@ Examples:
       } finally {
         await cluster.stop();
         await rm(handle, { force: true });
+        interruption.dispose();
       }
-      process.exitCode = code === 0 ? 0 : 1;
+      process.exitCode = interruption.signal ? 130 : code === 0 ? 0 : 1;
     });
 }

@@ -31,8 +31,9 @@ test("variables are written out as their expressions, those they read in turn; s
 });
 
 test("a policy that fails open, or has one validation, gets no guard; one that has it keeps it once", () => {
-  const validations = [{ expression: "object.spec.containers.all(c, c.name != 'x')" }, { expression: "!object.spec.?hostNetwork.orValue(false)" }];
-  const spec = (extra: Record<string, unknown>) => ({ validations, failurePolicy: "Fail" as const, ...extra });
+  const validations = [{ expression: "object.spec.containers.all(c, c.name != 'x')", reason: "Forbidden" as const }, { expression: "!object.spec.?hostNetwork.orValue(false)", reason: "Forbidden" as const }];
+  type Spec = Parameters<typeof validationGuard>[0];
+  const spec = (extra: Partial<Spec>): Spec => ({ validations, failurePolicy: "Fail", ...extra });
   assert.equal(validationGuard(spec({ failurePolicy: "Ignore" })), undefined);
   assert.equal(validationGuard(spec({ validations: validations.slice(0, 1) })), undefined);
   const guard = validationGuard(spec({}));
