@@ -134,7 +134,7 @@ export async function createKindCluster(options: KindStartOptions, mode: "online
   const undo: (() => Promise<void>)[] = [];
   const remove = async () => {
     const errors: string[] = [];
-    for (const u of undo.reverse()) await u().catch((e: unknown) => errors.push((e as Error).message));
+    for (const u of undo.splice(0).reverse()) await u().catch((e: unknown) => errors.push((e as Error).message));
     if (before) {
       const differences = diffMachineState(before, await readMachineState(DOCKER_RUN_DIR));
       if (differences.length > 0) errors.push(`the machine differs from before the cluster:\n  ${differences.join("\n  ")}`);
