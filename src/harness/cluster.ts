@@ -237,11 +237,7 @@ async function startLocal(o: Options, work: string, sup: Supervisor, log: Log): 
   await addNodes(plane, nodes, () => sup.assertAlive());
   log(`${nodes.length} kwok nodes Ready`);
   const podgate = await startPodgate(work, sup, plane, o.config);
-  const scheduling = (await schedulerConfig(podgate).catch((error: unknown) => {
-    // A project without the extender gets the plain scheduler.
-    if (/extender\.enabled/.test((error as Error).message)) return undefined;
-    throw error;
-  })) ?? { apiVersion: "kubescheduler.config.k8s.io/v1", kind: "KubeSchedulerConfiguration" };
+  const scheduling = (await schedulerConfig(podgate)) ?? { apiVersion: "kubescheduler.config.k8s.io/v1", kind: "KubeSchedulerConfiguration" };
   await startScheduler(work, sup, plane, scheduling);
   log(`kube-scheduler ${"extenders" in scheduling ? "calling podgate's extender" : "without an extender (the config has none)"}`);
   return { kubeconfig: plane.kubeconfig, kubeConfig: plane.kubeConfig, podgate, image: KWOK_IMAGE };

@@ -172,10 +172,7 @@ export async function createKindCluster(options: KindStartOptions, mode: "online
     await mkdir(schedulerDir, { recursive: true });
     await copyFile(join(tlsDir, "ca.crt"), join(schedulerDir, "ca.crt"));
     const target = { configPath: options.config, url: `https://${gateway}:${port}`, caFile: `${SCHEDULER_DIR_IN_NODE}/ca.crt` };
-    const extender = await schedulerConfig(target, "/etc/kubernetes/scheduler.conf").catch((error: unknown) => {
-      if (/extender\.enabled/.test((error as Error).message)) return undefined;
-      throw error;
-    });
+    const extender = await schedulerConfig(target, "/etc/kubernetes/scheduler.conf");
     if (extender) await writeFile(join(schedulerDir, "scheduler.yaml"), stringify(extender));
     const configFile = join(work, "kind-cluster.yaml");
     await writeFile(configFile, stringify(kindClusterConfig({ workers: options.workers, offline: mode === "offline", ...(extender ? { schedulerDir } : {}) })));

@@ -86,9 +86,15 @@ export async function exportedWebhooks(podgate: Podgate, name: string): Promise<
 /**
  * `podgate scheduler-config` for a podgate at `url` serving `configPath`: the
  * extenders block, trusting `caFile` (a path where the scheduler runs), with
- * the scheduler's own kubeconfig when given.
+ * the scheduler's own kubeconfig when given; undefined when the config's
+ * extender is off (the plain scheduler, then).
  */
-export async function schedulerConfig(target: Pick<Podgate, "configPath" | "url" | "caFile">, kubeconfig?: string): Promise<Record<string, unknown>> {
+export async function schedulerConfig(target: Pick<Podgate, "configPath" | "url" | "caFile">, kubeconfig?: string): Promise<Record<string, unknown> | undefined> {
   const client = kubeconfig ? ["--kubeconfig", kubeconfig] : [];
-  return parse(await podgateCli(["scheduler-config", "--config", target.configPath, "--url", `${target.url}/extender`, "--ca-file", target.caFile, ...client])) as Record<string, unknown>;
+  try {
+    return parse(await podgateCli(["scheduler-config", "--config", target.configPath, "--url", `${target.url}/extender`, "--ca-file", target.caFile, ...client])) as Record<string, unknown>;
+  } catch (error) {
+    if (/extender\.enabled/.test((error as Error).message)) return undefined;
+    throw error;
+  }
 }

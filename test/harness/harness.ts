@@ -108,6 +108,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     log(`podgate ready at ${podgate.url} (log ${podgate.logFile})`);
     const withExtender = options.extender ?? true;
     const podgateScheduler = await schedulerConfig(podgate);
+    if (!podgateScheduler) throw new Error(`${podgateConfig}: the e2e suite's config must enable the extender`);
     const plain = { apiVersion: "kubescheduler.config.k8s.io/v1", kind: "KubeSchedulerConfiguration" };
     await startScheduler(work, sup, plane, withExtender ? podgateScheduler : plain);
     mark("scheduler healthy");
