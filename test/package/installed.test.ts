@@ -152,6 +152,25 @@ admissionRequestFor(null, { operation: "PATCH" });
     scaffoldE2e(["--local"]);
   });
 
+  it("tears the cluster down when Ctrl-C reaches podgate e2e: exit 130, no control-plane process left", async () => {
+    // As a terminal sends it: SIGINT to the whole foreground process group (podgate, node --test). The
+    // installed bin, not npx: npx itself dies of the signal at once, while podgate tears down behind it.
+    const e2e = spawn(join(project, "node_modules/.bin/podgate"), ["e2e", "--local"], { cwd: project, env: userEnv(nodes["24"]!), stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let log = "";
+    e2e.stdout.on("data", (chunk: Buffer) => (log += chunk.toString()));
+    e2e.stderr.on("data", (chunk: Buffer) => (log += chunk.toString()));
+    const exited = once(e2e, "exit");
+    await waitFor("podgate e2e to start the cluster", 120_000, () => Promise.resolve(/kube-apiserver ready/.test(log)), () => assert.equal(e2e.exitCode, null, log));
+    process.kill(-e2e.pid!, "SIGINT");
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 130, log);
+    assert.match(log, /SIGINT: stopping the tests and tearing the cluster down/);
+    const work = /work dir (\S+)/.exec(log)?.[1];
+    assert.ok(work && !existsSync(work), `the work dir ${work} is removed`);
+    const left = spawnSync("pgrep", ["-f", work]).stdout.toString().trim();
+    assert.equal(left, "", `processes still running from ${work}:\n${left}`);
+  });
+
   const kindSkip = process.getuid?.() === 0 || spawnSync("docker", ["version"]).status === 0 ? false : "--kind needs a Docker engine or root (offline: a private dockerd), and this machine has neither";
   it("runs the same e2e with npx podgate e2e --kind: the team-label pod Running on a kind node (kubelet, containerd), the scheduler in kind calling the extender", { skip: kindSkip }, () => {
     const out = scaffoldE2e(["--kind"]);
