@@ -42,6 +42,11 @@ export const clusterOptions = z.strictObject({
 });
 export type ClusterOptions = z.input<typeof clusterOptions>;
 
+/** The options with the cluster-specific ones checked against `on`. */
+const consistentOptions = clusterOptions
+  .refine((o) => !(o.on === "kind" && o.nodes), { message: "nodes are kwok's (on: local); kind has workers", path: ["nodes"] })
+  .refine((o) => !(o.on === "local" && o.workers), { message: "workers are kind's (on: kind); the local cluster has nodes", path: ["workers"] });
+
 /** What `podgate e2e` hands its test files (the file named by $PODGATE_E2E_CLUSTER). */
 export const clusterHandle = z.strictObject({
   kubeconfig: z.string().min(1),
@@ -259,10 +264,7 @@ async function startKind(o: Options, work: string, sup: Supervisor, log: Log, on
 
 /** Starts the cluster with the project's podgate; stop() tears everything down (also on a failed start). */
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
-  const parsed = clusterOptions
-    .refine((o) => !(o.on === "kind" && o.nodes), { message: "nodes are kwok's (on: local); kind has workers", path: ["nodes"] })
-    .refine((o) => !(o.on === "local" && o.workers), { message: "workers are kind's (on: kind); the local cluster has nodes", path: ["workers"] })
-    .safeParse(options);
+  const parsed = consistentOptions.safeParse(options);
   if (!parsed.success) throw new Error(`startCluster: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(options)"}: ${i.message}`).join("; ")}`);
   const o = { ...parsed.data, config: resolve(parsed.data.config) };
   const log = o.quiet ? () => {} : (m: string) => process.stderr.write(`[podgate e2e] ${m}\n`);

@@ -94,6 +94,6 @@ export function withoutValidationGuard<S extends Spec>(spec: S): S {
   const index = conditions.findIndex((c) => c.name === GUARD_CONDITION);
   if (index < 0) return spec;
   const rest = conditions.filter((_, i) => i !== index);
-  if (conditions[index]!.expression !== guardExpression({ ...spec, matchConditions: rest })) return spec;
+  if (conditions[index]!.expression !== guardExpression(spec)) return spec;
   return { ...spec, matchConditions: rest };
 }
